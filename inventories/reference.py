@@ -1,0 +1,74 @@
+"""Reference tables shipped with the methodology: fuels, regions, industries, sector scope, rules."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from schemas.headers import normalise_text
+
+HERE = Path(__file__).parent
+REFERENCE = HERE / "reference"
+RULES = HERE / "rules"
+
+
+def _read(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema=False).with_columns(pl.all().fill_null(""))
+
+
+@cache
+def fuels() -> pl.DataFrame:
+    """fuel_code, fuel_name_zh, fuel_group, fuel_unit_code, aliases_zh."""
+    return _read(REFERENCE / "fuels.csv")
+
+
+@cache
+def fuel_name_lookup() -> dict[str, str]:
+    """Normalised Chinese fuel name or alias -> fuel_code."""
+    lookup: dict[str, str] = {}
+    for row in fuels().iter_rows(named=True):
+        for name in [row["fuel_name_zh"], *row["aliases_zh"].split("|")]:
+            if name:
+                lookup[normalise_text(name).replace(" ", "").upper()] = row["fuel_code"]
+    return lookup
+
+
+@cache
+def regions() -> pl.DataFrame:
+    """GB/T 2260 codes for Henan: region_code, region_name, level, parent_code, source."""
+    return _read(REFERENCE / "regions_henan.csv")
+
+
+@cache
+def industries() -> pl.DataFrame:
+    """GB/T 4754-2017 小类 table with section, division and group."""
+    return _read(REFERENCE / "industries_gbt4754_2017.csv")
+
+
+@cache
+def sector_scope() -> pl.DataFrame:
+    """Industry codes covered by the key-emitter rule, with sector and status."""
+    return _read(RULES / "sector_scope.csv")
+
+
+def power_industry_codes() -> set[str]:
+    """Codes whose units follow the power-sector guideline (发电设施)."""
+    return set(sector_scope().filter(pl.col("sector_code") == "power")["industry_code"].to_list())
+
+
+@cache
+def key_emitter_rule() -> dict:
+    """Thresholds and window of the key-emitter rule (inventories/rules/key_emitters.yaml)."""
+    return yaml.safe_load((RULES / "key_emitters.yaml").read_text(encoding="utf-8"))
+
+
+def city_of(region_code: str) -> str | None:
+    """Prefecture code of a GB/T 2260 code; 济源 (4190xx) normalises to 419001."""
+    if len(region_code) != 6 or not region_code.isdigit():
+        return None
+    if region_code.startswith("4190"):
+        return "419001"
+    return region_code[:4] + "00"

@@ -1,0 +1,138 @@
+"""Read any inbox file (CSV in UTF-8/BOM/GB18030, or XLSX with merged cells) into text rows.
+
+Pure functions, no Dagster. Every cell comes back as text (or None) so nothing is coerced before
+the transform step can explain what it did; merged cells are forward-filled as readers otherwise
+see values only in the top-left cell (source-formats.md §5).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+
+from schemas.headers import normalise_text, split_header
+
+ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")  # order matters: gb18030 first would garble UTF-8
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet (or a whole CSV) as text rows; row i of `rows` is Excel row i + 1."""
+
+    name: str | None
+    rows: list[list[str | None]]
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where the header is and how its cells map to raw columns."""
+
+    row_index: int  # 0-based index into Sheet.rows
+    columns: dict[int, str]  # cell position -> raw column name
+    units: dict[str, str]  # raw column -> unit given in the header cell
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def decode_bytes(raw: bytes) -> tuple[str, str]:
+    """Text and the encoding that decoded it strictly, trying UTF-8 (with BOM) before GB18030."""
+    for encoding in ENCODINGS:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeDecodeError("gb18030", raw, 0, 1, "none of utf-8-sig, utf-8, gb18030 decodes this file")
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    return text if text.strip() else None
+
+
+def read_csv_rows(path: Path) -> tuple[Sheet, str]:
+    """A CSV file as one sheet, plus the detected encoding."""
+    text, encoding = decode_bytes(path.read_bytes())
+    rows = [[cell if cell.strip() else None for cell in row] for row in csv.reader(io.StringIO(text))]
+    return Sheet(None, rows), encoding
+
+
+def read_xlsx_rows(path: Path) -> list[Sheet]:
+    """Every sheet of a workbook as text rows, merged ranges filled with their top-left value."""
+    workbook = openpyxl.load_workbook(path, data_only=True)
+    sheets = []
+    for worksheet in workbook.worksheets:
+        rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+        for merged in worksheet.merged_cells.ranges:
+            top_left = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
+            for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
+                for c in range(merged.min_col - 1, merged.max_col):
+                    if c < len(rows[r]):
+                        rows[r][c] = top_left
+        sheets.append(Sheet(worksheet.title, rows))
+    workbook.close()
+    return sheets
+
+
+def read_sheets(path: Path) -> tuple[list[Sheet], str | None]:
+    """All sheets of a CSV or XLSX file and the CSV encoding (None for XLSX)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        sheet, encoding = read_csv_rows(path)
+        return [sheet], encoding
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx_rows(path), None
+    raise ValueError(f"不支持的文件类型 {suffix} / unsupported file type {suffix}")
+
+
+def find_header(sheet: Sheet, lookup: dict[str, str], required: tuple[str, ...], scan_rows: int = 15) -> Header | None:
+    """The first row within `scan_rows` whose cells name every required raw column."""
+    for index, row in enumerate(sheet.rows[:scan_rows]):
+        columns: dict[int, str] = {}
+        units: dict[str, str] = {}
+        for position, cell in enumerate(row):
+            if cell is None:
+                continue
+            name, unit = split_header(cell)
+            column = lookup.get(name)
+            if column and column not in columns.values():
+                columns[position] = column
+                if unit:
+                    units[column] = unit
+        if set(required) <= set(columns.values()):
+            return Header(index, columns, units)
+    return None
+
+
+def data_rows(sheet: Sheet, header: Header) -> list[tuple[int, dict[str, str | None]]]:
+    """(Excel row number, raw column -> normalised text) for each non-blank row under the header."""
+    out = []
+    for index in range(header.row_index + 1, len(sheet.rows)):
+        row = sheet.rows[index]
+        record = {
+            column: normalise_text(row[position]) if position < len(row) and row[position] is not None else None
+            for position, column in header.columns.items()
+        }
+        record = {k: (v if v else None) for k, v in record.items()}
+        if any(v is not None for v in record.values()):
+            out.append((index + 1, record))
+    return out

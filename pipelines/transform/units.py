@@ -1,0 +1,77 @@
+"""Units as written in Chinese exports -> canonical units with their multipliers.
+
+Canonical units: fuel mass t, gas volume 10^4 Nm3, NCV GJ per canonical fuel unit, carbon content
+tC/GJ. The tables are data, so adding a spelling is a one-line change.
+"""
+
+from __future__ import annotations
+
+from pipelines.transform.values import CellError
+
+
+def _key(unit: str) -> str:
+    return unit.strip().replace(" ", "").replace("³", "3").replace("（", "(").replace("）", ")").lower()
+
+
+# written unit -> (canonical fuel unit, multiplier to it)
+QUANTITY_UNITS: dict[str, tuple[str, float]] = {
+    "t": ("t", 1.0), "吨": ("t", 1.0), "万吨": ("t", 1e4), "万t": ("t", 1e4), "kg": ("t", 1e-3),
+    "千克": ("t", 1e-3), "公斤": ("t", 1e-3),
+    "万nm3": ("10^4Nm3", 1.0), "万m3": ("10^4Nm3", 1.0), "万立方米": ("10^4Nm3", 1.0), "万标立方米": ("10^4Nm3", 1.0),
+    "万标准立方米": ("10^4Nm3", 1.0), "10^4nm3": ("10^4Nm3", 1.0), "10^4m3": ("10^4Nm3", 1.0), "10⁴nm3": ("10^4Nm3", 1.0),
+    "nm3": ("10^4Nm3", 1e-4), "m3": ("10^4Nm3", 1e-4), "立方米": ("10^4Nm3", 1e-4), "标立方米": ("10^4Nm3", 1e-4),
+    "标准立方米": ("10^4Nm3", 1e-4), "千立方米": ("10^4Nm3", 0.1), "千nm3": ("10^4Nm3", 0.1),
+    "亿立方米": ("10^4Nm3", 1e4), "亿m3": ("10^4Nm3", 1e4),
+}
+
+# written NCV unit -> (canonical fuel unit it refers to, multiplier to GJ per canonical unit)
+NCV_UNITS: dict[str, tuple[str, float]] = {
+    "gj/t": ("t", 1.0), "mj/kg": ("t", 1.0), "kj/kg": ("t", 1e-3), "kcal/kg": ("t", 4.1868e-3),
+    "gj/万nm3": ("10^4Nm3", 1.0), "gj/万m3": ("10^4Nm3", 1.0), "gj/10^4nm3": ("10^4Nm3", 1.0),
+    "gj/万立方米": ("10^4Nm3", 1.0), "mj/nm3": ("10^4Nm3", 10.0), "mj/m3": ("10^4Nm3", 10.0),
+    "kj/nm3": ("10^4Nm3", 0.01), "kj/m3": ("10^4Nm3", 0.01), "kcal/nm3": ("10^4Nm3", 4.1868e-2),
+}
+
+CARBON_CONTENT_UNITS: dict[str, float] = {"tc/gj": 1.0, "kgc/gj": 1e-3, "10^-3tc/gj": 1e-3, "吨碳/吉焦": 1.0}
+
+
+def quantity_to_canonical(value: float, unit: str | None, fuel_unit_code: str) -> float:
+    """A fuel quantity in the fuel's canonical unit; a mass given for a gas (or the reverse) is an error."""
+    if unit is None:
+        raise CellError("消耗量未注明计量单位", "fuel quantity has no unit")
+    found = QUANTITY_UNITS.get(_key(unit))
+    if found is None:
+        raise CellError(f"无法识别的计量单位“{unit}”", f"unknown unit {unit!r}")
+    canonical, multiplier = found
+    if canonical != fuel_unit_code:
+        raise CellError(f"计量单位“{unit}”与燃料不符(应为{fuel_unit_code})",
+                        f"unit {unit!r} does not fit this fuel (expected {fuel_unit_code})")
+    return value * multiplier
+
+
+def ncv_to_canonical(value: float, unit: str | None, fuel_unit_code: str) -> float:
+    """NCV in GJ per canonical fuel unit; without a unit, GJ per canonical unit is assumed."""
+    if unit is None:
+        return value
+    found = NCV_UNITS.get(_key(unit))
+    if found is None:
+        raise CellError(f"无法识别的低位发热量单位“{unit}”", f"unknown NCV unit {unit!r}")
+    canonical, multiplier = found
+    if canonical != fuel_unit_code:
+        raise CellError(f"低位发热量单位“{unit}”与燃料不符", f"NCV unit {unit!r} does not fit this fuel")
+    return value * multiplier
+
+
+def carbon_content_to_canonical(value: float, unit: str | None) -> float:
+    """Carbon content per GJ in tC/GJ (header default)."""
+    if unit is None:
+        return value
+    multiplier = CARBON_CONTENT_UNITS.get(_key(unit))
+    if multiplier is None:
+        raise CellError(f"无法识别的含碳量单位“{unit}”", f"unknown carbon-content unit {unit!r}")
+    return value * multiplier
+
+
+def fraction_from_percent(value: float) -> float:
+    """Oxidation rate written as 93, 93 % or 0.93 -> 0.93 (rates under 1 % are not physical)."""
+    return value / 100.0 if value > 1.0 else value
