@@ -20,11 +20,11 @@ from schemas.identifiers import USCC_ALPHABET, org_code_check_char, uscc_check_c
 # Archetypes: industry code, name word, count weight, median heat input (GJ/a), log-sigma, fuel mix.
 # Fuel shares are of heat input; fuel codes are those of inventories/reference/fuels.csv.
 ARCHETYPES: list[tuple[str, str, float, float, float, dict[str, float]]] = [
-    ("4411", "发电", 0.045, 2.0e7, 0.7, {"bituminous": 0.97, "diesel": 0.03}),
+    ("4411", "发电", 0.045, 1.0e7, 0.6, {"bituminous": 0.97, "diesel": 0.03}),
     ("4412", "热电", 0.055, 4.0e6, 0.8, {"bituminous": 0.9, "natural_gas": 0.1}),
     ("3011", "水泥", 0.050, 2.5e6, 0.6, {"bituminous": 0.95, "diesel": 0.05}),
     ("3041", "玻璃", 0.008, 1.5e6, 0.5, {"natural_gas": 0.8, "fuel_oil": 0.1, "petroleum_coke": 0.1}),
-    ("3110", "钢铁", 0.010, 1.0e7, 0.6, {"coke": 0.6, "blast_furnace_gas": 0.25, "bituminous": 0.15}),
+    ("3110", "钢铁", 0.010, 5.0e6, 0.6, {"coke": 0.6, "blast_furnace_gas": 0.25, "bituminous": 0.15}),
     ("3120", "特钢", 0.010, 3.0e6, 0.6, {"converter_gas": 0.4, "coke_oven_gas": 0.3, "natural_gas": 0.3}),
     ("3216", "铝业", 0.012, 3.0e6, 0.6, {"bituminous": 0.85, "natural_gas": 0.15}),
     ("2511", "石化", 0.003, 8.0e6, 0.4, {"refinery_gas": 0.6, "fuel_oil": 0.2, "natural_gas": 0.2}),

@@ -1,0 +1,57 @@
+"""Asset checks: row accounting, key uniqueness, the generated pandera contract, and warnings that
+a reviewer must see (recalled factors used, fuel lines that could not be computed)."""
+
+
+import dagster as dg
+import polars as pl
+from pandera.errors import SchemaErrors
+
+from schemas.generate import pandera_schema
+from schemas.tables import TABLES
+
+
+@dg.asset_check(asset="core_qa__ingested_files", blocking=True,
+                description="Per file: rows read = rows accepted + rows rejected (nothing silently dropped).")
+def rows_accounted_for(core_qa__ingested_files: pl.DataFrame) -> dg.AssetCheckResult:
+    bad = core_qa__ingested_files.filter(pl.col("rows_read") != pl.col("rows_accepted") + pl.col("rows_rejected"))
+    return dg.AssetCheckResult(passed=bad.height == 0, metadata={
+        "files": core_qa__ingested_files.height, "files_not_balanced": bad.height,
+        "rows_read": int(core_qa__ingested_files["rows_read"].sum()),
+        "rows_rejected": int(core_qa__ingested_files["rows_rejected"].sum())})
+
+
+def contract_check(table_name: str) -> dg.AssetChecksDefinition:
+    """A blocking pandera check for one published table."""
+
+    @dg.multi_asset_check(
+        specs=[dg.AssetCheckSpec("schema_contract", asset=table_name, blocking=True,
+                                 description="Passes the pandera schema generated from schemas/ (values checked).")],
+        ins={"frame": dg.AssetIn(key=table_name)},
+        name=f"{table_name}__schema_contract",
+    )
+    def _check(frame: pl.DataFrame):
+        try:
+            pandera_schema(table_name).validate(frame, lazy=True)
+        except SchemaErrors as err:
+            yield dg.AssetCheckResult(asset_key=table_name, check_name="schema_contract", passed=False,
+                                      metadata={"failures": err.failure_cases.height,
+                                                "first": str(err.failure_cases.head(5))})
+            return
+        yield dg.AssetCheckResult(asset_key=table_name, check_name="schema_contract", passed=True,
+                                  metadata={"rows": frame.height})
+
+    return _check
+
+
+@dg.asset_check(asset="out_inventory__yearly_enterprise",
+                description="Enterprise-years using a factor whose status is 'recalled' (not yet checked "
+                            "against the official text) or having fuel lines that could not be computed.")
+def recalled_or_uncomputed(out_inventory__yearly_enterprise: pl.DataFrame) -> dg.AssetCheckResult:
+    recalled = out_inventory__yearly_enterprise.filter(pl.col("has_recalled_factor")).height
+    uncomputed = int(out_inventory__yearly_enterprise["uncomputed_line_count"].sum())
+    return dg.AssetCheckResult(passed=recalled == 0 and uncomputed == 0, severity=dg.AssetCheckSeverity.WARN,
+                               metadata={"enterprise_years_with_recalled_factor": recalled,
+                                         "uncomputed_fuel_lines": uncomputed})
+
+
+CHECKS = [rows_accounted_for, recalled_or_uncomputed, *(contract_check(t) for t in TABLES)]

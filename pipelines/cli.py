@@ -1,0 +1,199 @@
+"""`synergy`: the command line of the inventory pipeline (typer + rich).
+
+Every build runs through Dagster against the instance in $SYNERGY_HOME/dagster, so `synergy ui`
+shows each run the CLI started.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.workspace import Workspace, activate, init_workspace, workspace_from_env
+
+app = typer.Typer(help="减污降碳协同 inventory pipeline: ingest permit / statistics / GHG files, build the fused "
+                       "inventory and publish warehouse.duckdb. Workspace: $SYNERGY_HOME (default ./synergy_home).",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI keeps the full event log
+
+
+def _workspace() -> Workspace:
+    ws = workspace_from_env()
+    init_workspace(ws)
+    activate(ws)
+    return ws
+
+
+def _parse_years(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    return int(first), int(last or first)
+
+
+@app.command()
+def init() -> None:
+    """Create the workspace folders (inbox/<source>, archive, parquet, exports, reports, curation, dagster)."""
+    ws = _workspace()
+    console.print(f"[green]Workspace ready[/green] at {ws.home}")
+    for folder in sorted(p for p in ws.home.iterdir() if p.is_dir()):
+        console.print(f"  {folder.name}/")
+
+
+@app.command()
+def synth(
+    sites: Annotated[int, typer.Option(help="Number of sites (about 1.25 per enterprise).")] = 1500,
+    years: Annotated[str, typer.Option(help="Reporting years, e.g. 2021-2023.")] = "2021-2023",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same files.")] = 20261121,
+) -> None:
+    """Write a synthetic (演示) province into the inbox and its ground truth to manifest/demo_manifest.json."""
+    from pipelines.synth.demo import generate
+
+    ws = _workspace()
+    with console.status(f"Generating {sites} synthetic sites…"):
+        manifest = generate(ws.inbox, ws.manifest, seed=seed, n_sites=sites, years=_parse_years(years))
+    counts = manifest["counts"]
+    console.print(f"[green]Synthetic demo data written[/green] to {ws.inbox} "
+                  f"({counts['sites']} sites, {counts['enterprises']} enterprises); truth in {ws.manifest}")
+
+
+def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool:
+    import dagster as dg
+
+    from pipelines.definitions import ASSETS, build_defs
+    from pipelines.resources import SynergyConfig
+
+    config = {"home": str(ws.home), "years": years}
+    if factor_set:
+        config["factor_set_path"] = str(factor_set.resolve())
+    defs = build_defs({"synergy": SynergyConfig(**config)})
+    job = defs.resolve_job_def("build_all")
+    instance = dg.DagsterInstance.get()
+    steps = list(ASSETS)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("Building (Dagster run, in-process)…", total=len(steps))
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
+                                        tags={"synergy/cli": "build", "synergy/years": ",".join(map(str, years))})
+        progress.update(task, completed=len(steps))
+    for event in result.all_events:
+        if event.is_step_failure:
+            console.print(f"[red]Step failed[/red]: {event.step_key}: {event.event_specific_data.error.message}")
+    console.print(f"Dagster run {result.run_id} {'succeeded' if result.success else '[red]FAILED[/red]'}")
+    return result.success
+
+
+def _summary(ws: Workspace) -> None:
+    import duckdb
+
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        files = con.execute("""select count(*), sum(rows_read), sum(rows_accepted), sum(rows_rejected),
+                                      count(*) filter (where file_status = 'duplicate')
+                               from core_qa__ingested_files""").fetchone()
+        inv = con.execute("""select count(distinct uscc), count(*), sum(co2_mass_t),
+                                    count(*) filter (where has_recalled_factor)
+                             from out_inventory__yearly_enterprise""").fetchone()
+        key = con.execute("""select count(*) filter (where is_key_emitter),
+                                    count(distinct uscc) filter (where is_key_emitter)
+                             from out_key_emitters__register""").fetchone()
+    table = Table(title="synergy build summary 构建摘要", show_header=False)
+    if ws.manifest.exists():
+        import json
+
+        counts = json.loads(ws.manifest.read_text(encoding="utf-8"))["counts"]
+        table.add_row("demo sites / enterprises 站点/企业", f"{counts['sites']:,} / {counts['enterprises']:,}")
+    table.add_row("files (duplicates) 文件(重复)", f"{files[0]} ({files[4]})")
+    table.add_row("rows read = accepted + rejected 行数", f"{files[1]:,} = {files[2]:,} + {files[3]:,}")
+    table.add_row("GHG reporting enterprises 报告企业", f"{inv[0]:,} ({inv[1]:,} enterprise-years)")
+    table.add_row("combustion CO2 total 燃烧排放合计", f"{inv[2]:,.1f} t")
+    table.add_row("enterprise-years using recalled factors 含待核实因子", f"{inv[3]:,}")
+    table.add_row("key-emitter rows / enterprises 重点排放单位", f"{key[0]:,} / {key[1]:,}")
+    table.add_row("warehouse 数据仓库", str(ws.warehouse))
+    console.print(table)
+
+
+@app.command()
+def build(
+    year: Annotated[list[int] | None, typer.Option(help="Build only this year (repeatable); default all years.")] = None,
+    factor_set: Annotated[Path | None, typer.Option(help="Folder with factor_set.yaml + factors.csv.")] = None,
+) -> None:
+    """Ingest everything in the inbox, compute the inventory and publish warehouse.duckdb (one Dagster run)."""
+    ws = _workspace()
+    if not _run_build(ws, list(year or []), factor_set):
+        raise typer.Exit(1)
+    _summary(ws)
+
+
+@app.command()
+def demo(
+    sites: Annotated[int, typer.Option(help="Number of synthetic sites.")] = 1500,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 20261121,
+) -> None:
+    """Write the synthetic demo province into the inbox, then build everything."""
+    synth(sites=sites, years="2021-2023", seed=seed)
+    build(year=None, factor_set=None)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run against warehouse.duckdb (read-only).")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Query the published warehouse with a read-only connection."""
+    import duckdb
+
+    ws = workspace_from_env()
+    if not ws.warehouse.exists():
+        console.print(f"[red]没有数据仓库 / no warehouse at {ws.warehouse}[/red]: run `synergy build` first")
+        raise typer.Exit(2)
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        try:
+            cursor = con.execute(query)
+        except duckdb.Error as err:
+            console.print(f"[red]SQL 错误 / SQL error:[/red] {err}")
+            raise typer.Exit(2) from None
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 3000,
+) -> None:
+    """Serve Dagster's UI and daemon on 127.0.0.1 (schedules, sensors, runs); Ctrl-C stops both."""
+    _workspace()
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
+               "-p", str(port)]
+    console.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
+    process = subprocess.Popen(command, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        console.print("Dagster stopped.")
+
+
+if __name__ == "__main__":
+    app()

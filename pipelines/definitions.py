@@ -1,0 +1,31 @@
+"""Dagster entry point: `defs = build_defs()`; tests and the CLI pass resource overrides."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.assets import ghg, inventory, publish, qa
+from pipelines.checks import CHECKS
+from pipelines.io import ParquetIOManager
+from pipelines.resources import SynergyConfig
+from pipelines.workspace import workspace_from_env
+
+ASSETS = dg.load_assets_from_modules([ghg, qa, inventory, publish])
+build_all = dg.define_asset_job("build_all", selection=dg.AssetSelection.all(),
+                                description="Ingest the inbox, compute the inventory, publish the warehouse.",
+                                tags={"synergy/publishes-warehouse": "true"})
+
+
+def build_defs(resource_overrides: dict | None = None) -> dg.Definitions:
+    """All assets, checks and the build job, with resources rooted at $SYNERGY_HOME."""
+    ws = workspace_from_env()
+    resources = {
+        "io_manager": ParquetIOManager(base_dir=str(ws.parquet)),
+        "synergy": SynergyConfig(home=str(ws.home)),
+    }
+    resources.update(resource_overrides or {})
+    return dg.Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[build_all], resources=resources,
+                          executor=dg.in_process_executor)
+
+
+defs = build_defs()

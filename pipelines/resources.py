@@ -1,0 +1,22 @@
+"""Run settings every asset may need: the workspace, the factor set and the years to build."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from inventories.factor_library import DEFAULT_FACTOR_SET
+from pipelines.workspace import Workspace
+
+
+class SynergyConfig(dg.ConfigurableResource):
+    """Where the workspace is, which factor-set folder to use, and (optionally) which years to build."""
+
+    home: str
+    factor_set_path: str = str(DEFAULT_FACTOR_SET)
+    years: list[int] = []
+
+    @property
+    def workspace(self) -> Workspace:
+        from pathlib import Path
+
+        return Workspace(Path(self.home))

@@ -1,0 +1,39 @@
+"""Publish: build a new warehouse.duckdb beside the old one and swap it in atomically.
+
+Only this step writes the analysts' database. Readers holding the old file keep reading it; new
+connections see the new one; a failure before the rename leaves the last good warehouse untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from schemas.generate import conform, duckdb_ddl, pandera_schema
+
+
+def publish_warehouse(tables: dict[str, pl.DataFrame], target: Path) -> dict[str, int]:
+    """Write every table with DDL and COMMENTs into a fresh file, then rename it over `target`."""
+    tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            for name in sorted(tables):
+                frame = conform(tables[name], name)
+                pandera_schema(name).validate(frame, lazy=True)  # never publish what breaks the contract
+                for statement in duckdb_ddl(name):
+                    con.execute(statement)
+                con.register("_frame", frame)
+                con.execute(f'INSERT INTO "{name}" SELECT * FROM _frame')
+                con.unregister("_frame")
+                counts[name] = frame.height
+            con.execute("CHECKPOINT")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return counts
