@@ -26,10 +26,14 @@ sums AS (
              WHEN bool_and(parameter_source = 'default') THEN 'default'
              ELSE 'mixed' END AS parameter_source,
         any_value(factor_set) AS factor_set,
-        string_agg(DISTINCT factor_id, ';' ORDER BY factor_id) AS factor_ids,
         bool_or(has_recalled_factor) AS has_recalled_factor
     FROM fuel_line_co2
-    LEFT JOIN LATERAL (SELECT unnest(string_split(NULLIF(factor_ids, ''), ';')) AS factor_id) ids ON true
+    GROUP BY uscc, year
+),
+ids AS (  -- kept apart from `sums`: unnesting ids multiplies rows
+    SELECT uscc, year, string_agg(DISTINCT factor_id, ';' ORDER BY factor_id) AS factor_ids
+    FROM (SELECT uscc, year, unnest(string_split(factor_ids, ';')) AS factor_id
+          FROM fuel_line_co2 WHERE factor_ids <> '')
     GROUP BY uscc, year
 )
 SELECT
@@ -51,9 +55,10 @@ SELECT
     s.parameter_source,
     'ghg' AS source_system,
     s.factor_set,
-    coalesce(s.factor_ids, '') AS factor_ids,
+    coalesce(i.factor_ids, '') AS factor_ids,
     coalesce(s.has_recalled_factor, false) AS has_recalled_factor
 FROM sums s
 JOIN attrs a USING (uscc, year)
+LEFT JOIN ids i USING (uscc, year)
 CROSS JOIN gwp
 ORDER BY s.uscc, s.year

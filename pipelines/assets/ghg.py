@@ -28,7 +28,9 @@ def raw_ghg(context: dg.AssetExecutionContext, synergy: SynergyConfig):
     seen: dict[str, str] = {}
     files: list[dict] = []
     rows: list[dict] = []
-    paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+    # first dropped wins: a later identical file is the duplicate
+    files_found = [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+    paths = sorted(files_found, key=lambda p: (p.stat().st_mtime_ns, str(p)))
     for path in paths:
         name = str(path.relative_to(ws.inbox))
         entry = {"source_system": "ghg", "source_file": name, "file_sha256": None, "source_encoding": None,

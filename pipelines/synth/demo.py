@@ -7,6 +7,7 @@ expected CO2 and key-emitter flags, so tests can check the pipeline against know
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -157,6 +158,8 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     rejected += [{"file": f"ghg/{path.name}", "sheet": None, **b} for b in csv_bad]
     duplicate = inbox_ghg / "2022年度温室气体排放报告汇总_演示数据(1).csv"
     duplicate.write_bytes(path.read_bytes())
+    stamp = path.stat().st_mtime + 1  # dropped later than the original
+    os.utime(duplicate, (stamp, stamp))
     anomalies.append({"kind": "duplicate_file", "path": f"ghg/{duplicate.name}", "duplicate_of": f"ghg/{path.name}"})
 
     # 2023: XLSX with other header spellings, numbers as numeric cells, two malformed rows

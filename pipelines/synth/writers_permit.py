@@ -37,11 +37,12 @@ HJ524 = {"SO2": ("A21026", "二氧化硫"), "NOx": ("A21002", "氮氧化物"), "
 NAME_VARIANTS = {"SO2": ("二氧化硫", "SO2"), "NOx": ("氮氧化物", "NOx"), "PM": ("颗粒物", "烟尘"),
                  "VOCs": ("挥发性有机物", "VOCs")}
 YEAR_LABELS = ("第一年", "第二年", "第三年", "第四年", "第五年")
-EXEC_HEADER = ["报告年份", "报告类型", "许可证编号", "排放口类型", "排放口编码", "排放口名称", "污染物代码", "污染物名称",
-               "第一个月", "第二个月", "第三个月", "合计(t)", "备注"]
-FUEL_HEADER = ["报告年份", "许可证编号", "燃料种类", "消耗量", "单位", "含硫量(%)", "灰分(%)", "低位发热量(MJ/kg)", "核算方法"]
-REGISTRY_HEADER = ["省/直辖市", "地市", "许可证编号", "单位名称", "行业类别", "所在地区", "有效期限", "发证日期", "管理类别",
-                   "经度", "纬度"]
+EXEC_HEADER = ("报告年份,报告类型,许可证编号,排放口类型,排放口编码,排放口名称,污染物代码,污染物名称,"
+               "第一个月,第二个月,第三个月,合计(t),备注").split(",")
+FUEL_HEADER = ("报告年份,许可证编号,燃料种类,消耗量,单位,含硫量(%),灰分(%),"
+               "低位发热量(MJ/kg),核算方法").split(",")
+REGISTRY_HEADER = ("省/直辖市,地市,许可证编号,单位名称,行业类别,所在地区,有效期限,发证日期,"
+                   "管理类别,经度,纬度").split(",")
 LIMIT_HEADER = ["许可证编号", "排放口编号", "排放口名称", "污染物种类", "许可排放小时浓度限值", "许可排放日均浓度限值",
                 "许可排放速率限值(kg/h)", "许可年排放量限值(t/a)", None, None, None, None, "承诺更加严格排放浓度限值"]
 
@@ -245,6 +246,7 @@ class OutletYear:
     outlet: Outlet
     quantity: float
     emitted: dict[str, float]  # t, rounded to 3 decimals as written
+    generated: dict[str, float]  # t, before controls, rounded the same way
 
 
 @dataclass
@@ -274,9 +276,10 @@ def site_year_emissions(site: Site, industry_code: str, year: int) -> SiteYear:
             fuel, qty, power=power, key_site=site.management_category == "重点管理", quality=quality,
             capacity_mw=capacity_mw)
     outlets = [OutletYear(o, quantities.get(o.fuel_code, 0.0) * o.share,
-                          {p: round(line_emit.get(o.fuel_code, {}).get(p, 0.0) * o.share, 3) for p in POLLUTANTS})
+                          {p: round(line_emit.get(o.fuel_code, {}).get(p, 0.0) * o.share, 3) for p in POLLUTANTS},
+                          {p: round(line_gen.get(o.fuel_code, {}).get(p, 0.0) * o.share, 3) for p in POLLUTANTS})
                for o in site_outlets(site)]
-    generated = {p: round(sum(g[p] for g in line_gen.values()), 3) for p in POLLUTANTS}
+    generated = {p: round(sum(o.generated[p] for o in outlets), 3) for p in POLLUTANTS}
     emitted = {p: round(sum(o.emitted[p] for o in outlets), 3) for p in POLLUTANTS}
     return SiteYear(site, year, quantities, generated, emitted, outlets)
 
@@ -574,7 +577,7 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
                 for p in POLLUTANTS:
                     code, pname = HJ524[p]
                     value, note = _fmt(outlet_values[o.code][p]), ""
-                    if not is_target and rng.random() < 0.03:
+                    if not is_target and outlet_values[o.code][p] > 0 and rng.random() < 0.03:
                         value, note = _fmt(outlet_values[o.code][p] * 1000, 1), "单位:千克"
                     exec_rows.append([year, "年报", site.permit_no, port, o.code, o.name, code, pname, "", "", "",
                                       value, note])

@@ -1,0 +1,302 @@
+"""Environmental-statistics files (基101 / G101 + G103-1 style) of the synthetic province, one XLSX per year.
+
+Fuel quantities, sulfur, ash and emissions come from `writers_permit.site_year_emissions`, the same model
+the permit files use, so the statistics agree with the permit reports except where an anomaly says
+otherwise. The layout follows source-formats.md §2.1/§2.2 with the dirt the ingest adapters must survive:
+old 9-character organisation codes, 现用名（曾用名）, letter-prefixed industry codes, `/`, `—` and blanks,
+thousands separators, a sheet in 万吨, and three malformed rows whose truth goes into the manifest.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.synth.world import Enterprise, World
+from pipelines.synth.writers_permit import (
+    SiteYear,
+    accounting_method,
+    default_ncv,
+    file_entry,
+    fuel_info,
+    industry_rows,
+    is_coal,
+    is_gas_volume,
+    is_solid,
+    new_workbook,
+    save_workbook_fixed,
+    site_fuel_quality,
+    site_outlets,
+    site_year_emissions,
+    title_row,
+)
+
+ENVSTAT_DIR = "envstat"
+COVERAGE_HEAT_GJ = 50_000.0  # enterprises with any coal or more heat input than this are surveyed
+BASIC_HEADER = ["组织机构代码", "单位名称", "行政区划代码", "行业类别代码", "年正常生产时间(小时)", "煤炭消耗量(吨)",
+                "其中燃料煤消耗量(吨)", "燃料煤平均含硫量(%)", "燃料油消耗量(吨)", "天然气消耗量(万立方米)",
+                "工业锅炉数(台)", "工业锅炉数(蒸吨)", "二氧化硫产生量(吨)", "二氧化硫排放量(吨)", "氮氧化物产生量(吨)",
+                "氮氧化物排放量(吨)", "烟(粉)尘产生量(吨)", "烟(粉)尘排放量(吨)"]
+WAN_HEADER = [h.replace("(吨)", "(万吨)") for h in BASIC_HEADER]
+BOILER_HEADER = ("组织机构代码,单位名称,排污许可证编号,锅炉编号,额定出力(蒸吨/小时),燃料类型,燃料消耗量,计量单位,"
+                 "含硫量(%),灰分(%),低位发热量(GJ/t或GJ/万立方米),排放口编号,"
+                 "二氧化硫排放量(吨),氮氧化物排放量(吨),颗粒物排放量(吨),核算方法").split(",")
+COL = {name: i for i, name in enumerate(BASIC_HEADER)}
+TONNE_COLUMNS = [i for i, h in enumerate(BASIC_HEADER) if h.endswith("(吨)")]
+FUEL_COLUMN = {"fuel_oil": "燃料油消耗量(吨)", "natural_gas": "天然气消耗量(万立方米)"}  # coal: 煤炭消耗量(吨)
+FIRST_DATA_ROW = 3  # row 1 title, row 2 header
+
+
+@dataclass
+class EnterpriseYear:
+    """One enterprise's statistics row: sums over its sites (all management categories)."""
+
+    enterprise: Enterprise
+    year: int
+    sites: list[SiteYear]
+    power: bool
+    coal_t: float = 0.0
+    sulfur_mass: float = 0.0  # sum of coal t x S%
+    fuel_oil_t: float = 0.0
+    gas_wm3: float = 0.0
+    heat_gj: float = 0.0
+    boilers: int = 0
+    steam_tph: float = 0.0
+    hours: int = 0
+    generated: dict[str, float] = field(default_factory=dict)
+    emitted: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def sulfur_pct(self) -> float | None:
+        return self.sulfur_mass / self.coal_t if self.coal_t > 0 else None
+
+
+def _enterprise_year(enterprise: Enterprise, year: int) -> EnterpriseYear:
+    power = enterprise.industry_code in {"4411", "4412"}
+    ey = EnterpriseYear(enterprise, year, [site_year_emissions(s, enterprise.industry_code, year)
+                                           for s in enterprise.sites], power)
+    for site, sy in zip(enterprise.sites, ey.sites, strict=True):
+        quality = site_fuel_quality(site.permit_no, power)
+        ey.heat_gj += sum(site.fuel_heat_gj.get(year, {}).values())
+        for fuel, qty in sy.quantities.items():
+            if is_coal(fuel):
+                ey.coal_t += qty
+                ey.sulfur_mass += qty * quality.solid(fuel)[0]
+            elif fuel == "fuel_oil":
+                ey.fuel_oil_t += qty
+            elif fuel == "natural_gas":
+                ey.gas_wm3 += qty
+        outlets = site_outlets(site)
+        ey.boilers += len(outlets)
+        ey.steam_tph += sum(o.rated_tph for o in outlets)
+        ey.hours = max(ey.hours, quality.hours)
+    for p in ("SO2", "NOx", "PM"):
+        ey.generated[p] = round(sum(sy.generated[p] for sy in ey.sites), 3)
+        ey.emitted[p] = round(sum(sy.emitted[p] for sy in ey.sites), 3)
+    return ey
+
+
+def _covered(ey: EnterpriseYear) -> bool:
+    return ey.coal_t > 0 or ey.heat_gj > COVERAGE_HEAT_GJ
+
+
+def _org_code(uscc: str) -> str:
+    """~40 % of enterprises still fill the old organisation code (USCC characters 9-17) as XXXXXXXX-X."""
+    if random.Random(f"{uscc}:orgcode").random() < 0.4:
+        return f"{uscc[8:16]}-{uscc[16]}"
+    return uscc
+
+
+def _in_wan_sheet(uscc: str) -> bool:
+    return random.Random(f"{uscc}:wan").random() < 0.06
+
+
+def _display_name(enterprise: Enterprise) -> str:
+    return f"{enterprise.name}（{enterprise.former_name}）" if enterprise.former_name else enterprise.name
+
+
+def _industry(code: str, rng: random.Random) -> str:
+    return industry_rows()[code]["section_code"] + code if rng.random() < 0.3 else code
+
+
+def _value(value: float, digits: int, rng: random.Random, messy: bool) -> float | str:
+    """A number cell; some large values become text with thousands separators."""
+    v = round(value, digits)
+    if messy and abs(v) >= 1000 and rng.random() < 0.12:
+        return f"{v:,.{digits}f}"
+    return v
+
+
+def _absent(rng: random.Random) -> str | int | None:
+    """How forms say 'none': `/`, `—`, a blank cell or 0."""
+    return rng.choice(["/", "—", None, 0])
+
+
+def _basic_row(ey: EnterpriseYear, rng: random.Random, scale: float, messy: bool) -> list:
+    """One 基101 row; `scale` 1e-4 renders every (吨) column in 万吨."""
+    e = ey.enterprise
+    digits = 6 if scale != 1 else 2
+
+    def amount(v: float, d: int = digits) -> float | str | int | None:
+        return _value(v * scale, d, rng, messy) if v > 0 else _absent(rng)
+
+    sulfur = ey.sulfur_pct
+    row = [_org_code(e.uscc), _display_name(e), e.county_code, _industry(e.industry_code, rng) if messy
+           else e.industry_code, ey.hours, amount(ey.coal_t), amount(ey.coal_t),
+           round(sulfur, 2) if sulfur is not None else rng.choice(["/", "—", None]), amount(ey.fuel_oil_t),
+           _value(ey.gas_wm3, 4, rng, messy) if ey.gas_wm3 > 0 else _absent(rng), ey.boilers, round(ey.steam_tph, 1)]
+    for p in ("SO2", "NOx", "PM"):
+        row += [amount(ey.generated[p], 6 if scale != 1 else 3), amount(ey.emitted[p], 6 if scale != 1 else 3)]
+    return row
+
+
+def _boiler_rows(ey: EnterpriseYear, names: dict[str, str]) -> list[tuple[list, str]]:
+    """G103-1 rows: one per boiler, emissions as in the permit execution report (true values)."""
+    rows = []
+    e = ey.enterprise
+    for site, sy in zip(e.sites, ey.sites, strict=True):
+        quality = site_fuel_quality(site.permit_no, ey.power)
+        for oy in sy.outlets:
+            o = oy.outlet
+            if oy.quantity <= 0:
+                continue
+            gas = is_gas_volume(o.fuel_code)
+            if is_solid(o.fuel_code):
+                sulfur, ash = quality.solid(o.fuel_code)
+                s_cell, a_cell = round(sulfur, 2), round(ash, 2)
+            else:
+                s_cell, a_cell = "/", "/"
+            rows.append(([_org_code(e.uscc), _display_name(e), site.permit_no, f"{o.boiler_no}锅炉", o.rated_tph,
+                          names[o.fuel_code], round(oy.quantity, 4 if gas else 2), "万立方米" if gas else "吨",
+                          s_cell, a_cell, default_ncv()[o.fuel_code], o.code, oy.emitted["SO2"], oy.emitted["NOx"],
+                          oy.emitted["PM"], accounting_method(site, o)], o.fuel_code))
+    return rows
+
+
+def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], rng: random.Random,
+             rel: str) -> list[dict]:
+    """Three bad rows in the 基101 sheet: non-numeric coal use, 35 % sulfur, missing organisation code."""
+    coal = sorted((i for i, ey in enumerate(eys) if ey.coal_t >= 100 and ey.enterprise.uscc not in protected),
+                  key=lambda i: eys[i].enterprise.uscc)
+    with_zero = [i for i in coal if "0" in f"{eys[i].coal_t:.1f}"[:-2]]
+    bad_qty = rng.choice(with_zero or coal)
+    bad_s = rng.choice([i for i in coal if i != bad_qty])
+    rest = sorted((i for i, ey in enumerate(eys) if i not in (bad_qty, bad_s) and ey.enterprise.uscc not in protected),
+                  key=lambda i: eys[i].enterprise.uscc)
+    bad_id = rng.choice(rest)
+    entries = []
+
+    def entry(i: int, column: str, problem: str, written, true_value) -> dict:
+        return {"source": "envstat", "kind": "malformed_row", "file": rel, "sheet": "基101",
+                "row": FIRST_DATA_ROW + i, "column": column, "problem": problem, "value_written": written,
+                "true_value": true_value, "uscc": eys[i].enterprise.uscc}
+
+    text = f"{eys[bad_qty].coal_t:.1f}"
+    pos = text.find("0") if "0" in text[:-2] else 1
+    typo = text[:pos] + "O" + text[pos + 1:]
+    rows[bad_qty][COL["煤炭消耗量(吨)"]] = typo
+    entries.append(entry(bad_qty, "煤炭消耗量(吨)", "non_numeric_consumption", typo, round(eys[bad_qty].coal_t, 2)))
+    rows[bad_s][COL["燃料煤平均含硫量(%)"]] = 35.0
+    entries.append(entry(bad_s, "燃料煤平均含硫量(%)", "impossible_sulfur", 35.0, round(eys[bad_s].sulfur_pct or 0, 2)))
+    true_code = rows[bad_id][COL["组织机构代码"]]
+    rows[bad_id][COL["组织机构代码"]] = None
+    entries.append(entry(bad_id, "组织机构代码", "missing_org_code", None, true_code))
+    return entries
+
+
+def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies: dict) -> list[dict]:
+    """One 基101/G103-1 workbook per year in inbox/envstat/; returns manifest entries (files, anomaly, bad rows).
+
+    `anomalies["fuel_disagreement"]` ({uscc, year, fuel_code, ghg_factor}) marks the enterprise whose GHG
+    report carries a wrong quantity; here the TRUE quantity is written and reported back.
+    """
+    inbox = Path(inbox)
+    folder = inbox / ENVSTAT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {code: row["fuel_name_zh"] for code, row in fuel_info().items()}
+    disagreement = anomalies.get("fuel_disagreement") or None
+    protected = {disagreement["uscc"]} if disagreement else set()
+    if disagreement and not any(e.uscc == disagreement["uscc"] for e in world.enterprises):
+        raise ValueError(f"fuel_disagreement: enterprise {disagreement['uscc']} not in the world")
+    malformed_year = world.years[-1]
+    manifest: list[dict] = []
+    for year in world.years:
+        book = new_workbook()
+        main = book.active
+        main.title = "基101"
+        title_row(main, f"{year}年 排放源统计调查 基101/G101 工业企业污染排放及处理利用情况", len(BASIC_HEADER))
+        main.append(BASIC_HEADER)
+        wan = book.create_sheet("基101(万吨)")
+        title_row(wan, f"{year}年 排放源统计调查 基101/G101（计量单位：万吨）", len(WAN_HEADER))
+        wan.append(WAN_HEADER)
+        boiler = book.create_sheet("G103-1")
+        title_row(boiler, f"{year}年 G103-1 锅炉/燃气轮机废气治理与排放情况", len(BOILER_HEADER))
+        boiler.append(BOILER_HEADER)
+
+        main_eys: list[EnterpriseYear] = []
+        main_rows: list[list] = []
+        wan_rows: list[list] = []
+        boiler_rows: list[list] = []
+        boiler_row_of: dict[str, list[tuple[int, str]]] = {}
+        where: dict[str, tuple[str, int]] = {}
+        for enterprise in world.enterprises:
+            ey = _enterprise_year(enterprise, year)
+            forced = enterprise.uscc in protected and disagreement and int(disagreement["year"]) == year
+            if not (_covered(ey) or forced):
+                continue
+            clean = enterprise.uscc in protected
+            if _in_wan_sheet(enterprise.uscc) and not clean:
+                wan_rows.append(_basic_row(ey, rng, 1e-4, messy=False))
+                where[enterprise.uscc] = ("基101(万吨)", FIRST_DATA_ROW + len(wan_rows) - 1)
+            else:
+                main_rows.append(_basic_row(ey, rng, 1.0, messy=not clean))
+                main_eys.append(ey)
+                where[enterprise.uscc] = ("基101", FIRST_DATA_ROW + len(main_rows) - 1)
+            for r, fuel in _boiler_rows(ey, names):
+                boiler_rows.append(r)
+                boiler_row_of.setdefault(enterprise.uscc, []).append((FIRST_DATA_ROW + len(boiler_rows) - 1, fuel))
+            if forced:
+                manifest.append(_disagreement_entry(disagreement, ey, folder, inbox, where, boiler_row_of,
+                                                    main_rows, bool(_covered(ey))))
+
+        rel = (folder / _file_name(year)).relative_to(inbox).as_posix()
+        if year == malformed_year:
+            manifest += _malform(main_rows, main_eys, protected, rng, rel)
+        for sheet, rows in ((main, main_rows), (wan, wan_rows), (boiler, boiler_rows)):
+            for r in rows:
+                sheet.append(r)
+        path = folder / _file_name(year)
+        save_workbook_fixed(book, path)
+        manifest.append(file_entry("envstat", inbox, path, len(main_rows) + len(wan_rows) + len(boiler_rows), "xlsx",
+                                   table="envstat_g101_g103", year=year,
+                                   sheets={"基101": len(main_rows), "基101(万吨)": len(wan_rows),
+                                           "G103-1": len(boiler_rows)}, header_rows=[2]))
+    return manifest
+
+
+def _file_name(year: int) -> str:
+    return f"排放源统计_基101_G103-1_{year}年_演示数据.xlsx"
+
+
+def _disagreement_entry(spec: dict, ey: EnterpriseYear, folder: Path, inbox: Path,
+                        where: dict[str, tuple[str, int]], boiler_row_of: dict[str, list[tuple[int, str]]],
+                        main_rows: list[list], covered: bool) -> dict:
+    """Ground truth of the fuel_disagreement anomaly as written here (true quantity, not the GHG one)."""
+    fuel = spec["fuel_code"]
+    quantity = sum(sy.quantities.get(fuel, 0.0) for sy in ey.sites)
+    sheet, row = where[ey.enterprise.uscc]
+    column = "煤炭消耗量(吨)" if is_coal(fuel) else FUEL_COLUMN.get(fuel)
+    basic_value = main_rows[row - FIRST_DATA_ROW][COL[column]] if column and sheet == "基101" else None
+    factor = float(spec.get("ghg_factor", 1.0))
+    return {
+        "source": "envstat", "kind": "anomaly", "anomaly": "fuel_disagreement", "uscc": ey.enterprise.uscc,
+        "year": ey.year, "fuel_code": fuel, "unit": fuel_info()[fuel]["fuel_unit_code"],
+        "envstat_quantity": round(quantity, 2), "ghg_factor": factor,
+        "expected_ghg_quantity": round(quantity * factor, 2),
+        "file": (folder / _file_name(ey.year)).relative_to(inbox).as_posix(), "sheet": sheet, "row": row,
+        "column": column, "basic_sheet_value": basic_value, "boiler_sheet": "G103-1",
+        "boiler_rows": [r for r, f in boiler_row_of.get(ey.enterprise.uscc, []) if f == fuel],
+        "forced_into_coverage": not covered,
+        "note": "基101 煤炭消耗量 sums every coal type; the boiler rows of this fuel sum to envstat_quantity",
+    }

@@ -1,0 +1,69 @@
+"""Combustion CO2 against hand calculations written out (methods-factors.md §1.1, §1.3, §1.4)."""
+
+import polars as pl
+import pytest
+
+from inventories.combustion import fuel_line_co2
+from inventories.factor_library import load_factor_set
+from inventories.reference import fuels, power_industry_codes
+
+
+def _line(**kw):
+    base = {"uscc": "91130200699229617X", "enterprise_name": "演示", "industry_code": "3011", "region_code": "410102",
+            "year": 2022, "emission_source_name": None, "fuel_code": "bituminous", "fuel_name": "烟煤",
+            "fuel_unit_code": "t", "fuel_consumed_units": 1000.0, "ncv_gj_per_unit": None,
+            "carbon_content_tc_per_gj": None, "carbon_mass_fraction_pct": None, "oxidation_fraction": None,
+            "source_file": "ghg/a.csv", "sheet_name": None, "row_number": 2, "file_sha256": "0" * 64}
+    return base | kw
+
+
+def _run(*lines):
+    frame = pl.DataFrame(list(lines), infer_schema_length=None)
+    return fuel_line_co2(frame, load_factor_set(), fuels(), power_industry_codes(), 29.3076)
+
+
+def test_measured_ncv_with_default_carbon_and_oxidation():
+    # 1000 t x 20.5 GJ/t = 20,500 GJ; x 0.0261 tC/GJ (烟煤 C.1) = 535.05 tC; x 0.93 = 497.5965; x 44/12 = 1824.5205
+    out = _run(_line(ncv_gj_per_unit=20.5)).row(0, named=True)
+    assert out["co2_mass_t"] == pytest.approx(1824.5205, rel=1e-9)
+    assert out["heat_input_gj"] == 20_500.0 and out["energy_tce"] == pytest.approx(20_500 / 29.3076)
+    assert out["ncv_source"] == "measured" and out["carbon_source"] == "default" and out["parameter_source"] == "mixed"
+    assert out["factor_ids"] == "C1-bituminous-cc;C1-bituminous-of" and not out["has_recalled_factor"]
+
+
+def test_all_defaults_natural_gas():
+    # 100 x 10^4 Nm3 x 389.31 GJ/10^4Nm3 = 38,931 GJ; x 0.0153 = 595.6443 tC; x 0.99 = 589.687857; x 44/12 = 2162.188809
+    out = _run(_line(fuel_code="natural_gas", fuel_unit_code="10^4Nm3", fuel_consumed_units=100.0)).row(0, named=True)
+    assert out["co2_mass_t"] == pytest.approx(2162.188809, rel=1e-9)
+    assert out["parameter_source"] == "default"
+
+
+def test_power_elemental_carbon_uses_recalled_oxidation():
+    # 1000 t x 52.3 % C = 523 tC; x 0.99 (power coal OF, recalled) = 517.77; x 44/12 = 1898.49
+    out = _run(_line(industry_code="4411", ncv_gj_per_unit=21.0, carbon_mass_fraction_pct=52.3)).row(0, named=True)
+    assert out["co2_mass_t"] == pytest.approx(1898.49, rel=1e-9)
+    assert out["factor_ids"] == "PWR-coal-of" and out["has_recalled_factor"]
+    assert out["carbon_content_tc_per_gj"] is None and out["carbon_source"] == "measured"
+
+
+@pytest.mark.parametrize("year, carbon, factor_id", [(2021, 0.03356, "PWR2021-coal-cc-unmeasured"),
+                                                     (2022, 0.03085, "PWR2022-coal-cc-unmeasured")])
+def test_power_unmeasured_carbon_penalty_by_guideline_year(year, carbon, factor_id):
+    # 1000 t x 20 GJ/t = 20,000 GJ x carbon x 0.99 x 44/12
+    out = _run(_line(industry_code="4411", year=year, ncv_gj_per_unit=20.0)).row(0, named=True)
+    assert out["co2_mass_t"] == pytest.approx(20_000 * carbon * 0.99 * 44 / 12, rel=1e-12)
+    assert factor_id in out["factor_ids"].split(";") and out["has_recalled_factor"]
+
+
+def test_raw_coal_without_carbon_is_not_computed():
+    out = _run(_line(fuel_code="raw_coal", fuel_name="原煤")).row(0, named=True)
+    assert out["co2_mass_t"] is None
+    assert out["ncv_gj_per_unit"] == 20.908  # GB/T 2589 reference NCV is still known
+
+
+def test_measured_values_win_parameter_by_parameter():
+    # 500 t x 25 GJ/t x 0.027 tC/GJ x 0.95 x 44/12 = 1175.625
+    out = _run(_line(fuel_consumed_units=500.0, ncv_gj_per_unit=25.0, carbon_content_tc_per_gj=0.027,
+                     oxidation_fraction=0.95)).row(0, named=True)
+    assert out["co2_mass_t"] == pytest.approx(1175.625, rel=1e-12)
+    assert out["parameter_source"] == "measured" and out["factor_ids"] == ""

@@ -1,0 +1,58 @@
+import pytest
+
+from pipelines.transform.units import (
+    carbon_content_to_canonical,
+    fraction_from_percent,
+    ncv_to_canonical,
+    quantity_to_canonical,
+)
+from pipelines.transform.values import CellError, parse_number, parse_year
+from schemas.headers import normalise_text, split_header
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1,234.5", (1234.5, None)), ("150mg/Nm3", (150.0, "mg/Nm3")), ("12,345.6吨", (12345.6, "吨")),
+    ("/", (None, None)), ("—", (None, None)), ("无", (None, None)), (None, (None, None)), ("-350", (-350.0, None)),
+    ("1.5e3", (1500.0, None)),
+])
+def test_parse_number(text, expected):
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1,2O5.3", "abc", "12..5"])
+def test_parse_number_rejects_with_bilingual_reason(text):
+    with pytest.raises(CellError) as err:
+        parse_number(text)
+    assert "无法识别" in err.value.zh and "not a number" in err.value.en
+
+
+def test_parse_year():
+    assert parse_year("2021") == parse_year("2021年") == parse_year("2021年度") == parse_year("2021.0") == 2021
+    with pytest.raises(CellError):
+        parse_year("")
+
+
+def test_quantity_units():
+    assert quantity_to_canonical(1.5, "万吨", "t") == 15_000.0
+    assert quantity_to_canonical(250.0, "千克", "t") == 0.25
+    assert quantity_to_canonical(12.0, "万Nm3", "10^4Nm3") == 12.0
+    assert quantity_to_canonical(50_000.0, "Nm3", "10^4Nm3") == pytest.approx(5.0)
+    assert quantity_to_canonical(2.0, "亿立方米", "10^4Nm3") == 20_000.0
+    with pytest.raises(CellError, match="does not fit"):
+        quantity_to_canonical(100.0, "吨", "10^4Nm3")  # natural gas in tonnes cannot be converted
+    with pytest.raises(CellError, match="unknown unit"):
+        quantity_to_canonical(1.0, "桶", "t")
+
+
+def test_ncv_and_carbon_units():
+    assert ncv_to_canonical(20.9, "MJ/kg", "t") == 20.9
+    assert ncv_to_canonical(5000.0, "kcal/kg", "t") == pytest.approx(20.934)  # 5000 x 4.1868 kJ/kg
+    assert ncv_to_canonical(38.931, "MJ/Nm3", "10^4Nm3") == pytest.approx(389.31)  # x 10^4 m3 / 1000 MJ/GJ
+    assert carbon_content_to_canonical(26.1, "kgC/GJ") == pytest.approx(0.0261)
+    assert fraction_from_percent(93) == 0.93 and fraction_from_percent(0.98) == 0.98
+
+
+def test_text_normalisation():
+    assert normalise_text("９１４１（郑州）〈分厂〉　有限公司") == "9141(郑州)(分厂) 有限公司"
+    assert split_header("消耗量（万吨）") == ("消耗量", "万吨")
+    assert split_header("\ufeff报告年度") == ("报告年度", None)
