@@ -4,8 +4,8 @@ with COMMENTs and the Markdown data dictionary. Nothing here is written by hand 
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 from schemas.fields import Field
 from schemas.tables import TABLES, Table

@@ -123,7 +123,7 @@ def test_failed_publish_keeps_last_warehouse(built, tmp_path):
     target.write_bytes(Path(ws.warehouse).read_bytes())
     before = target.read_bytes()
     broken = {"out_key_emitters__register": pl.DataFrame({"uscc": ["x"]})}  # missing columns: must fail
-    with pytest.raises(Exception):
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):
         publish_warehouse(broken, target)
     assert target.read_bytes() == before
     assert not list(tmp_path.glob(".warehouse.duckdb.building-*"))
