@@ -149,7 +149,7 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
             for ln in by_year[2022]]
     csv_bad = []
     for i, (kind, field, value) in enumerate(MALFORMED[:4]):
-        at = 10 + i * 37  # increasing positions: later insertions do not shift earlier ones
+        at = (i + 1) * len(rows) // 5  # increasing positions: later insertions do not shift earlier ones
         rows.insert(at, _corrupt(rows[at], kind, field, value))
         csv_bad.append({"row_number": at + 2, "problem": kind})  # Excel/CSV row = index + 2 (header is row 1)
     path = inbox_ghg / "2022年度温室气体排放报告汇总_演示数据.csv"
@@ -170,7 +170,7 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     data = [_flat_row(2023, _line_cells(ln, render, names, flat=False), render, False) for ln in by_year[2023]]
     xlsx_bad = []
     for i, (kind, field, value) in enumerate(MALFORMED[4:]):
-        at = 25 + i * 41
+        at = (i + 1) * len(data) // 3
         data.insert(at, _corrupt(data[at], kind, field, value))
         xlsx_bad.append({"row_number": at + 2, "problem": kind})
     for row in data:

@@ -293,7 +293,7 @@ def _disagreement_entry(spec: dict, ey: EnterpriseYear, folder: Path, inbox: Pat
         "source": "envstat", "kind": "anomaly", "anomaly": "fuel_disagreement", "uscc": ey.enterprise.uscc,
         "year": ey.year, "fuel_code": fuel, "unit": fuel_info()[fuel]["fuel_unit_code"],
         "envstat_quantity": round(quantity, 2), "ghg_factor": factor,
-        "expected_ghg_quantity": round(quantity * factor, 2),
+        "envstat_quantity_x_ghg_factor": round(quantity * factor, 2),
         "file": (folder / _file_name(ey.year)).relative_to(inbox).as_posix(), "sheet": sheet, "row": row,
         "column": column, "basic_sheet_value": basic_value, "boiler_sheet": "G103-1",
         "boiler_rows": [r for r, f in boiler_row_of.get(ey.enterprise.uscc, []) if f == fuel],

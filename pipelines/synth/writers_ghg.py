@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from inventories.factor_library import load_factor_set
 from inventories.reference import fuels, key_emitter_rule, power_industry_codes, sector_scope
 from pipelines.synth.world import Enterprise, World
+from pipelines.synth.writers_permit import save_workbook_fixed as save_workbook
 
 CO2_PER_C = 44.0 / 12.0
 FIXED_TIME = dt.datetime(2026, 1, 1)
@@ -84,7 +85,9 @@ def plan_lines(world: World, rng: random.Random, defaults: dict) -> list[Line]:
                     true_ncv = default_ncv * rng.uniform(0.94, 1.06) if coal else default_ncv
                     measured_ncv = round(true_ncv, 3) if coal or rng.random() < 0.3 else None
                     ncv_used = measured_ncv if measured_ncv is not None else default_ncv
-                    quantity = round(heat / true_ncv, 2)
+                    # the physical quantity is the same in every system (permit/envstat use heat / default NCV);
+                    # the measured NCV is what the lab found for it
+                    quantity = round(heat / default_ncv, 2)
                     cc = pct = ox = None
                     true_cc = defaults[(fuel, "carbon_content")] * rng.uniform(0.97, 1.03)
                     if coal and enterprise.industry_code in power and enterprise.uscc not in unmeasured_power:
@@ -116,6 +119,7 @@ def choose_reporters(world: World, totals: dict[tuple[str, int], float], rng: ra
     big_uncovered = sorted(u for u, e in by_uscc.items() if e.industry_code not in COVERED and peak[u] >= threshold)
     voluntary = set(rng.sample(big_uncovered, min(3, len(big_uncovered))))
     candidates = [u for u in covered if by_uscc[u].industry_code in ("3011", "2614") and peak[u] > 2 * threshold]
+    candidates = candidates or [u for u in covered if peak[u] > 2 * threshold]  # small provinces
     missing = rng.choice(candidates)
     anomaly = {"kind": "missing_from_ghg_reporting", "uscc": missing, "enterprise_name": by_uscc[missing].name,
                "industry_code": by_uscc[missing].industry_code,
@@ -158,14 +162,6 @@ def _workbook() -> openpyxl.Workbook:
     book.properties.modified = FIXED_TIME
     book.properties.creator = "synergy synth (演示数据)"
     return book
-
-
-def save_workbook(book: openpyxl.Workbook, path: Path) -> None:
-    """Save with fixed timestamps so the same seed gives the same bytes."""
-    book.properties.modified = FIXED_TIME
-    buffer = io.BytesIO()
-    book.save(buffer)
-    path.write_bytes(buffer.getvalue())
 
 
 def write_xlsx_merged(path: Path, year: int, blocks: list[list[dict]], headers: list[str], title: str) -> list[int]:

@@ -24,6 +24,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.merge import MergedCellRange
 
 from inventories.factor_library import DEFAULT_FACTOR_SET
 from inventories.reference import fuels, industries, regions
@@ -150,7 +152,7 @@ def site_fuel_quality(permit_no: str, power: bool = False) -> FuelQuality:
 
 
 def coal_nox_power(capacity_mw: float) -> float:
-    """Table D.1 電力生产 coal NOx (g/kg) by unit size class."""
+    """Table D.1 电力生产 coal NOx (g/kg) by unit size class."""
     if capacity_mw <= 100:
         return 8.96
     return 8.19 if capacity_mw < 300 else 7.21
@@ -315,6 +317,14 @@ def save_workbook_fixed(book: openpyxl.Workbook, path: Path) -> None:
     path.write_bytes(out.getvalue())
 
 
+def merge_many(sheet, ranges: list[str]) -> None:
+    """Merge many non-overlapping ranges at once: `merge_cells` checks each against all others (quadratic)."""
+    new = [MergedCellRange(sheet, r) for r in ranges]
+    sheet.merged_cells = MultiCellRange([*sheet.merged_cells.ranges, *new])
+    for cell_range in new:
+        sheet._clean_merge_range(cell_range)  # what merge_cells does after its overlap check
+
+
 def write_csv_fixed(path: Path, header: list[str], rows: list[list], encoding: str) -> None:
     """CSV with CRLF line ends as Excel writes them; `utf-8-sig` puts the BOM in front of the header."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -454,16 +464,19 @@ def _write_limits(world: World, folder: Path, rng: random.Random) -> tuple[Path,
     def name(p: str) -> str:
         return rng.choice(NAME_VARIANTS[p])
 
+    merges: list[str] = []
+    last_row = 3
+
     def block(permit_no: str, label: str, outlet_name: str | None, rows: list[list]) -> None:
-        start = sheet.max_row + 1
+        nonlocal last_row
+        start = last_row + 1
         for values in rows:
             sheet.append([permit_no, label, outlet_name, *values])
-        end = sheet.max_row
+        last_row = end = start + len(rows) - 1
         if outlet_name is None:  # subtotal label spans 排放口编号 and 排放口名称
-            sheet.merge_cells(start_row=start, start_column=2, end_row=end, end_column=3)
+            merges.append(f"B{start}:C{end}")
         elif end > start:
-            sheet.merge_cells(start_row=start, start_column=2, end_row=end, end_column=2)
-            sheet.merge_cells(start_row=start, start_column=3, end_row=end, end_column=3)
+            merges.extend([f"B{start}:B{end}", f"C{start}:C{end}"])
 
     def annual(value: float | None) -> list:
         return [value] * 5 if value else ["/"] * 5
@@ -496,9 +509,10 @@ def _write_limits(world: World, folder: Path, rng: random.Random) -> tuple[Path,
             block(site.permit_no, label, None, rows)
         rows = [[name(p), "/", "/", "/", *annual(totals.get(p)), "/"] for p in ("PM", "SO2", "NOx", "VOCs")]
         block(site.permit_no, "全厂有组织排放总计", None, rows)
+    merge_many(sheet, merges)
     path = folder / "排污许可证_大气污染物许可排放限值_演示数据.xlsx"
     save_workbook_fixed(book, path)
-    return path, sheet.max_row - 3, all_limits
+    return path, last_row - 3, all_limits
 
 
 # --- c. execution reports and fuel analysis --------------------------------------------------------------
@@ -508,11 +522,11 @@ def _pick_exceedance(world: World, spec: dict, rng: random.Random) -> tuple[Ente
         raise ValueError(f"permit_limit_exceeded: year {year} not in world years {world.years}")
     wanted = spec.get("permit_no")
     candidates = [(e, s) for e, s in permit_sites(world)
-                  if s.management_category == "重点管理" and int(s.valid_from[:4]) <= year <= int(s.valid_to[:4])
+                  if s.management_category == "重点管理" and int(s.valid_from[:4]) < year < int(s.valid_to[:4])
                   and any(is_coal(f) and h > 0 for f, h in s.fuel_heat_gj.get(year, {}).items())
                   and (wanted is None or s.permit_no == wanted)]
     if not candidates:
-        raise ValueError("permit_limit_exceeded: no 重点管理 coal site with a valid permit in that year")
+        raise ValueError("permit_limit_exceeded: no 重点管理 coal site with a permit in force all that year")
     return rng.choice(candidates)
 
 
@@ -533,7 +547,8 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
     """Write registry list, limit tables, execution reports and fuel analysis into inbox/permit/.
 
     `anomalies.get("permit_limit_exceeded")` may be a dict with year (2022), ratio (1.4) and permit_no to
-    force the site; absent means pick one 重点管理 coal site; None/False disables the anomaly.
+    force the site; absent means pick one 重点管理 coal site for 2022 (skipped if 2022 is not a world year);
+    None/False disables the anomaly.
     """
     folder = Path(inbox) / PERMIT_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -550,10 +565,12 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
 
     spec = anomalies.get("permit_limit_exceeded", {})
     target = None
+    ex_year, ratio = 2022, 1.4
     if spec is not None and spec is not False:
         spec = spec if isinstance(spec, dict) else {}
-        target = _pick_exceedance(world, spec, rng)
-        ex_year, ratio = int(spec.get("year", 2022)), float(spec.get("ratio", 1.4))
+        ex_year, ratio = int(spec.get("year", ex_year)), float(spec.get("ratio", ratio))
+        if "permit_limit_exceeded" in anomalies or ex_year in world.years:  # the default needs 2022 in the world
+            target = _pick_exceedance(world, spec, rng)
 
     names = {code: row["fuel_name_zh"] for code, row in fuel_info().items()}
     for year in world.years:

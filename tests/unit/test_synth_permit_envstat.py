@@ -50,6 +50,16 @@ def test_files_exist_with_demo_names(runs):
         assert entry["source"] in ("permit", "envstat") and entry["kind"] in ("file", "anomaly", "malformed_row")
 
 
+def test_registry_lists_permits_only(runs):
+    inbox, manifest = runs[0]
+    entry = next(m for m in manifest if m.get("table") == "permit_registry")
+    sheet = openpyxl.load_workbook(inbox / entry["path"])["许可信息公开"]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == entry["rows"]
+    assert {r[8] for r in rows} <= {"重点管理", "简化管理"}
+    assert all("至" in r[6] for r in rows)
+
+
 def test_permit_limit_header_is_merged_over_five_years(runs):
     inbox, manifest = runs[0]
     entry = next(m for m in manifest if m.get("table") == "permit_limits")
