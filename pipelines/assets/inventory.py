@@ -47,29 +47,33 @@ def core_inventory__ghg_fuel_line_co2(synergy: SynergyConfig, core_ghg__fuel_lin
                                        "lines_with_recalled_factor": int(result["has_recalled_factor"].sum())})
 
 
-@dg.asset(group_name="out_inventory", kinds={"duckdb"})
-def out_inventory__yearly_enterprise(synergy: SynergyConfig, core_inventory__ghg_fuel_line_co2: pl.DataFrame,
-                                     core_ghg__fuel_lines: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    """Combustion CO2 per enterprise and year (DuckDB SQL model inventories/sql/)."""
+@dg.asset(group_name="core_inventory", kinds={"duckdb"})
+def _core_inventory__yearly_enterprise_window(core_inventory__ghg_fuel_line_co2: pl.DataFrame,
+                                              core_ghg__fuel_lines: pl.DataFrame) -> pl.DataFrame:
+    """Enterprise sums over the requested years plus the register's look-back years (DuckDB SQL model)."""
     gwp_set = str(key_emitter_rule()["gwp_set"])
-    table = enterprise_inventory(core_inventory__ghg_fuel_line_co2, core_ghg__fuel_lines, gwp_set)
-    if synergy.years:
-        table = table.filter(pl.col("year").is_in(synergy.years))
-    table = conform(table, "out_inventory__yearly_enterprise")
+    return enterprise_inventory(core_inventory__ghg_fuel_line_co2, core_ghg__fuel_lines, gwp_set)
+
+
+def _requested(frame: pl.DataFrame, synergy: SynergyConfig) -> pl.DataFrame:
+    return frame.filter(pl.col("year").is_in(synergy.years)) if synergy.years else frame
+
+
+@dg.asset(group_name="out_inventory", kinds={"duckdb"})
+def out_inventory__yearly_enterprise(synergy: SynergyConfig,
+                                     _core_inventory__yearly_enterprise_window: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """Combustion CO2 per enterprise and year, for the requested years."""
+    table = conform(_requested(_core_inventory__yearly_enterprise_window, synergy), "out_inventory__yearly_enterprise")
     return dg.Output(table, metadata={"enterprise_years": table.height,
                                       "co2_mass_t": float(table["co2_mass_t"].sum())})
 
 
 @dg.asset(group_name="out_key_emitters", kinds={"duckdb"})
-def out_key_emitters__register(synergy: SynergyConfig, core_inventory__ghg_fuel_line_co2: pl.DataFrame,
-                               core_ghg__fuel_lines: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    """Key-emitter flags per enterprise and year, from the full look-back window."""
-    gwp_set = str(key_emitter_rule()["gwp_set"])
-    enterprise = enterprise_inventory(core_inventory__ghg_fuel_line_co2, core_ghg__fuel_lines, gwp_set)
-    register = key_emitter_register(enterprise)
-    if synergy.years:
-        register = register.filter(pl.col("year").is_in(synergy.years))
-    register = conform(register, "out_key_emitters__register")
+def out_key_emitters__register(synergy: SynergyConfig,
+                               _core_inventory__yearly_enterprise_window: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """Key-emitter flags per enterprise and year, judged over the full look-back window."""
+    register = key_emitter_register(_core_inventory__yearly_enterprise_window)
+    register = conform(_requested(register, synergy), "out_key_emitters__register")
     flagged = register.filter(pl.col("is_key_emitter"))
     return dg.Output(register, metadata={"rows": register.height, "key_emitter_rows": flagged.height,
                                          "key_emitter_enterprises": flagged["uscc"].n_unique()})
