@@ -28,6 +28,7 @@ from schemas.identifiers import is_valid_uscc
 from schemas.tables import TABLES
 
 TARGET = "core_ghg__fuel_lines"
+SUBTOTAL_LABELS = {"合计", "小计", "总计", "全厂合计", "企业合计"}
 _INDUSTRY = re.compile(r"^[A-T]?(\d{4})$")
 
 
@@ -71,6 +72,9 @@ def _fuel(text: str | None) -> tuple[str, str, str]:
     if is_missing(text):
         raise CellError("燃料品种为空", "fuel is missing")
     name = normalise_text(text or "")
+    if name.replace(" ", "") in SUBTOTAL_LABELS:
+        raise CellError(f"“{name}”为合计行，不作为燃料明细（避免重复计算）",
+                        f"{name!r} is a subtotal row, not a fuel line (never summed with the lines)")
     code = fuel_name_lookup().get(name.replace(" ", "").upper())
     if code is None:
         raise CellError(f"燃料品种“{text}”不在燃料表中", f"fuel {text!r} is not in the fuel table")

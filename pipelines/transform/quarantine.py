@@ -12,6 +12,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from schemas.generate import conform, pandera_schema
+from schemas.tables import TABLES
 
 REJECTED = "core_qa__rejected_rows"
 PROVENANCE = ["source_file", "sheet_name", "row_number", "file_sha256"]
@@ -20,16 +21,10 @@ PROVENANCE = ["source_file", "sheet_name", "row_number", "file_sha256"]
 def rejected_frame(rows: list[dict], source_system: str, target_table: str) -> pl.DataFrame:
     """Rejected-row dicts (provenance, column_name, raw_value, reasons, raw_record) as the QA table."""
     if not rows:
-        return conform(pl.DataFrame(schema={c: pl.String for c in _columns()}), REJECTED)
+        return conform(pl.DataFrame(schema={c: pl.String for c in TABLES[REJECTED].columns}), REJECTED)
     frame = pl.DataFrame(rows, infer_schema_length=None).with_columns(
         pl.lit(source_system).alias("source_system"), pl.lit(target_table).alias("target_table"))
     return conform(frame, REJECTED)
-
-
-def _columns() -> tuple[str, ...]:
-    from schemas.tables import TABLES
-
-    return TABLES[REJECTED].columns
 
 
 def split_by_schema(typed: pl.DataFrame, table_name: str, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
