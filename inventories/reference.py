@@ -72,3 +72,31 @@ def city_of(region_code: str) -> str | None:
     if region_code.startswith("4190"):
         return "419001"
     return region_code[:4] + "00"
+
+
+@cache
+def pollutants() -> pl.DataFrame:
+    """pollutant, pollutant_name_zh, aliases_zh, hj524_code (status recalled), source."""
+    return _read(REFERENCE / "pollutants.csv")
+
+
+@cache
+def pollutant_lookup() -> dict[str, str]:
+    """Normalised Chinese/English name, alias or HJ 524 code -> canonical pollutant."""
+    out: dict[str, str] = {}
+    for row in pollutants().iter_rows(named=True):
+        for name in [row["pollutant"], row["pollutant_name_zh"], row["hj524_code"], *row["aliases_zh"].split("|")]:
+            if name:
+                out[normalise_text(name).replace(" ", "").upper()] = row["pollutant"]
+    return out
+
+
+@cache
+def region_name_lookup() -> dict[str, str]:
+    """Henan region name (with or without 市/县/区) -> GB/T 2260 code; ambiguous short names are left out."""
+    seen: dict[str, set[str]] = {}
+    for row in regions().iter_rows(named=True):
+        name = row["region_name"]
+        for key in {name, name.rstrip("市县区") if len(name) > 2 else name}:
+            seen.setdefault(key, set()).add(row["region_code"])
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}

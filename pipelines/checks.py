@@ -10,14 +10,16 @@ from schemas.generate import pandera_schema
 from schemas.tables import TABLES
 
 
-@dg.asset_check(asset="core_qa__ingested_files", blocking=True,
+@dg.asset_check(asset="core_qa__file_manifest", blocking=True,
                 description="Per file: rows read = rows accepted + rows rejected (nothing silently dropped).")
-def rows_accounted_for(core_qa__ingested_files: pl.DataFrame) -> dg.AssetCheckResult:
-    bad = core_qa__ingested_files.filter(pl.col("rows_read") != pl.col("rows_accepted") + pl.col("rows_rejected"))
+def rows_accounted_for(core_qa__file_manifest: pl.DataFrame) -> dg.AssetCheckResult:
+    manifest = core_qa__file_manifest
+    bad = manifest.filter(pl.col("rows_read") != pl.col("rows_accepted") + pl.col("rows_rejected"))
     return dg.AssetCheckResult(passed=bad.height == 0, metadata={
-        "files": core_qa__ingested_files.height, "files_not_balanced": bad.height,
-        "rows_read": int(core_qa__ingested_files["rows_read"].sum()),
-        "rows_rejected": int(core_qa__ingested_files["rows_rejected"].sum())})
+        "files": manifest.height, "files_not_balanced": bad.height,
+        "unbalanced": ", ".join(bad["source_file"].to_list()[:10]),
+        "rows_read": int(manifest["rows_read"].sum()), "rows_rejected": int(manifest["rows_rejected"].sum()),
+        "rows_superseded": int(manifest["rows_superseded"].sum())})
 
 
 def contract_check(table_name: str) -> dg.AssetChecksDefinition:

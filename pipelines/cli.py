@@ -98,7 +98,7 @@ def _summary(ws: Workspace) -> None:
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         files = con.execute("""select count(*), sum(rows_read), sum(rows_accepted), sum(rows_rejected),
                                       count(*) filter (where file_status = 'duplicate')
-                               from core_qa__ingested_files""").fetchone()
+                               from core_qa__file_manifest""").fetchone()
         inv = con.execute("""select count(distinct uscc), count(*), sum(co2_mass_t),
                                     count(*) filter (where has_recalled_factor)
                              from out_inventory__yearly_enterprise""").fetchone()

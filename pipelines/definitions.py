@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets import ghg, inventory, publish, qa
+from pipelines.assets import inventory, publish, qa, sources
 from pipelines.checks import CHECKS
 from pipelines.io import ParquetIOManager
 from pipelines.resources import SynergyConfig
 from pipelines.workspace import workspace_from_env
 
-ASSETS = dg.load_assets_from_modules([ghg, qa, inventory, publish])
+ASSETS = [*sources.SOURCE_ASSETS, sources.core_permit__annual_limits,
+          *dg.load_assets_from_modules([qa, inventory, publish])]
 build_all = dg.define_asset_job("build_all", selection=dg.AssetSelection.all(),
                                 description="Ingest the inbox, compute the inventory, publish the warehouse.",
                                 tags={"synergy/publishes-warehouse": "true"})

@@ -30,12 +30,12 @@ _ROW_PROVENANCE = ("source_file", "sheet_name", "row_number", "file_sha256")
 
 _TABLES = [
     Table(
-        "core_qa__ingested_files",
+        "core_qa__file_manifest",
         "入库文件登记",
-        "One row per inbox file seen: its hash, encoding, status and row accounting "
-        "(rows_read = rows_accepted + rows_rejected).",
-        ("source_system", "source_file", "file_sha256", "source_encoding", "file_status", "duplicate_of",
-         "rows_read", "rows_accepted", "rows_rejected", "message"),
+        "One row per inbox file seen: hash, encoding, status, sheets read and row accounting "
+        "(rows_read = rows_accepted + rows_rejected; rows_superseded are accepted rows a later re-submission replaced).",
+        ("source_system", "source_file", "file_sha256", "source_encoding", "received_at", "file_status", "duplicate_of",
+         "sheets_read", "rows_read", "rows_accepted", "rows_rejected", "rows_superseded", "message"),
         ("source_file",),
     ),
     Table(
@@ -47,13 +47,125 @@ _TABLES = [
         ("file_sha256", "sheet_name", "row_number"),
     ),
     Table(
+        "core_qa__superseded_rows",
+        "被更正记录(历史)",
+        "Accepted rows replaced by a later submission for the same enterprise or permit and period; kept as history.",
+        ("source_system", "target_table", "submission_key", *_ROW_PROVENANCE, "superseded_by_file", "record_json"),
+        ("target_table", "file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_permit__registry",
+        "排污许可证登记",
+        "Permit list rows (许可信息公开): one row per permit as exported, validity parsed, region resolved to GB/T 2260.",
+        ("permit_no", "uscc", "enterprise_name", "industry_name", "city_code", "region_code", "valid_from", "valid_to",
+         "issue_date", "management_category", "lon_deg", "lat_deg", "address", "issuing_authority",
+         "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_permit__limits",
+        "许可排放限值",
+        "Permit limit rows as written (第一年…第五年 relative to the validity start), each tagged with its scope: "
+        "outlet rows and subtotal rows (主要排放口合计, 全厂有组织排放总计) are never summed together.",
+        ("permit_no", "uscc", "emission_scope", "outlet_code", "outlet_name", "pollutant", "pollutant_name",
+         "hourly_limit_text", "conc_hourly_limit_mg_nm3", "conc_daily_limit_mg_nm3", "rate_limit_kg_h",
+         "limit_year_1_t", "limit_year_2_t", "limit_year_3_t", "limit_year_4_t", "limit_year_5_t",
+         "stricter_conc_limit_mg_nm3", "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_permit__annual_limits",
+        "许可年排放量限值(按日历年)",
+        "Annual mass limits anchored to calendar years: 第N年 = validity start year + N - 1 (permit from the registry).",
+        ("permit_no", "uscc", "emission_scope", "outlet_code", "pollutant", "permit_year_index", "year", "limit_mass_t",
+         "valid_from", "valid_to", "source_record"),
+        ("source_record", "permit_year_index"),
+    ),
+    Table(
+        "core_permit__execution_emissions",
+        "执行报告-实际排放量",
+        "Actual emissions from permit execution reports by outlet and pollutant, in tonnes; 全厂合计 rows kept "
+        "with scope site_total.",
+        ("year", "report_type", "permit_no", "uscc", "emission_scope", "outlet_type", "outlet_code", "outlet_name",
+         "pollutant", "pollutant_code", "pollutant_name", "emission_mass_t", "accounting_method", "remark",
+         "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_permit__fuel_analysis",
+        "执行报告-燃料分析",
+        "Fuel use and quality from permit execution reports.",
+        ("year", "permit_no", "uscc", "fuel_code", "fuel_name", "fuel_unit_code", "fuel_consumed_units", "sulfur_pct",
+         "ash_pct", "volatile_pct", "ncv_gj_per_unit", "accounting_method", "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_envstat__enterprise",
+        "排放源统计-工业企业(基101/G101)",
+        "Enterprise forms of the environmental statistics: fuel and energy, boilers, pollutants generated and "
+        "emitted; old organisation codes and former names kept.",
+        ("year", "org_code", "uscc", "sub_unit_code", "enterprise_name", "former_names", "region_code", "city_code",
+         "industry_code", "operating_hours_h", "coal_consumed_t", "fuel_coal_consumed_t", "coal_sulfur_pct",
+         "fuel_oil_consumed_t", "natural_gas_10k_nm3", "boiler_count", "boiler_capacity_t_steam_h", "so2_generated_t",
+         "so2_mass_t", "nox_generated_t", "nox_mass_t", "pm_generated_t", "pm_mass_t", "not_applicable_fields",
+         *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_envstat__boilers",
+        "排放源统计-锅炉/燃气轮机(G103-1)",
+        "Boilers and gas turbines: fuel, quality, outlet, treatment efficiency and emissions.",
+        ("year", "org_code", "uscc", "enterprise_name", "former_names", "permit_no", "boiler_id",
+         "rated_capacity_t_steam_h", "combustion_mode", "operating_hours_h", "fuel_code", "fuel_name", "fuel_unit_code",
+         "fuel_consumed_units", "sulfur_pct", "ash_pct", "ncv_gj_per_unit", "outlet_code", "so2_removal_pct",
+         "nox_removal_pct", "pm_removal_pct", "so2_mass_t", "nox_mass_t", "pm_mass_t", "accounting_method",
+         "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
         "core_ghg__fuel_lines",
         "温室气体报告-化石燃料燃烧明细",
         "Fossil-fuel lines of enterprise GHG reports, typed and in canonical units; parameters are as "
         "reported (null where the report left them blank).",
         ("uscc", "enterprise_name", "industry_code", "region_code", "year", "emission_source_name",
          "fuel_code", "fuel_name", "fuel_unit_code", "fuel_consumed_units", "ncv_gj_per_unit",
-         "carbon_content_tc_per_gj", "carbon_mass_fraction_pct", "oxidation_fraction", *_ROW_PROVENANCE),
+         "carbon_content_tc_per_gj", "carbon_mass_fraction_pct", "oxidation_fraction", "ncv_basis", "carbon_basis",
+         "oxidation_basis", "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_ghg__power_monthly",
+        "发电设施月度存证",
+        "Power units' monthly records: fuel, lab analysis (carbon, hydrogen, sulfur, moisture), electricity and load.",
+        ("uscc", "enterprise_name", "unit_id", "year", "month", "fuel_code", "fuel_name", "fuel_unit_code",
+         "fuel_consumed_units", "ncv_gj_per_unit", "carbon_mass_fraction_pct", "hydrogen_pct", "sulfur_pct",
+         "moisture_pct", "purchased_electricity_mwh", "generation_mwh", "supply_mwh", "heat_supply_gj",
+         "load_factor_pct", "operating_hours_h", "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_ghg__energy_flows",
+        "温室气体报告-购入/输出电力热力",
+        "Purchased and exported electricity (MWh) and heat (GJ) as reported, with the reported factor and CO2.",
+        ("year", "uscc", "enterprise_name", "energy_flow", "electricity_mwh", "heat_gj", "reported_factor",
+         "reported_factor_unit", "reported_co2_mass_t", "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_ghg__process_lines",
+        "温室气体报告-工业生产过程排放",
+        "Process-emission lines as reported (activity data, factor, CO2).",
+        ("year", "uscc", "enterprise_name", "process_name", "material_name", "activity_quantity", "activity_unit",
+         "reported_factor", "reported_factor_unit", "reported_co2_mass_t", "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_ghg__reported_totals",
+        "温室气体报告-排放量汇总(填报)",
+        "Totals as the enterprise reported them, kept beside our own calculation and never overwritten by it.",
+        ("year", "uscc", "enterprise_name", "industry_code", "reported_combustion_co2_t", "reported_process_co2_t",
+         "reported_electricity_co2_t", "reported_heat_co2_t", "reported_total_co2e_t", "reported_supplementary_co2e_t",
+         "reported_energy_tce", "not_applicable_fields", *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
     ),
     Table(
@@ -102,3 +214,19 @@ TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
 for _t in _TABLES:
     assert len(_t.name) <= 63, f"{_t.name}: DuckDB identifiers are limited to 63 characters"
     assert set(_t.primary_key) <= set(_t.columns), f"{_t.name}: key column missing"
+
+# What one submission covers, per core table: a later file with rows for the same key replaces the earlier
+# file's rows for that key (a corrected re-submission); the replaced rows are kept in core_qa__superseded_rows.
+SUBMISSION_KEYS: dict[str, tuple[str, ...]] = {
+    "core_permit__registry": ("permit_no",),
+    "core_permit__limits": ("permit_no",),
+    "core_permit__execution_emissions": ("permit_no", "year", "report_type"),
+    "core_permit__fuel_analysis": ("permit_no", "year"),
+    "core_envstat__enterprise": ("org_code", "year"),
+    "core_envstat__boilers": ("org_code", "year"),
+    "core_ghg__fuel_lines": ("uscc", "year"),
+    "core_ghg__power_monthly": ("uscc", "year", "month"),
+    "core_ghg__energy_flows": ("uscc", "year"),
+    "core_ghg__process_lines": ("uscc", "year"),
+    "core_ghg__reported_totals": ("uscc", "year"),
+}

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import openpyxl
 
-from schemas.headers import normalise_text, split_header
-
 ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")  # order matters: gb18030 first would garble UTF-8
 
 
@@ -27,15 +25,6 @@ class Sheet:
 
     name: str | None
     rows: list[list[str | None]]
-
-
-@dataclass(frozen=True)
-class Header:
-    """Where the header is and how its cells map to raw columns."""
-
-    row_index: int  # 0-based index into Sheet.rows
-    columns: dict[int, str]  # cell position -> raw column name
-    units: dict[str, str]  # raw column -> unit given in the header cell
 
 
 def sha256_of(path: Path) -> str:
@@ -102,37 +91,3 @@ def read_sheets(path: Path) -> tuple[list[Sheet], str | None]:
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx_rows(path), None
     raise ValueError(f"不支持的文件类型 {suffix} / unsupported file type {suffix}")
-
-
-def find_header(sheet: Sheet, lookup: dict[str, str], required: tuple[str, ...], scan_rows: int = 15) -> Header | None:
-    """The first row within `scan_rows` whose cells name every required raw column."""
-    for index, row in enumerate(sheet.rows[:scan_rows]):
-        columns: dict[int, str] = {}
-        units: dict[str, str] = {}
-        for position, cell in enumerate(row):
-            if cell is None:
-                continue
-            name, unit = split_header(cell)
-            column = lookup.get(name)
-            if column and column not in columns.values():
-                columns[position] = column
-                if unit:
-                    units[column] = unit
-        if set(required) <= set(columns.values()):
-            return Header(index, columns, units)
-    return None
-
-
-def data_rows(sheet: Sheet, header: Header) -> list[tuple[int, dict[str, str | None]]]:
-    """(Excel row number, raw column -> normalised text) for each non-blank row under the header."""
-    out = []
-    for index in range(header.row_index + 1, len(sheet.rows)):
-        row = sheet.rows[index]
-        record = {
-            column: normalise_text(row[position]) if position < len(row) and row[position] is not None else None
-            for position, column in header.columns.items()
-        }
-        record = {k: (v if v else None) for k, v in record.items()}
-        if any(v is not None for v in record.values()):
-            out.append((index + 1, record))
-    return out

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import os
 import random
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from inventories.reference import key_emitter_rule
+from inventories.reference import key_emitter_rule, power_industry_codes
 from pipelines.synth.world import World, build_world
 from pipelines.synth.writers_ghg import (
     COVERED,
@@ -29,6 +30,7 @@ from pipelines.synth.writers_ghg import (
     write_csv,
     write_xlsx_merged,
 )
+from pipelines.synth.writers_ghg_extras import add_extra_sheets
 
 FLAT_HEADERS_2022 = ["年度", "统一社会信用代码", "企业名称", "国民经济行业代码", "所在地区代码", "机组编号", "燃料种类",
                      "消耗量", "计量单位", "低位发热量", "热值单位", "单位热值含碳量(tC/GJ)", "元素碳含量(%)", "碳氧化率(%)",
@@ -47,6 +49,8 @@ MALFORMED = [
     ("gas_in_tonnes", "unit", "吨"),
     ("year_missing", "year", ""),
 ]
+FUEL_SHEET_2023 = "燃料燃烧排放"
+CORRECTION = 0.9  # the re-submitted line's consumption relative to the first submission
 
 
 def _flat_row(year: int, c: dict, rng: random.Random, fullwidth: bool) -> list[str]:
@@ -100,8 +104,34 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     """Write the demo inbox and the manifest; returns the manifest."""
     world = build_world(seed, n_sites, years)
     defaults = _defaults()
+    lines, anomalies, totals = _plan_clear_of_threshold(world, seed, defaults)
+    reporters, missing = choose_reporters(world, totals, random.Random(seed + 4))
+    anomalies.append(missing)
+    reported = _with_raw_coal([ln for ln in lines if ln.enterprise.uscc in reporters], anomalies)
+    ghg = _write_ghg(inbox / "ghg", reported, world.years, seed, anomalies, defaults)
+    expected, key_rows = _expectations(ghg.pop("effective_lines"), world, defaults)
+    manifest = {
+        "synthetic": True,
+        "note": "合成演示数据 synthetic demo data: every enterprise name starts with 演示",
+        "seed": seed, "years": world.years,
+        "counts": {"sites": len(world.sites), "enterprises": len(world.enterprises), "ghg_reporters": len(reporters)},
+        "ghg": {**ghg, "expected_enterprise_year": expected, "expected_key_emitter_rows": len(key_rows),
+                "expected_key_emitter_enterprises": len({r["uscc"] for r in key_rows}), "key_emitter_rows": key_rows},
+        "anomalies": anomalies,
+    }
+    manifest.update(_other_systems(world, inbox, seed, anomalies))
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    return manifest
+
+
+def _plan_clear_of_threshold(world: World, seed: int, defaults: dict) -> tuple[list[Line], list[dict], dict]:
+    """Fuel lines, GHG anomalies and CO2 totals, every enterprise-year clear of the threshold edge.
+
+    Rounding must not flip key-emitter flags, so edge enterprises get 10 % more heat and the plan is redone.
+    """
     threshold = float(key_emitter_rule()["threshold_co2e_t"])
-    for _ in range(10):  # keep every enterprise-year clear of the threshold edge (rounding must not flip flags)
+    for _ in range(10):
         lines = plan_lines(world, random.Random(seed + 2), defaults)
         anomalies = _apply_anomalies(lines, world, random.Random(seed + 3))
         totals = enterprise_year_co2(lines, defaults)
@@ -112,103 +142,194 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
             for ent in (e for e in world.enterprises if e.uscc == uscc):
                 for site in ent.sites:
                     site.fuel_heat_gj[year] = {f: h * 1.1 for f, h in site.fuel_heat_gj[year].items()}
-    rng = random.Random(seed + 4)
-    reporters, missing = choose_reporters(world, totals, rng)
-    anomalies.append(missing)
-    reported = [ln for ln in lines if ln.enterprise.uscc in reporters]
-    # raw coal: one line computable from measured carbon and oxidation, one with neither (kept, not summed)
+    return lines, anomalies, totals
+
+
+def _with_raw_coal(reported: list[Line], anomalies: list[dict]) -> list[Line]:
+    """Raw coal: one line computable from measured carbon and oxidation, one with neither (kept, not summed)."""
     coal_lines = sorted((ln for ln in reported if ln.fuel_code == "bituminous" and ln.year == 2021
                          and ln.enterprise.industry_code not in ("4411", "4412")), key=lambda ln: ln.enterprise.uscc)
     raw_ok = Line(coal_lines[0].enterprise, 2021, "锅炉房", "raw_coal", 1200.0, None, 0.0262, None, 0.93, "原煤")
     raw_bad = Line(coal_lines[1].enterprise, 2021, "锅炉房", "raw_coal", 800.0, None, None, None, None, "原煤未化验")
-    reported += [raw_ok, raw_bad]
     anomalies.append({"kind": "uncomputable_fuel_line", "uscc": raw_bad.enterprise.uscc, "year": 2021,
                       "fuel_code": "raw_coal", "note": "原煤 without rank or measured carbon: no default applies"})
+    return [*reported, raw_ok, raw_bad]
 
-    inbox_ghg = inbox / "ghg"
-    inbox_ghg.mkdir(parents=True, exist_ok=True)
-    names = _fuel_names()
-    render = random.Random(seed + 5)
-    files: list[dict] = []
-    rejected: list[dict] = []
-    by_year: dict[int, list[Line]] = {y: [] for y in world.years}
+
+def _write_ghg(folder: Path, reported: list[Line], years: list[int], seed: int, anomalies: list[dict],
+               defaults: dict) -> dict:
+    """The GHG report files in drop order; returns the manifest's ghg part plus the lines that count after correction."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names, render = _fuel_names(), random.Random(seed + 5)
+    by_year: dict[int, list[Line]] = {y: [] for y in years}
     for ln in sorted(reported, key=lambda ln: (ln.year, ln.enterprise.uscc, ln.unit_name, ln.fuel_code)):
         by_year[ln.year].append(ln)
+    files = [_write_2021(folder, by_year[2021], render, names)]
+    csv_file = _write_2022(folder, by_year[2022], render, names, anomalies)
+    excluded = {a["uscc"] for a in anomalies if "uscc" in a} | csv_file.malformed_owners
+    excluded |= {ln.enterprise.uscc for ln in reported if ln.fuel_code == "raw_coal"}
+    resubmission, effective = _resubmit(folder, by_year[2022], reported, excluded, csv_file.copies, defaults, seed)
+    combustion = {u: v for (u, y), v in enterprise_year_co2(effective, defaults).items() if y == 2023}
+    xlsx_file, extras = _write_2023(folder, by_year[2023], render, names, combustion, random.Random(seed + 10))
+    files += [csv_file.entry, {"path": resubmission["path"], "rows": resubmission["rows"], "encoding": None, "rejected": 0},
+              xlsx_file.entry, _write_power_monthly(folder, by_year[2023], random.Random(seed + 6))]
+    _stamp_last(folder / Path(resubmission["path"]).name, 10)
+    return {"files": files, "rejected_rows": csv_file.rejected + xlsx_file.rejected, "extras": extras,
+            "resubmission": resubmission, "effective_lines": effective}
 
-    # 2021: XLSX with a title row and enterprise columns merged down each block
+
+@dataclass
+class Written:
+    """One written file: its manifest entry, its malformed rows and whose good rows they were copied from."""
+
+    entry: dict
+    rejected: list[dict] = field(default_factory=list)
+    malformed_owners: set[str] = field(default_factory=set)
+    copies: list[str] = field(default_factory=list)  # this file and identical copies dropped later
+
+
+def _write_2021(folder: Path, lines: list[Line], render: random.Random, names: dict[str, str]) -> dict:
+    """XLSX with a title row and enterprise columns merged down each block."""
     blocks: dict[str, list[dict]] = {}
-    for ln in by_year[2021]:
+    for ln in lines:
         blocks.setdefault(ln.enterprise.uscc, []).append(_line_cells(ln, render, names, flat=False))
-    path = inbox_ghg / "2021年度温室气体排放报告汇总_演示数据.xlsx"
+    path = folder / "2021年度温室气体排放报告汇总_演示数据.xlsx"
     row_numbers = write_xlsx_merged(path, 2021, list(blocks.values()), MERGED_HEADERS,
                                     "2021年度重点企业温室气体排放报告——化石燃料燃烧（演示数据，合成）")
-    files.append({"path": f"ghg/{path.name}", "rows": len(row_numbers), "encoding": None, "rejected": 0})
+    return {"path": f"ghg/{path.name}", "rows": len(row_numbers), "encoding": None, "rejected": 0}
 
-    # 2022: flat CSV in GB18030, units in cells, full-width digits, '/' and '—'; dropped twice
-    rows = [_flat_row(2022, _line_cells(ln, render, names, flat=True), render, render.random() < 0.03)
-            for ln in by_year[2022]]
-    csv_bad = []
-    for i, (kind, field, value) in enumerate(MALFORMED[:4]):
-        at = (i + 1) * len(rows) // 5  # increasing positions: later insertions do not shift earlier ones
-        rows.insert(at, _corrupt(rows[at], kind, field, value))
-        csv_bad.append({"row_number": at + 2, "problem": kind})  # Excel/CSV row = index + 2 (header is row 1)
-    path = inbox_ghg / "2022年度温室气体排放报告汇总_演示数据.csv"
+
+def _insert_malformed(rows: list[list[str]], owners: list[str], kinds: list[tuple], parts: int) -> tuple[list[dict], set]:
+    """Insert a corrupted copy of a good row per kind, at increasing positions (later ones do not shift earlier)."""
+    bad = []
+    for i, (kind, field_name, value) in enumerate(kinds):
+        at = (i + 1) * len(rows) // parts
+        rows.insert(at, _corrupt(rows[at], kind, field_name, value))
+        owners.insert(at, owners[at])
+        bad.append({"row_number": at + 2, "problem": kind})  # Excel/CSV row = index + 2 (header is row 1)
+    return bad, {owners[b["row_number"] - 2] for b in bad}
+
+
+def _write_2022(folder: Path, lines: list[Line], render: random.Random, names: dict[str, str],
+                anomalies: list[dict]) -> Written:
+    """Flat CSV in GB18030, units in cells, full-width digits, '/' and '—'; dropped twice."""
+    rows = [_flat_row(2022, _line_cells(ln, render, names, flat=True), render, render.random() < 0.03) for ln in lines]
+    bad, owners = _insert_malformed(rows, [ln.enterprise.uscc for ln in lines], MALFORMED[:4], 5)
+    path = folder / "2022年度温室气体排放报告汇总_演示数据.csv"
     write_csv(path, FLAT_HEADERS_2022, rows, "gb18030")
-    files.append({"path": f"ghg/{path.name}", "rows": len(rows), "encoding": "gb18030", "rejected": len(csv_bad)})
-    rejected += [{"file": f"ghg/{path.name}", "sheet": None, **b} for b in csv_bad]
-    duplicate = inbox_ghg / "2022年度温室气体排放报告汇总_演示数据(1).csv"
+    duplicate = folder / "2022年度温室气体排放报告汇总_演示数据(1).csv"
     duplicate.write_bytes(path.read_bytes())
     stamp = path.stat().st_mtime + 1  # dropped later than the original
     os.utime(duplicate, (stamp, stamp))
     anomalies.append({"kind": "duplicate_file", "path": f"ghg/{duplicate.name}", "duplicate_of": f"ghg/{path.name}"})
+    entry = {"path": f"ghg/{path.name}", "rows": len(rows), "encoding": "gb18030", "rejected": len(bad)}
+    return Written(entry, [{"file": entry["path"], "sheet": None, **b} for b in bad], owners,
+                   [entry["path"], f"ghg/{duplicate.name}"])
 
-    # 2023: XLSX with other header spellings, numbers as numeric cells, two malformed rows
+
+def _append_flat(sheet, rows: list[list[str]]) -> None:
+    """FLAT_HEADERS_2023 and the rows, numbers as numeric cells, blanks as empty cells."""
+    sheet.append(FLAT_HEADERS_2023)
+    for row in rows:
+        sheet.append([_num(v) if i in (7, 9, 11, 12, 13) else (v or None) for i, v in enumerate(row)])
+
+
+def _write_2023(folder: Path, lines: list[Line], render: random.Random, names: dict[str, str],
+                combustion: dict[str, float], extras_rng: random.Random) -> tuple[Written, dict]:
+    """XLSX with other header spellings, two malformed fuel rows, then the energy, process and totals sheets."""
     book = _workbook()
     sheet = book.active
-    sheet.title = "燃料燃烧排放"
-    sheet.append(FLAT_HEADERS_2023)
-    data = [_flat_row(2023, _line_cells(ln, render, names, flat=False), render, False) for ln in by_year[2023]]
-    xlsx_bad = []
-    for i, (kind, field, value) in enumerate(MALFORMED[4:]):
-        at = (i + 1) * len(data) // 3
-        data.insert(at, _corrupt(data[at], kind, field, value))
-        xlsx_bad.append({"row_number": at + 2, "problem": kind})
-    for row in data:
-        sheet.append([_num(v) if i in (7, 9, 11, 12, 13) else (v or None) for i, v in enumerate(row)])
-    path = inbox_ghg / "2023年度温室气体排放报告_演示数据.xlsx"
+    sheet.title = FUEL_SHEET_2023
+    data = [_flat_row(2023, _line_cells(ln, render, names, flat=False), render, False) for ln in lines]
+    bad, owners = _insert_malformed(data, [ln.enterprise.uscc for ln in lines], MALFORMED[4:], 3)
+    _append_flat(sheet, data)
+    reporters = list({ln.enterprise.uscc: ln.enterprise for ln in lines}.values())
+    extras = add_extra_sheets(book, reporters, 2023, combustion, extras_rng)
+    path = folder / "2023年度温室气体排放报告_演示数据.xlsx"
     save_workbook(book, path)
-    rejected += [{"file": f"ghg/{path.name}", "sheet": "燃料燃烧排放", **b} for b in xlsx_bad]
-    files.append({"path": f"ghg/{path.name}", "rows": len(data), "encoding": None, "rejected": len(xlsx_bad)})
+    sheets = {FUEL_SHEET_2023: len(data), **{s["sheet"]: s["rows"] for s in extras["sheets"]}}
+    # rows: data rows over every sheet (what a reader of all GHG layouts reads); sheets: per sheet
+    entry = {"path": f"ghg/{path.name}", "rows": sum(sheets.values()), "encoding": None, "rejected": len(bad),
+             "sheets": sheets}
+    rejected = [{"file": entry["path"], "sheet": FUEL_SHEET_2023, **b} for b in bad]
+    return Written(entry, rejected, owners), {"file": entry["path"], **extras}
 
-    files.append(_write_power_monthly(inbox_ghg, by_year[2023], random.Random(seed + 6)))
 
+def _pick_correction(lines: list[Line], excluded: set[str], defaults: dict, rng: random.Random) -> tuple[Line, Line]:
+    """A non-power reporter with >= 2 lines and no anomaly; its largest line re-submitted at 90 % of the quantity.
+
+    Candidates whose corrected total lands near the key-emitter threshold are skipped (flags must not hang on rounding).
+    """
+    threshold = float(key_emitter_rule()["threshold_co2e_t"])
+    groups: dict[str, list[Line]] = {}
+    for ln in lines:
+        groups.setdefault(ln.enterprise.uscc, []).append(ln)
+    candidates = []
+    for uscc, group in sorted(groups.items()):
+        co2 = [expected_co2(ln, defaults) for ln in group]
+        if uscc in excluded or len(group) < 2 or None in co2 or group[0].enterprise.industry_code in power_industry_codes():
+            continue
+        largest = max(range(len(group)), key=lambda i: co2[i])
+        if not 0.97 * threshold <= sum(co2) - 0.1 * co2[largest] <= 1.03 * threshold:
+            candidates.append(group[largest])
+    if not candidates:
+        raise ValueError("no enterprise fits the 2022 re-submission; generate a larger province")
+    original = rng.choice(candidates)
+    return original, replace(original, quantity=round(original.quantity * CORRECTION, 2), note="更正：消耗量按核查结果调整")
+
+
+def _write_resubmission(folder: Path, lines: list[Line], original: Line, corrected: Line, names: dict[str, str],
+                        rng: random.Random) -> dict:
+    """The enterprise's complete 2022 fuel lines again, one corrected, in the 2023 flat layout."""
+    mine = [corrected if ln is original else ln for ln in lines if ln.enterprise is original.enterprise]
+    book = _workbook()
+    book.active.title = FUEL_SHEET_2023
+    _append_flat(book.active, [_flat_row(2022, _line_cells(ln, rng, names, flat=False), rng, False) for ln in mine])
+    path = folder / "2022年度温室气体排放报告_更正_演示数据.xlsx"
+    save_workbook(book, path)
+    row = next(i + 2 for i, ln in enumerate(mine) if ln is corrected)
+    line = {"row_number": row, "unit_name": corrected.unit_name, "fuel_code": corrected.fuel_code,
+            "original_quantity": original.quantity, "corrected_quantity": corrected.quantity, "factor": CORRECTION}
+    return {"path": f"ghg/{path.name}", "rows": len(mine), "corrected_line": line,
+            "note": "permit and envstat files keep the uncorrected quantity of this line"}
+
+
+def _resubmit(folder: Path, lines_2022: list[Line], reported: list[Line], excluded: set[str], supersedes: list[str],
+              defaults: dict, seed: int) -> tuple[dict, list[Line]]:
+    """Pick, write and describe the corrected 2022 re-submission; returns its manifest entry and the lines that count."""
+    original, corrected = _pick_correction(lines_2022, excluded, defaults, random.Random(seed + 9))
+    entry = _write_resubmission(folder, lines_2022, original, corrected, _fuel_names(), random.Random(seed + 11))
+    effective = [corrected if ln is original else ln for ln in reported]
+    key = (corrected.enterprise.uscc, corrected.year)
+    entry["corrected_line"].update(original_co2_t=expected_co2(original, defaults),
+                                   corrected_co2_t=expected_co2(corrected, defaults))
+    entry.update(uscc=key[0], year=key[1], supersedes=supersedes, co2_mass_t=enterprise_year_co2(effective, defaults)[key],
+                 superseded_co2_mass_t=enterprise_year_co2(reported, defaults)[key])
+    return entry, effective
+
+
+def _stamp_last(path: Path, seconds: float) -> None:
+    """Make `path` the latest drop in its folder (the pipeline orders files by mtime)."""
+    latest = max(p.stat().st_mtime for p in path.parent.iterdir() if p != path)
+    os.utime(path, (latest + seconds, latest + seconds))
+
+
+def _expectations(lines: list[Line], world: World, defaults: dict) -> tuple[list[dict], list[dict]]:
+    """Expected CO2 per enterprise-year from the lines that count, and the key-emitter rows derived from it."""
     expected = []
-    for (uscc, year), value in sorted(enterprise_year_co2(reported, defaults).items()):
-        uncomputed = sum(1 for ln in reported if ln.enterprise.uscc == uscc and ln.year == year
+    for (uscc, year), value in sorted(enterprise_year_co2(lines, defaults).items()):
+        uncomputed = sum(1 for ln in lines if ln.enterprise.uscc == uscc and ln.year == year
                          and expected_co2(ln, defaults) is None)
         expected.append({"uscc": uscc, "year": year, "co2_mass_t": value, "uncomputed_line_count": uncomputed})
     co2 = {(r["uscc"], r["year"]): r["co2_mass_t"] for r in expected}
     industry = {e.uscc: e.industry_code for e in world.enterprises}
-    lookback = int(key_emitter_rule()["lookback_years"])
+    rule = key_emitter_rule()
+    threshold, lookback = float(rule["threshold_co2e_t"]), int(rule["lookback_years"])
     key_rows = [
         {"uscc": u, "year": y} for (u, y) in sorted(co2)
         if industry[u] in COVERED and any(co2.get((u, y - k), 0.0) >= threshold for k in range(lookback + 1))
     ]
-    manifest = {
-        "synthetic": True,
-        "note": "合成演示数据 synthetic demo data: every enterprise name starts with 演示",
-        "seed": seed, "years": world.years,
-        "counts": {"sites": len(world.sites), "enterprises": len(world.enterprises), "ghg_reporters": len(reporters)},
-        "ghg": {"files": files, "rejected_rows": rejected, "expected_enterprise_year": expected,
-                "expected_key_emitter_rows": len(key_rows),
-                "expected_key_emitter_enterprises": len({r["uscc"] for r in key_rows}),
-                "key_emitter_rows": key_rows},
-        "anomalies": anomalies,
-    }
-    manifest.update(_other_systems(world, inbox, seed, anomalies))
-    manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    return manifest
+    return expected, key_rows
 
 
 def _write_power_monthly(folder: Path, lines: list[Line], rng: random.Random) -> dict:

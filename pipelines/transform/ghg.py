@@ -1,167 +1,160 @@
-"""raw_ghg__fuel_lines -> core_ghg__fuel_lines (typed, canonical units) + rejected rows.
-
-A row is accepted only if every cell it carries can be read; otherwise all its problems are recorded
-(zh + en, first problem's column) and the raw values kept. pandera then checks the typed rows against
-the generated schema, and rows failing a value check are rejected the same way.
+"""GHG reports: raw text tables -> typed core tables (fuel lines, power monthly, electricity/heat, process
+lines, reported totals). Values the enterprise reports are kept as reported; our own calculation is
+done later and never overwrites them.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable
+from functools import partial
 
-import polars as pl
+from pipelines.transform import parsers
+from pipelines.transform.fuel_rules import fuel_rules
+from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell
+from pipelines.transform.units import carbon_content_to_canonical, fraction_from_percent, to_canonical
+from pipelines.transform.values import CellError, parse_number, parse_year
 
-from inventories.reference import fuel_name_lookup, fuels
-from pipelines.transform.quarantine import rejected_frame, split_by_schema
-from pipelines.transform.units import (
-    carbon_content_to_canonical,
-    fraction_from_percent,
-    ncv_to_canonical,
-    quantity_to_canonical,
-)
-from pipelines.transform.values import CellError, is_missing, parse_number, parse_year
-from schemas.generate import conform
-from schemas.headers import normalise_text
-from schemas.identifiers import is_valid_uscc
-from schemas.tables import TABLES
-
-TARGET = "core_ghg__fuel_lines"
-SUBTOTAL_LABELS = {"合计", "小计", "总计", "全厂合计", "企业合计"}
-_INDUSTRY = re.compile(r"^[A-T]?(\d{4})$")
+_year = cell("year", parse_year)
+_uscc = cell("uscc", parsers.uscc)
+_name = cell("enterprise_name", partial(parsers.required, zh="单位名称", en="enterprise name"))
+_pct = partial(amount, kind="percent", lo=0.0, hi=100.0)
 
 
-def _uscc(text: str | None) -> str:
-    if is_missing(text):
-        raise CellError("统一社会信用代码为空", "USCC is missing")
-    code = normalise_text(text or "").replace(" ", "").upper()
-    if len(code) != 18:
-        raise CellError(f"统一社会信用代码应为18位，实为{len(code)}位“{text}”", f"USCC must have 18 characters: {text!r}")
-    if not is_valid_uscc(code):
-        raise CellError(f"统一社会信用代码校验位错误“{text}”", f"USCC check character is wrong: {text!r}")
-    return code
+def _basis(column: str) -> Rule:
+    return cell(column, partial(parsers.choice, allowed=parsers.PARAMETER_BASIS, zh="取值方式", en="parameter basis"))
 
 
-def _name(text: str | None) -> str:
-    if is_missing(text):
-        raise CellError("单位名称为空", "enterprise name is missing")
-    return normalise_text(text or "")
-
-
-def _industry(text: str | None) -> str | None:
-    if is_missing(text):
-        return None
-    match = _INDUSTRY.match((text or "").replace(" ", "").upper())
-    if not match:
-        raise CellError(f"行业代码应为GB/T 4754四位小类“{text}”", f"industry code must be a 4-digit GB/T 4754 code: {text!r}")
-    return match.group(1)
-
-
-def _region(text: str | None) -> str | None:
-    if is_missing(text):
-        return None
-    digits = (text or "").replace(" ", "")
-    if not digits.isdigit() or len(digits) not in (6, 12):
-        raise CellError(f"行政区划代码应为6位或12位数字“{text}”", f"region code must have 6 or 12 digits: {text!r}")
-    code = digits[:6]
-    return "419001" if code == "419000" else code
-
-
-def _fuel(text: str | None) -> tuple[str, str, str]:
-    if is_missing(text):
-        raise CellError("燃料品种为空", "fuel is missing")
-    name = normalise_text(text or "")
-    if name.replace(" ", "") in SUBTOTAL_LABELS:
-        raise CellError(f"“{name}”为合计行，不作为燃料明细（避免重复计算）",
-                        f"{name!r} is a subtotal row, not a fuel line (never summed with the lines)")
-    code = fuel_name_lookup().get(name.replace(" ", "").upper())
-    if code is None:
-        raise CellError(f"燃料品种“{text}”不在燃料表中", f"fuel {text!r} is not in the fuel table")
-    unit = fuels().filter(pl.col("fuel_code") == code)["fuel_unit_code"][0]
-    return code, name, unit
-
-
-def _optional_number(raw: dict, column: str, convert: Callable[[float, str | None], float],
-                     lo: float, hi: float, label_zh: str, label_en: str) -> float | None:
-    value, cell_unit = parse_number(raw.get(column))
+def _carbon_content(raw: Raw) -> float | None:
+    value, unit = parse_number(raw.get("carbon_content"))  # type: ignore[arg-type]
     if value is None:
         return None
-    unit = cell_unit or raw.get(f"{column}_header_unit")
-    result = convert(value, unit)
-    if not lo <= result <= hi:
-        raise CellError(f"{label_zh}超出合理范围({lo}–{hi})：“{raw.get(column)}”",
-                        f"{label_en} outside {lo}–{hi}: {raw.get(column)!r}")
+    result = carbon_content_to_canonical(value, unit or raw.get("carbon_content_header_unit"))  # type: ignore[arg-type]
+    if not 0.0 <= result <= 0.2:
+        raise CellError(f"单位热值含碳量超出合理范围(0–0.2 tC/GJ)：“{raw.get('carbon_content')}”",
+                        f"carbon content outside 0-0.2 tC/GJ: {raw.get('carbon_content')!r}")
     return result
 
 
-def _parse_row(raw: dict) -> tuple[dict | None, list[tuple[str, CellError]]]:
-    """Typed fields of one raw row, or the list of (column, problem)."""
-    problems: list[tuple[str, CellError]] = []
-    out: dict[str, object] = {}
-
-    def attempt(column: str, func: Callable[[], object], target: str | None = None) -> None:
-        try:
-            out[target or column] = func()
-        except CellError as err:
-            problems.append((column, err))
-
-    attempt("year", lambda: parse_year(raw.get("year")))
-    attempt("uscc", lambda: _uscc(raw.get("uscc")))
-    attempt("enterprise_name", lambda: _name(raw.get("enterprise_name")))
-    attempt("industry_code", lambda: _industry(raw.get("industry_code")))
-    attempt("region_code", lambda: _region(raw.get("region_code")))
-    attempt("fuel_name", lambda: _fuel(raw.get("fuel_name")), "_fuel")
-    if "_fuel" not in out:
-        return None, problems
-    fuel_code, fuel_name, unit_code = out.pop("_fuel")  # type: ignore[misc]
-    out.update(fuel_code=fuel_code, fuel_name=fuel_name, fuel_unit_code=unit_code)
-
-    def quantity() -> float:
-        value, cell_unit = parse_number(raw.get("fuel_quantity"))
-        if value is None:
-            raise CellError("消耗量为空", "fuel quantity is missing")
-        if value < 0:
-            raise CellError(f"消耗量为负“{raw.get('fuel_quantity')}”", f"negative fuel quantity {raw.get('fuel_quantity')!r}")
-        unit = cell_unit or raw.get("fuel_unit") or raw.get("fuel_quantity_header_unit")
-        return quantity_to_canonical(value, unit, unit_code)
-
-    attempt("fuel_quantity", quantity, "fuel_consumed_units")
-    ncv_unit_raw = dict(raw, ncv_header_unit=raw.get("ncv_unit") or raw.get("ncv_header_unit"))
-    attempt("ncv", lambda: _optional_number(ncv_unit_raw, "ncv", lambda v, u: ncv_to_canonical(v, u, unit_code),
-                                            0.0, 60_000.0, "低位发热量", "NCV"), "ncv_gj_per_unit")
-    attempt("carbon_content", lambda: _optional_number(raw, "carbon_content", carbon_content_to_canonical,
-                                                       0.0, 0.2, "单位热值含碳量", "carbon content"),
-            "carbon_content_tc_per_gj")
-    attempt("carbon_fraction", lambda: _optional_number(raw, "carbon_fraction", lambda v, u: v,
-                                                        0.0, 100.0, "元素碳含量", "elemental carbon"),
-            "carbon_mass_fraction_pct")
-    attempt("oxidation", lambda: _optional_number(raw, "oxidation", lambda v, u: fraction_from_percent(v),
-                                                  0.0, 1.0, "碳氧化率", "oxidation rate"), "oxidation_fraction")
-    out["emission_source_name"] = None if is_missing(raw.get("emission_source_name")) else raw["emission_source_name"]
-    return (None if problems else out), problems
+def _oxidation(raw: Raw) -> float | None:
+    value, _ = parse_number(raw.get("oxidation"))  # type: ignore[arg-type]
+    if value is None:
+        return None
+    result = fraction_from_percent(value)
+    if not 0.0 <= result <= 1.0:
+        raise CellError(f"碳氧化率超出合理范围(0–1)：“{raw.get('oxidation')}”",
+                        f"oxidation rate outside 0-1: {raw.get('oxidation')!r}")
+    return result
 
 
-def transform_fuel_lines(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(core_ghg__fuel_lines, rejected rows) from raw_ghg__fuel_lines."""
-    accepted: list[dict] = []
-    rejected: list[dict] = []
-    provenance = ("source_file", "sheet_name", "row_number", "file_sha256")
-    for raw_row in raw.iter_rows(named=True):
-        parsed, problems = _parse_row(raw_row)
-        if parsed is None:
-            column, first = problems[0]
-            rejected.append({
-                **{k: raw_row[k] for k in provenance}, "column_name": column, "raw_value": raw_row.get(column),
-                "reason_zh": "；".join(p.zh for _, p in problems), "reason_en": "; ".join(p.en for _, p in problems),
-                "raw_record": json.dumps({k: v for k, v in raw_row.items() if k not in provenance},
-                                         ensure_ascii=False, sort_keys=True),
-            })
-            continue
-        accepted.append({**parsed, **{k: raw_row[k] for k in provenance}})
-    typed = conform(pl.DataFrame(accepted, infer_schema_length=None) if accepted else
-                    pl.DataFrame({c: [] for c in TABLES[TARGET].columns}), TARGET)
-    good, schema_rejects = split_by_schema(typed, TARGET, raw)
-    rejects = pl.concat([rejected_frame(rejected, "ghg", TARGET), schema_rejects], how="vertical")
-    return good, rejects
+FUEL_LINE_RULES = [
+    _year, _uscc, _name,
+    cell("industry_code", parsers.industry_code), cell("region_code", parsers.region_code),
+    *fuel_rules("fuel_name", "fuel_quantity", "fuel_unit", "ncv", "ncv_unit"),
+    Rule("carbon_content", _carbon_content, "carbon_content_tc_per_gj"),
+    _pct("carbon_fraction", "carbon_mass_fraction_pct", zh="元素碳含量", en="elemental carbon"),
+    Rule("oxidation", _oxidation, "oxidation_fraction"),
+    cell("emission_source_name", parsers.optional_text),
+    _basis("ncv_basis"), _basis("carbon_basis"), _basis("oxidation_basis"),
+]
 
+
+def _period(raw: Raw) -> dict[str, int]:
+    year, month = parsers.month(raw.get("period"))  # type: ignore[arg-type]
+    return {"year": year, "month": month}
+
+
+_mwh = partial(amount, kind="electricity_mwh", lo=0.0, hi=1e9)
+POWER_MONTHLY_RULES = [
+    _uscc, _name, cell("unit_id", partial(parsers.required, zh="机组编号", en="unit id")),
+    Rule("period", _period, ("year", "month")),
+    *fuel_rules("fuel_name", "fuel_quantity", None, "ncv"),
+    _pct("carbon_fraction", "carbon_mass_fraction_pct", zh="元素碳含量", en="elemental carbon"),
+    _pct("hydrogen", "hydrogen_pct", hi=20.0, zh="氢含量", en="hydrogen content"),
+    _pct("sulfur", "sulfur_pct", hi=10.0, zh="全硫", en="sulfur content"),
+    _pct("moisture", "moisture_pct", hi=80.0, zh="水分", en="moisture"),
+    _mwh("purchased_electricity", "purchased_electricity_mwh", zh="购入使用电量", en="purchased electricity"),
+    _mwh("generation", "generation_mwh", zh="发电量", en="generation"),
+    _mwh("supply", "supply_mwh", zh="供电量", en="electricity supplied"),
+    amount("heat_supply", "heat_supply_gj", "heat_gj", 0.0, 1e10, "供热量", "heat supplied"),
+    _pct("load_factor", "load_factor_pct", zh="负荷(出力)系数", en="load factor"),
+    amount("operating_hours", "operating_hours_h", "hours_h", 0.0, 744.0, "运行小时数", "operating hours in the month"),
+]
+
+ENERGY_FLOWS = {"购入电力": "purchased_electricity", "外购电力": "purchased_electricity",
+                "净购入电力": "purchased_electricity", "购入使用电力": "purchased_electricity",
+                "输出电力": "exported_electricity", "外供电力": "exported_electricity",
+                "购入热力": "purchased_heat", "外购热力": "purchased_heat", "净购入热力": "purchased_heat",
+                "输出热力": "exported_heat", "外供热力": "exported_heat"}
+
+
+def _flow_quantity(raw: Raw) -> dict[str, float | None]:
+    flow = ENERGY_FLOWS.get(str(raw.get("item") or "").replace(" ", ""))
+    value, cell_unit = parse_number(raw.get("quantity"))  # type: ignore[arg-type]
+    if flow is None or value is None:
+        return {"electricity_mwh": None, "heat_gj": None}
+    unit = cell_unit or raw.get("unit") or raw.get("quantity_header_unit")
+    kind, target = ("electricity_mwh", "electricity_mwh") if flow.endswith("electricity") else ("heat_gj", "heat_gj")
+    result = to_canonical(value, unit, kind, default_unit=False)  # type: ignore[arg-type]
+    if result < 0:
+        raise CellError(f"数量为负“{raw.get('quantity')}”", f"negative quantity {raw.get('quantity')!r}")
+    return {"electricity_mwh": None, "heat_gj": None, target: result}
+
+
+def _reported_factor(raw: Raw) -> dict[str, object]:
+    value, unit = parse_number(raw.get("emission_factor"))  # type: ignore[arg-type]
+    return {"reported_factor": value,
+            "reported_factor_unit": (unit or raw.get("factor_unit") or raw.get("emission_factor_header_unit"))
+            if value is not None else None}
+
+
+_co2 = partial(amount, kind="mass_t", lo=0.0, hi=1e9)
+_FACTOR = ("reported_factor", "reported_factor_unit")
+_FACTOR_READS = ("factor_unit",)
+ENERGY_FLOW_RULES = [
+    _year, _uscc, _name,
+    cell("item", partial(parsers.choice, allowed=ENERGY_FLOWS, zh="电力热力类别", en="energy flow"), "energy_flow"),
+    Rule("quantity", _flow_quantity, ("electricity_mwh", "heat_gj"), ("unit",)),
+    Rule("emission_factor", _reported_factor, _FACTOR, _FACTOR_READS),
+    _co2("co2_reported", "reported_co2_mass_t", zh="排放量", en="reported CO2"),
+]
+
+
+def _activity(raw: Raw) -> dict[str, object]:
+    value, unit = parse_number(raw.get("quantity"))  # type: ignore[arg-type]
+    return {"activity_quantity": value,
+            "activity_unit": (unit or raw.get("unit") or raw.get("quantity_header_unit")) if value is not None else None}
+
+
+def _required_co2(raw: Raw) -> float:
+    value = _co2("co2_reported", "reported_co2_mass_t", zh="排放量", en="reported CO2").parse(raw)
+    if value is None:
+        raise CellError("过程排放量为空", "process CO2 is missing")
+    return value  # type: ignore[return-value]
+
+
+PROCESS_LINE_RULES = [
+    _year, _uscc, _name,
+    cell("process", partial(parsers.required, zh="工序", en="process"), "process_name"),
+    cell("material", parsers.optional_text, "material_name"),
+    Rule("quantity", _activity, ("activity_quantity", "activity_unit"), ("unit",)),
+    Rule("emission_factor", _reported_factor, _FACTOR, _FACTOR_READS),
+    Rule("co2_reported", _required_co2, "reported_co2_mass_t"),
+]
+
+REPORTED_TOTAL_RULES = [
+    _year, _uscc, _name, cell("industry_code", parsers.industry_code),
+    _co2("combustion", "reported_combustion_co2_t", zh="化石燃料燃烧排放量", en="combustion CO2"),
+    _co2("process", "reported_process_co2_t", zh="工业生产过程排放量", en="process CO2"),
+    _co2("purchased_electricity", "reported_electricity_co2_t", zh="购入电力排放量", en="electricity CO2"),
+    _co2("purchased_heat", "reported_heat_co2_t", zh="购入热力排放量", en="heat CO2"),
+    _co2("total", "reported_total_co2e_t", zh="法人边界排放总量", en="reported total"),
+    _co2("supplementary_total", "reported_supplementary_co2e_t", zh="补充数据表排放总量", en="supplementary total"),
+    amount("energy", "reported_energy_tce", "energy_tce", 0.0, 1e9, "综合能耗", "energy use"),
+]
+
+GHG_TRANSFORMS = {
+    "raw_ghg__fuel_lines": TableTransform("core_ghg__fuel_lines", FUEL_LINE_RULES),
+    "raw_ghg__power_monthly": TableTransform("core_ghg__power_monthly", POWER_MONTHLY_RULES),
+    "raw_ghg__energy_flows": TableTransform("core_ghg__energy_flows", ENERGY_FLOW_RULES),
+    "raw_ghg__process_lines": TableTransform("core_ghg__process_lines", PROCESS_LINE_RULES),
+    "raw_ghg__reported_totals": TableTransform("core_ghg__reported_totals", REPORTED_TOTAL_RULES),
+}

@@ -45,7 +45,7 @@ def split_by_schema(typed: pl.DataFrame, table_name: str, raw: pl.DataFrame) -> 
     indexed = typed.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
     reasons = reasons.with_columns(pl.col("index").cast(pl.Int64))
     bad = indexed.join(reasons, left_on="_i", right_on="index")
-    raw_records = raw.select(PROVENANCE, pl.struct(pl.exclude(PROVENANCE)).alias("_raw"))
+    raw_records = raw.select(*PROVENANCE, pl.struct(pl.exclude(PROVENANCE)).alias("_raw"))
     bad = bad.join(raw_records, on=PROVENANCE, how="left", nulls_equal=True)
     rows = [
         {**{k: r[k] for k in PROVENANCE}, "column_name": r["column_name"], "raw_value": str(r["raw_value"]),

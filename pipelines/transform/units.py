@@ -6,6 +6,8 @@ tC/GJ. The tables are data, so adding a spelling is a one-line change.
 
 from __future__ import annotations
 
+import re
+
 from pipelines.transform.values import CellError
 
 
@@ -75,3 +77,47 @@ def carbon_content_to_canonical(value: float, unit: str | None) -> float:
 def fraction_from_percent(value: float) -> float:
     """Oxidation rate written as 93, 93 % or 0.93 -> 0.93 (rates under 1 % are not physical)."""
     return value / 100.0 if value > 1.0 else value
+
+
+# Generic quantities: kind -> written unit -> multiplier to the kind's canonical unit.
+MASS_T = {"t": 1.0, "吨": 1.0, "t/a": 1.0, "吨/年": 1.0, "万吨": 1e4, "万t": 1e4, "kg": 1e-3, "千克": 1e-3,
+          "公斤": 1e-3, "kg/a": 1e-3, "千克/年": 1e-3, "g": 1e-6, "克": 1e-6, "tco2": 1.0, "tco2e": 1.0, "吨co2": 1.0,
+          "吨二氧化碳": 1.0, "吨二氧化碳当量": 1.0, "万吨co2": 1e4, "万tco2": 1e4, "万吨二氧化碳": 1e4, "万吨二氧化碳当量": 1e4,
+          "万tco2e": 1e4}
+UNIT_KINDS: dict[str, dict[str, float]] = {
+    "mass_t": MASS_T,
+    "electricity_mwh": {"mwh": 1.0, "兆瓦时": 1.0, "kwh": 1e-3, "千瓦时": 1e-3, "度": 1e-3, "万千瓦时": 10.0, "万kwh": 10.0,
+                        "gwh": 1e3, "亿千瓦时": 1e5},
+    "heat_gj": {"gj": 1.0, "吉焦": 1.0, "mj": 1e-3, "兆焦": 1e-3, "tj": 1e3, "百万千焦": 1.0, "万gj": 1e4, "万吉焦": 1e4},
+    "energy_tce": {"tce": 1.0, "吨标煤": 1.0, "吨标准煤": 1.0, "万吨标煤": 1e4, "万吨标准煤": 1e4, "万tce": 1e4,
+                   "kgce": 1e-3, "千克标准煤": 1e-3},
+    "concentration_mg_nm3": {"mg/nm3": 1.0, "mg/m3": 1.0, "毫克/立方米": 1.0, "毫克/标立方米": 1.0, "g/nm3": 1e3},
+    "rate_kg_h": {"kg/h": 1.0, "千克/小时": 1.0, "t/h": 1e3, "g/h": 1e-3},
+    "percent": {"%": 1.0, "％": 1.0},
+    "hours_h": {"h": 1.0, "小时": 1.0, "时": 1.0},
+    "steam_t_h": {"t/h": 1.0, "蒸吨/小时": 1.0, "蒸吨": 1.0, "吨/小时": 1.0},
+}
+CANONICAL_UNIT = {"mass_t": "t", "electricity_mwh": "MWh", "heat_gj": "GJ", "energy_tce": "tce",
+                  "concentration_mg_nm3": "mg/Nm3", "rate_kg_h": "kg/h", "percent": "%", "hours_h": "h", "steam_t_h": "t/h"}
+_UNIT_IN_REMARK = re.compile(r"单位\s*[:：]\s*(?P<unit>[^\s,，;；)]+)")
+
+
+def to_canonical(value: float, unit: str | None, kind: str, default_unit: bool = True) -> float:
+    """A value in the canonical unit of `kind`; without a unit the canonical unit is assumed when allowed."""
+    if unit is None:
+        if default_unit:
+            return value
+        raise CellError("未注明计量单位", "no unit given")
+    multiplier = UNIT_KINDS[kind].get(_key(unit))
+    if multiplier is None:
+        raise CellError(f"计量单位“{unit}”不适用(应为{CANONICAL_UNIT[kind]}等)",
+                        f"unit {unit!r} does not fit (expected {CANONICAL_UNIT[kind]} or equivalent)")
+    return value * multiplier
+
+
+def unit_in_remark(remark: str | None) -> str | None:
+    """`单位:千克` in a remark cell -> `千克` (execution reports put row units there)."""
+    if not remark:
+        return None
+    match = _UNIT_IN_REMARK.search(remark)
+    return match.group("unit") if match else None

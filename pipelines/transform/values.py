@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
-# tri-state missing: these mean "not reported" (source-formats.md §5)
-MISSING_MARKERS = {"", "/", "-", "--", "—", "——", "n/a", "N/A", "null", "NULL", "无", "未填", "未填报", "不适用",
-                   "无此项", "未测", "不明"}
+# tri-state missing (source-formats.md §5): a value (incl. a reported zero), not reported, or not applicable
+NOT_REPORTED = {"", "null", "NULL", "未填", "未填报", "未测", "不明", "空"}
+NOT_APPLICABLE = {"/", "-", "--", "—", "——", "n/a", "N/A", "无", "不适用", "无此项"}
+MISSING_MARKERS = NOT_REPORTED | NOT_APPLICABLE
+ZERO_WORDS = {"零", "未检出"}
 _NUMBER_WITH_UNIT = re.compile(r"^(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*"
                                r"(?P<unit>[^\d\s].*)?$")
 _YEAR = re.compile(r"^(?P<year>(?:19|20)\d{2})(?:\.0)?\s*(?:年度|年)?$")
@@ -19,27 +21,34 @@ _YEAR = re.compile(r"^(?P<year>(?:19|20)\d{2})(?:\.0)?\s*(?:年度|年)?$")
 class CellError(ValueError):
     """A cell that cannot be read; carries the reason in Chinese and English."""
 
-    def __init__(self, zh: str, en: str) -> None:
+    def __init__(self, zh: str, en: str, column: str | None = None) -> None:
         super().__init__(f"{zh} / {en}")
         self.zh = zh
         self.en = en
+        self.column = column  # raw column to blame when a rule reads several
 
 
 def is_missing(text: str | None) -> bool:
     return text is None or text.strip() in MISSING_MARKERS
 
 
+def is_not_applicable(text: str | None) -> bool:
+    return text is not None and text.strip() in NOT_APPLICABLE
+
+
 def parse_number(text: str | None) -> tuple[float | None, str | None]:
-    """(value, unit written in the cell) or (None, None) for a missing marker."""
+    """(value, unit written in the cell) or (None, None) for a missing marker; 零/未检出 are a reported zero."""
     if is_missing(text):
         return None, None
     assert text is not None
+    if text.strip() in ZERO_WORDS:
+        return 0.0, None
     cleaned = text.strip().replace(" ", "")
     match = _NUMBER_WITH_UNIT.match(cleaned)
     if not match:
         raise CellError(f"无法识别的数值“{text}”", f"not a number: {text!r}")
     unit = match.group("unit")
-    if unit and unit[0] in ",.，。0123456789":
+    if unit and (unit[0] in ",.，。0123456789" or re.match(r"^[OoIl]\d", unit) or re.search(r"\d\.\d", unit)):
         raise CellError(f"无法识别的数值“{text}”", f"not a number: {text!r}")
     return float(match.group("number").replace(",", "")), (unit.strip() if unit else None)
 

@@ -14,7 +14,7 @@ def test_synth_build_sql(tmp_path, monkeypatch):
     result = runner.invoke(app, ["build"])
     assert result.exit_code == 0, result.output
     assert "key-emitter rows" in result.output
-    result = runner.invoke(app, ["sql", "select count(*) as n from core_qa__ingested_files where file_status = 'duplicate'",
+    result = runner.invoke(app, ["sql", "select count(*) as n from core_qa__file_manifest where file_status = 'duplicate'",
                                  "--csv"])
     assert result.exit_code == 0 and result.output.splitlines() == ["n", "1"]
     assert (tmp_path / "home" / "dagster" / "dagster.yaml").is_file()

@@ -41,19 +41,25 @@ def test_run_succeeds_and_checks_pass(built):
     assert blocking and all(e.passed for e in blocking)
 
 
+def _expected_files(manifest: dict) -> dict[str, tuple[int, int]]:
+    """path -> (rows read, rows rejected) for every file the generator wrote, all source systems."""
+    malformed = [e for e in manifest["envstat"] if e.get("kind") == "malformed_row"]
+    out = {}
+    for entry in [*manifest["ghg"]["files"], *(e for s in ("permit", "envstat") for e in manifest[s] if e.get("kind") == "file")]:
+        rows = sum(entry["sheets"].values()) if entry.get("sheets") else entry["rows"]
+        rejected = entry.get("rejected", sum(1 for m in malformed if m["file"] == entry["path"]))
+        out[entry["path"]] = (rows, rejected)
+    return out
+
+
 def test_every_file_row_accounted_for(built):
     ws, manifest, _ = built
-    log = _sql(ws, "select * from core_qa__ingested_files")
+    log = _sql(ws, "select * from core_qa__file_manifest")
     assert (log["rows_read"] == log["rows_accepted"] + log["rows_rejected"]).all()
     by_file = {r["source_file"]: r for r in log.iter_rows(named=True)}
-    for expected in manifest["ghg"]["files"]:
-        row = by_file[expected["path"]]
-        if expected.get("layout") == "power_monthly":
-            assert row["file_status"] == "unrecognised" and row["rows_read"] == 0
-            continue
-        assert row["file_status"] == "ingested"
-        assert row["rows_read"] == expected["rows"]
-        assert row["rows_rejected"] == expected["rejected"]
+    for path, (rows, rejected) in _expected_files(manifest).items():
+        row = by_file[path]
+        assert (row["file_status"], row["rows_read"], row["rows_rejected"]) == ("ingested", rows, rejected), path
     duplicate = next(a for a in manifest["anomalies"] if a["kind"] == "duplicate_file")
     assert by_file[duplicate["path"]]["file_status"] == "duplicate"
     assert by_file[duplicate["path"]]["duplicate_of"] == duplicate["duplicate_of"]
@@ -61,11 +67,17 @@ def test_every_file_row_accounted_for(built):
 
 def test_rejected_rows_are_exactly_the_malformed_ones(built):
     ws, manifest, _ = built
-    rejected = _sql(ws, "select source_file, row_number, reason_zh, reason_en, raw_record from core_qa__rejected_rows")
+    rejected = _sql(ws, "select source_file, row_number, column_name, reason_zh, reason_en, raw_record "
+                        "from core_qa__rejected_rows")
     got = sorted(zip(rejected["source_file"], rejected["row_number"], strict=True))
-    expected = sorted((r["file"], r["row_number"]) for r in manifest["ghg"]["rejected_rows"])
+    malformed = [e for e in manifest["envstat"] if e.get("kind") == "malformed_row"]
+    expected = sorted([(r["file"], r["row_number"]) for r in manifest["ghg"]["rejected_rows"]]
+                      + [(m["file"], m["row"]) for m in malformed])
     assert got == expected
     assert all(r["reason_zh"] and r["reason_en"] and json.loads(r["raw_record"]) for r in rejected.iter_rows(named=True))
+    columns = {(r["source_file"], r["row_number"]): r["column_name"] for r in rejected.iter_rows(named=True)}
+    envstat_columns = {"煤炭消耗量(吨)": "coal", "燃料煤平均含硫量(%)": "coal_sulfur", "组织机构代码": "org_code"}
+    assert all(columns[(m["file"], m["row"])] == envstat_columns[m["column"]] for m in malformed)
 
 
 def test_enterprise_co2_matches_independent_calculation(built):

@@ -1,7 +1,6 @@
 """A hand-written export nobody's generator made: title row, blank row, BOM, full-width USCC, units in headers."""
 
-from pipelines.extract.ghg import read_ghg_file, to_frame
-from pipelines.transform.ghg import transform_fuel_lines
+from pipelines.ingest import transform_file
 
 MESSY = (
     "某市碳排放报告导出（人工整理）\n\n"
@@ -17,11 +16,10 @@ MESSY = (
 def test_messy_export(tmp_path):
     path = tmp_path / "导出.csv"
     path.write_bytes(MESSY.encode("utf-8-sig"))
-    result = read_ghg_file(path, "ghg/导出.csv", "0" * 64)
-    raw = to_frame(result.rows)
-    good, rejected = transform_fuel_lines(raw)
+    result, core, rejected = transform_file(path, "ghg")
+    good = core["core_ghg__fuel_lines"]
     assert result.encoding == "utf-8-sig"
-    assert raw.height == good.height + rejected.height == 4  # blank row is not a row; title row is skipped
+    assert result.rows_read == good.height + rejected.height == 4  # blank row is not a row; title row is skipped
     line = good.row(0, named=True)
     assert (line["uscc"], line["year"], line["fuel_code"], line["industry_code"]) == (
         "91130200699229617X", 2022, "bituminous", "4412")

@@ -1,0 +1,39 @@
+"""One file through extract and transform without Dagster: source detection for `synergy ingest`, and
+the path tests use to check a reader on a hand-written file (the assets run the same functions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.extract.files import sha256_of
+from pipelines.extract.inbox import InboxRead
+from pipelines.extract.layouts import FileRead, read_layout_file
+from pipelines.transform.registry import INGESTED_SOURCES, TRANSFORMS
+from schemas.layouts import LAYOUTS, layouts_of
+
+
+def detect_source(path: Path) -> str | None:
+    """The source system whose layouts read the most rows of this file (None if no layout matches)."""
+    best, best_rows = None, 0
+    for source in INGESTED_SOURCES:
+        read = read_layout_file(path, path.name, "0" * 64, layouts_of(source))
+        if read.rows_read > best_rows:
+            best, best_rows = source, read.rows_read
+    return best
+
+
+def transform_file(path: Path, source: str, source_file: str | None = None,
+                   ) -> tuple[FileRead, dict[str, pl.DataFrame], pl.DataFrame]:
+    """(what was read, core table -> typed rows, rejected rows) of one file of one source system."""
+    name = source_file or f"{source}/{path.name}"
+    read = read_layout_file(path, name, sha256_of(path), layouts_of(source))
+    holder = InboxRead(tables=read.tables)
+    core: dict[str, pl.DataFrame] = {}
+    rejected = []
+    for table in read.tables:
+        good, bad = TRANSFORMS[table].run(holder.raw_frame(LAYOUTS[table]), source)
+        core[TRANSFORMS[table].core_table] = good
+        rejected.append(bad)
+    return read, core, (pl.concat(rejected, how="vertical") if rejected else pl.DataFrame())

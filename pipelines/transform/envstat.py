@@ -1,0 +1,97 @@
+"""Environmental-statistics forms (基101/G101 enterprise rows, G103-1 boilers) -> typed core tables.
+
+Old 9-character organisation codes stay as they are (the USCC is filled only when the form gives it),
+names written as 现用名（曾用名） are split, and 万吨 sheets come back in tonnes via the header unit.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from inventories.reference import city_of
+from pipelines.transform import parsers
+from pipelines.transform.fuel_rules import fuel_rules
+from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context
+from pipelines.transform.units import quantity_to_canonical
+from pipelines.transform.values import CellError, parse_number, parse_year
+
+_mass = partial(amount, kind="mass_t", lo=0.0, hi=1e9)
+_pct = partial(amount, kind="percent", lo=0.0, hi=100.0)
+_year = Rule("year", lambda raw: parse_year(from_column_or_context(raw, "year")))
+_identity = [cell("org_code", parsers.enterprise_code, ("uscc", "org_code", "sub_unit_code")),
+             cell("enterprise_name", parsers.name_with_former, ("enterprise_name", "former_names"))]
+
+
+def _region(raw: Raw) -> dict[str, str | None]:
+    code = parsers.region_code(raw.get("region_code"))  # type: ignore[arg-type]
+    return {"region_code": code, "city_code": city_of(code) if code else None}
+
+
+def _gas(raw: Raw) -> float | None:
+    value, unit = parse_number(raw.get("natural_gas"))  # type: ignore[arg-type]
+    if value is None:
+        return None
+    if value < 0:
+        raise CellError(f"天然气消耗量为负“{raw.get('natural_gas')}”", f"negative gas use {raw.get('natural_gas')!r}")
+    return quantity_to_canonical(value, unit or raw.get("natural_gas_header_unit") or "万立方米", "10^4Nm3")  # type: ignore[arg-type]
+
+
+def _count(raw: Raw) -> int | None:
+    value, _ = parse_number(raw.get("boiler_count"))  # type: ignore[arg-type]
+    if value is None:
+        return None
+    if value < 0 or value != int(value):
+        raise CellError(f"锅炉台数应为非负整数“{raw.get('boiler_count')}”", f"boiler count must be a whole number: "
+                        f"{raw.get('boiler_count')!r}")
+    return int(value)
+
+
+ENTERPRISE_RULES = [
+    *_identity, _year, Rule("region_code", _region, ("region_code", "city_code")), cell("industry_code", parsers.industry_code),
+    amount("hours", "operating_hours_h", "hours_h", 0.0, 8784.0, "年正常生产时间", "operating hours"),
+    _mass("coal", "coal_consumed_t", zh="煤炭消耗量", en="coal use"),
+    _mass("fuel_coal", "fuel_coal_consumed_t", zh="燃料煤消耗量", en="fuel coal use"),
+    _pct("coal_sulfur", "coal_sulfur_pct", hi=10.0, zh="燃料煤平均含硫量", en="coal sulfur content"),
+    _mass("fuel_oil", "fuel_oil_consumed_t", zh="燃料油消耗量", en="fuel oil use"),
+    Rule("natural_gas", _gas, "natural_gas_10k_nm3"),
+    Rule("boiler_count", _count),
+    amount("boiler_steam", "boiler_capacity_t_steam_h", "steam_t_h", 0.0, 1e6, "工业锅炉蒸吨数", "boiler capacity"),
+    *(_mass(f"{p}_{kind}", f"{p}_{'generated_t' if kind == 'generated' else 'mass_t'}", zh=f"{zh}{kind_zh}",
+            en=f"{p} {kind}")
+      for p, zh in (("so2", "二氧化硫"), ("nox", "氮氧化物"), ("pm", "烟(粉)尘"))
+      for kind, kind_zh in (("generated", "产生量"), ("emitted", "排放量"))),
+]
+
+
+def _enterprise_check(typed: dict) -> list[tuple[str, CellError]]:
+    """其中燃料煤 is part of 煤炭消耗量: a larger part than the whole is an impossible row."""
+    coal, fuel_coal = typed.get("coal_consumed_t"), typed.get("fuel_coal_consumed_t")
+    if coal is not None and fuel_coal is not None and fuel_coal > coal * (1 + 1e-9):
+        return [("fuel_coal", CellError(f"其中燃料煤消耗量({fuel_coal:g}吨)大于煤炭消耗量({coal:g}吨)",
+                                        f"fuel coal ({fuel_coal:g} t) exceeds total coal use ({coal:g} t)"))]
+    return []
+
+
+BOILER_RULES = [
+    *_identity, _year,
+    Rule("permit_no", lambda raw: None if raw.get("permit_no") is None else parsers.permit_no(raw["permit_no"])),  # type: ignore[arg-type]
+    cell("boiler_id", partial(parsers.required, zh="锅炉编号", en="boiler id")),
+    amount("rated_capacity", "rated_capacity_t_steam_h", "steam_t_h", 0.0, 1e4, "额定出力", "rated capacity"),
+    cell("combustion_mode", parsers.optional_text),
+    amount("operating_hours", "operating_hours_h", "hours_h", 0.0, 8784.0, "年运行时间", "operating hours"),
+    *fuel_rules("fuel", "quantity", "unit", "ncv"),
+    _pct("sulfur", "sulfur_pct", hi=10.0, zh="含硫量", en="sulfur content"),
+    _pct("ash", "ash_pct", hi=60.0, zh="灰分", en="ash content"),
+    cell("outlet_code", parsers.optional_text),
+    *(_pct(f"{p}_removal", f"{p}_removal_pct", zh=zh, en=f"{p} removal") for p, zh in
+      (("so2", "脱硫效率"), ("nox", "脱硝效率"), ("pm", "除尘效率"))),
+    *(_mass(f"{p}_emitted", f"{p}_mass_t", zh=f"{zh}排放量", en=f"{p} emitted")
+      for p, zh in (("so2", "二氧化硫"), ("nox", "氮氧化物"), ("pm", "颗粒物"))),
+    cell("accounting_method", partial(parsers.choice, allowed=parsers.ACCOUNTING_METHODS, zh="核算方法",
+                                      en="accounting method")),
+]
+
+ENVSTAT_TRANSFORMS = {
+    "raw_envstat__enterprise": TableTransform("core_envstat__enterprise", ENTERPRISE_RULES, _enterprise_check),
+    "raw_envstat__boilers": TableTransform("core_envstat__boilers", BOILER_RULES),
+}

@@ -1,0 +1,63 @@
+"""Rules for a fuel line, shared by GHG reports, permit fuel analysis, G103-1 boilers and power monthly rows.
+
+The fuel decides the canonical unit (t or 10^4 Nm3), so the quantity and NCV rules look the fuel up
+again; a row whose fuel is unknown is blamed on the fuel column alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipelines.transform import parsers
+from pipelines.transform.rows import Raw, Rule, cell
+from pipelines.transform.units import ncv_to_canonical, quantity_to_canonical
+from pipelines.transform.values import CellError, parse_number
+
+
+def _fuel_unit(raw: Raw, fuel_column: str) -> str | None:
+    try:
+        return parsers.fuel(raw.get(fuel_column))["fuel_unit_code"]  # type: ignore[arg-type]
+    except CellError:
+        return None  # the fuel rule reports it
+
+
+def fuel_rules(fuel_column: str, quantity_column: str, unit_column: str | None, ncv_column: str | None,
+               ncv_unit_column: str | None = None) -> list[Rule]:
+    """fuel_code/fuel_name/fuel_unit_code, fuel_consumed_units and (optionally) ncv_gj_per_unit."""
+
+    def quantity(raw: Raw) -> float | None:
+        unit_code = _fuel_unit(raw, fuel_column)
+        value, cell_unit = parse_number(raw.get(quantity_column))  # type: ignore[arg-type]
+        if value is None:
+            raise CellError("消耗量为空", "fuel quantity is missing")
+        if value < 0:
+            raise CellError(f"消耗量为负“{raw.get(quantity_column)}”", f"negative fuel quantity {raw.get(quantity_column)!r}")
+        if unit_code is None:
+            return None
+        unit = cell_unit or (raw.get(unit_column) if unit_column else None) or raw.get(f"{quantity_column}_header_unit")
+        return quantity_to_canonical(value, unit, unit_code)  # type: ignore[arg-type]
+
+    rules = [cell(fuel_column, parsers.fuel, ("fuel_code", "fuel_name", "fuel_unit_code")),
+             Rule(quantity_column, quantity, "fuel_consumed_units", (unit_column,) if unit_column else ())]
+    if ncv_column:
+        rules.append(Rule(ncv_column, _ncv(fuel_column, ncv_column, ncv_unit_column), "ncv_gj_per_unit",
+                          (ncv_unit_column,) if ncv_unit_column else ()))
+    return rules
+
+
+def _ncv(fuel_column: str, ncv_column: str, ncv_unit_column: str | None) -> Callable[[Raw], float | None]:
+    def parse(raw: Raw) -> float | None:
+        value, cell_unit = parse_number(raw.get(ncv_column))  # type: ignore[arg-type]
+        unit_code = _fuel_unit(raw, fuel_column)
+        if value is None or unit_code is None:
+            return None
+        unit = cell_unit or (raw.get(ncv_unit_column) if ncv_unit_column else None) or raw.get(f"{ncv_column}_header_unit")
+        if unit and "或" in unit:  # a header naming both units (`GJ/t或GJ/万立方米`): the fuel decides
+            unit = next((u for u in unit.split("或") if ("万" in u) == (unit_code == "10^4Nm3")), None)
+        result = ncv_to_canonical(value, unit, unit_code)  # type: ignore[arg-type]
+        if not 0.0 <= result <= 60_000.0:
+            raise CellError(f"低位发热量超出合理范围(0–60000)：“{raw.get(ncv_column)}”",
+                            f"NCV outside 0-60000: {raw.get(ncv_column)!r}")
+        return result
+
+    return parse
