@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -97,7 +98,7 @@ def _summary(ws: Workspace) -> None:
 
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         files = con.execute("""select count(*), sum(rows_read), sum(rows_accepted), sum(rows_rejected),
-                                      count(*) filter (where file_status = 'duplicate')
+                                      count(*) filter (where file_status = 'duplicate'), sum(rows_superseded)
                                from core_qa__file_manifest""").fetchone()
         inv = con.execute("""select count(distinct uscc), count(*), sum(co2_mass_t),
                                     count(*) filter (where has_recalled_factor)
@@ -112,7 +113,8 @@ def _summary(ws: Workspace) -> None:
         counts = json.loads(ws.manifest.read_text(encoding="utf-8"))["counts"]
         table.add_row("demo sites / enterprises 站点/企业", f"{counts['sites']:,} / {counts['enterprises']:,}")
     table.add_row("files (duplicates) 文件(重复)", f"{files[0]} ({files[4]})")
-    table.add_row("rows read = accepted + rejected 行数", f"{files[1]:,} = {files[2]:,} + {files[3]:,}")
+    table.add_row("rows read = accepted + rejected 行数", f"{files[1]:,} = {files[2]:,} + {files[3]:,}"
+                  f" ({files[5]:,} superseded 被更正)")
     table.add_row("GHG reporting enterprises 报告企业", f"{inv[0]:,} ({inv[1]:,} enterprise-years)")
     table.add_row("combustion CO2 total 燃烧排放合计", f"{inv[2]:,.1f} t")
     table.add_row("enterprise-years using recalled factors 含待核实因子", f"{inv[3]:,}")
@@ -141,6 +143,105 @@ def demo(
     """Write the synthetic demo province into the inbox, then build everything."""
     synth(sites=sites, years="2021-2023", seed=seed)
     build(year=None, factor_set=None)
+
+
+def _destination(inbox: Path, source: str, path: Path) -> Path:
+    """inbox/<source>/<name>; a different file already there under that name gets a numbered name."""
+    target = inbox / source / path.name
+    number = 1
+    while target.exists() and target.read_bytes() != path.read_bytes():
+        target = inbox / source / f"{path.stem}({number}){path.suffix}"
+        number += 1
+    return target
+
+
+def _report_files(ws: Workspace, names: list[str]) -> None:
+    import duckdb
+
+    quoted = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        files = con.execute(f"""select source_file, file_status, rows_read, rows_accepted, rows_rejected, rows_superseded,
+                                       coalesce(message, '') from core_qa__file_manifest where source_file in ({quoted})
+                                order by source_file""").fetchall()
+        rejected = con.execute(f"""select source_file, coalesce(sheet_name, ''), row_number, column_name,
+                                          coalesce(raw_value, ''), reason_zh, reason_en
+                                   from core_qa__rejected_rows where source_file in ({quoted})
+                                   order by source_file, sheet_name, row_number""").fetchall()
+    table = Table("文件 file", "状态 status", "读取 read", "接收 accepted", "拒收 rejected", "被更正 superseded",
+                  "说明 message", title="本次入库文件 / files ingested")
+    for row in files:
+        table.add_row(*(str(v) for v in row))
+    console.print(table)
+    if rejected:
+        detail = Table("文件 file", "工作表 sheet", "行 row", "列 column", "原始值 raw", "原因", "reason",
+                       title="拒收记录 / rejected rows (also in core_qa__rejected_rows)")
+        for row in rejected:
+            detail.add_row(*(str(v) for v in row))
+        console.print(detail)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (CSV/XLSX) to copy into the inbox.")],
+    source: Annotated[str | None, typer.Option(help="permit, envstat or ghg; default: detected from the headers.")] = None,
+    build_after: Annotated[bool, typer.Option("--build/--no-build", help="Run the build after copying.")] = True,
+) -> None:
+    """Copy files into inbox/<source>/ (source detected from their headers), then build and report per file."""
+    from pipelines.ingest import detect_source
+    from pipelines.transform.registry import INGESTED_SOURCES
+
+    ws = _workspace()
+    files = [p for path in paths for p in (sorted(path.rglob("*")) if path.is_dir() else [path]) if p.is_file()]
+    copied: list[str] = []
+    for path in files:
+        try:
+            found = source or detect_source(path)
+        except Exception as err:  # noqa: BLE001 - an unreadable file is reported, the others go on
+            console.print(f"[red]无法读取 / cannot read[/red] {path}: {err}")
+            continue
+        if found not in INGESTED_SOURCES:
+            console.print(f"[yellow]未识别来源系统，未复制 / not recognised as permit, envstat or ghg, not copied:[/yellow] "
+                          f"{path} (use --source, or `synergy templates` for the expected headers)")
+            continue
+        target = _destination(ws.inbox, found, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)  # a fresh mtime: a re-submission copied now is the latest
+        copied.append(target.relative_to(ws.inbox).as_posix())
+        console.print(f"{path} → inbox/{copied[-1]}")
+    if not copied:
+        raise typer.Exit(1)
+    if build_after:
+        if not _run_build(ws, [], None):
+            raise typer.Exit(1)
+        _report_files(ws, copied)
+
+
+@app.command()
+def templates(
+    out: Annotated[Path, typer.Option(help="Folder to write the templates into.")] = Path("templates"),
+) -> None:
+    """Write blank XLSX templates in the official export layouts (for teams that re-key data)."""
+    from pipelines.templates import write_templates
+
+    for path in write_templates(out):
+        console.print(f"  {path}")
+
+
+@app.command()
+def quality() -> None:
+    """Run the great-expectations suites on warehouse.duckdb; Data Docs (offline HTML) under reports/."""
+    ws = workspace_from_env()
+    if not ws.warehouse.exists():
+        console.print(f"[red]没有数据仓库 / no warehouse at {ws.warehouse}[/red]: run `synergy build` first")
+        raise typer.Exit(2)
+    from pipelines.quality import run_quality, summary_lines
+
+    with console.status("great-expectations…"):
+        report = run_quality(ws.warehouse, ws.reports)
+    for line in summary_lines(report):
+        console.print(line, markup=False)
+    if not report.success:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets import inventory, publish, qa, sources
+from pipelines.assets import inventory, publish, qa, quality, sources
 from pipelines.checks import CHECKS
 from pipelines.io import ParquetIOManager
 from pipelines.resources import SynergyConfig
 from pipelines.workspace import workspace_from_env
 
 ASSETS = [*sources.SOURCE_ASSETS, sources.core_permit__annual_limits,
-          *dg.load_assets_from_modules([qa, inventory, publish])]
-build_all = dg.define_asset_job("build_all", selection=dg.AssetSelection.all(),
+          *dg.load_assets_from_modules([qa, inventory, publish, quality])]
+build_all = dg.define_asset_job("build_all", selection=dg.AssetSelection.all() - dg.AssetSelection.groups("quality"),
                                 description="Ingest the inbox, compute the inventory, publish the warehouse.",
                                 tags={"synergy/publishes-warehouse": "true"})
+quality_check = dg.define_asset_job("quality_check", selection=dg.AssetSelection.groups("quality"),
+                                    description="great-expectations suites over the warehouse; Data Docs in reports/.")
 
 
 def build_defs(resource_overrides: dict | None = None) -> dg.Definitions:
@@ -25,7 +27,7 @@ def build_defs(resource_overrides: dict | None = None) -> dg.Definitions:
         "synergy": SynergyConfig(home=str(ws.home)),
     }
     resources.update(resource_overrides or {})
-    return dg.Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[build_all], resources=resources,
+    return dg.Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[build_all, quality_check], resources=resources,
                           executor=dg.in_process_executor)
 
 

@@ -3,6 +3,7 @@ the path tests use to check a reader on a hand-written file (the assets run the 
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -10,18 +11,15 @@ import polars as pl
 from pipelines.extract.files import sha256_of
 from pipelines.extract.inbox import InboxRead
 from pipelines.extract.layouts import FileRead, read_layout_file
-from pipelines.transform.registry import INGESTED_SOURCES, TRANSFORMS
+from pipelines.transform.registry import TRANSFORMS
 from schemas.layouts import LAYOUTS, layouts_of
 
 
 def detect_source(path: Path) -> str | None:
-    """The source system whose layouts read the most rows of this file (None if no layout matches)."""
-    best, best_rows = None, 0
-    for source in INGESTED_SOURCES:
-        read = read_layout_file(path, path.name, "0" * 64, layouts_of(source))
-        if read.rows_read > best_rows:
-            best, best_rows = source, read.rows_read
-    return best
+    """The source system of the layouts that best match this file's sheets (most matched headers), or None."""
+    read = read_layout_file(path, path.name, "0" * 64, list(LAYOUTS.values()))
+    sources = Counter(LAYOUTS[table].source_system for table in read.tables)
+    return sources.most_common(1)[0][0] if sources else None
 
 
 def transform_file(path: Path, source: str, source_file: str | None = None,

@@ -9,7 +9,7 @@ their unit stay apart. Two-row headers are joined as `parent/child` and may also
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schemas.headers import split_header
 
@@ -30,6 +30,8 @@ class Layout:
     unit_columns: tuple[str, ...] = ()
     # context taken from title rows or the file name when no column carries it
     context: tuple[str, ...] = ()
+    # unit written in brackets after the official header in blank templates (`synergy templates`)
+    template_units: dict[str, str] = field(default_factory=dict)
 
     @property
     def raw_columns(self) -> tuple[str, ...]:
@@ -96,6 +98,10 @@ PERMIT_LIMITS = Layout(
     signature=("pollutant", "limit_year_1"),
     unit_columns=("conc_hourly", "conc_daily", "rate_kg_h", *(f"limit_year_{i}" for i in range(1, 6))),
     context=("permit_no",),
+    template_units={
+        "conc_hourly": "mg/Nm3", "conc_daily": "mg/Nm3", "rate_kg_h": "kg/h",
+        **{f"limit_year_{i}": "t/a" for i in range(1, 6)}, "stricter_conc": "mg/Nm3"
+    },
 )
 
 PERMIT_EXECUTION = Layout(
@@ -118,6 +124,7 @@ PERMIT_EXECUTION = Layout(
     signature=("outlet_type", "annual_total"),
     unit_columns=("annual_total",),
     context=("year",),
+    template_units={"annual_total": "t"},
 )
 
 PERMIT_FUEL = Layout(
@@ -138,6 +145,7 @@ PERMIT_FUEL = Layout(
     signature=("permit_no", "fuel", "quantity"),
     unit_columns=("quantity", "sulfur", "ash", "volatile", "ncv"),
     context=("year",),
+    template_units={"sulfur": "%", "ash": "%", "volatile": "%", "ncv": "GJ/t或GJ/万立方米"},
 )
 
 ENVSTAT_ENTERPRISE = Layout(
@@ -168,6 +176,10 @@ ENVSTAT_ENTERPRISE = Layout(
     unit_columns=("coal", "fuel_coal", "fuel_oil", "natural_gas", "so2_generated", "so2_emitted",
                   "nox_generated", "nox_emitted", "pm_generated", "pm_emitted"),
     context=("year",),
+    template_units={
+        "hours": "小时", "coal": "吨", "fuel_coal": "吨", "coal_sulfur": "%", "fuel_oil": "吨", "natural_gas": "万立方米",
+        **{f"{p}_{k}": "吨" for p in ("so2", "nox", "pm") for k in ("generated", "emitted")}
+    },
 )
 
 ENVSTAT_BOILERS = Layout(
@@ -200,6 +212,10 @@ ENVSTAT_BOILERS = Layout(
     signature=("boiler_id", "fuel"),
     unit_columns=("quantity", "ncv", "so2_emitted", "nox_emitted", "pm_emitted"),
     context=("year",),
+    template_units={
+        "rated_capacity": "蒸吨/小时", "operating_hours": "小时", "sulfur": "%", "ash": "%", "ncv": "GJ/t或GJ/万立方米",
+        "so2_removal": "%", "nox_removal": "%", "pm_removal": "%", "so2_emitted": "吨", "nox_emitted": "吨", "pm_emitted": "吨"
+    },
 )
 
 GHG_FUEL_LINES = Layout(
@@ -227,6 +243,7 @@ GHG_FUEL_LINES = Layout(
     required=("year", "uscc", "fuel_name", "fuel_quantity"),
     signature=("uscc", "fuel_name", "fuel_quantity"),
     unit_columns=("fuel_quantity", "ncv", "carbon_content"),
+    template_units={"carbon_content": "tC/GJ", "carbon_fraction": "%", "oxidation": "%"},
 )
 
 GHG_POWER_MONTHLY = Layout(
@@ -253,6 +270,11 @@ GHG_POWER_MONTHLY = Layout(
     required=("uscc", "unit_id", "period", "fuel_name", "fuel_quantity"),
     signature=("unit_id", "period"),
     unit_columns=("fuel_quantity", "ncv", "purchased_electricity", "generation", "supply", "heat_supply"),
+    template_units={
+        "fuel_quantity": "t", "ncv": "GJ/t", "carbon_fraction": "%", "hydrogen": "%", "sulfur": "%", "moisture": "%",
+        "purchased_electricity": "MWh", "generation": "MWh", "supply": "MWh", "heat_supply": "GJ", "load_factor": "%",
+        "operating_hours": "h"
+    },
 )
 
 GHG_ENERGY_FLOWS = Layout(
@@ -270,6 +292,7 @@ GHG_ENERGY_FLOWS = Layout(
     required=("year", "uscc", "item", "quantity"),
     signature=("item", "quantity", "uscc"),
     unit_columns=("quantity", "emission_factor", "co2_reported"),
+    template_units={"co2_reported": "tCO2"},
 )
 
 GHG_PROCESS_LINES = Layout(
@@ -289,6 +312,7 @@ GHG_PROCESS_LINES = Layout(
     required=("year", "uscc", "process", "co2_reported"),
     signature=("process", "co2_reported"),
     unit_columns=("quantity", "co2_reported"),
+    template_units={"co2_reported": "tCO2"},
 )
 
 GHG_REPORTED_TOTALS = Layout(
@@ -310,6 +334,10 @@ GHG_REPORTED_TOTALS = Layout(
     signature=("uscc", "total"),
     unit_columns=("combustion", "process", "purchased_electricity", "purchased_heat", "total",
                   "supplementary_total", "energy"),
+    template_units={
+        "combustion": "tCO2", "process": "tCO2", "purchased_electricity": "tCO2", "purchased_heat": "tCO2", "total": "tCO2e",
+        "supplementary_total": "tCO2e", "energy": "万吨标煤"
+    },
 )
 
 LAYOUTS: dict[str, Layout] = {x.table: x for x in (

@@ -28,7 +28,7 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
     @dg.multi_asset(name=f"raw_{source}", outs=outs, can_subset=False)
     def _raw(context: dg.AssetExecutionContext, synergy: SynergyConfig):
         ws = synergy.workspace
-        read = read_inbox(ws.inbox, ws.archive, source, layouts)
+        read = read_inbox(ws.inbox, ws.archive, source)
         log = read.file_log()
         context.log.info(f"{source}: {log.height} files, {sum(len(r) for r in read.tables.values())} raw rows")
         for layout in layouts:

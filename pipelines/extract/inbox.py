@@ -15,8 +15,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.extract.files import sha256_of
-from pipelines.extract.layouts import PROVENANCE, read_layout_file
-from schemas.layouts import Layout
+from pipelines.extract.layouts import PROVENANCE, FileRead, read_layout_file
+from schemas.layouts import LAYOUTS, Layout
 
 SUPPORTED = (".csv", ".xlsx", ".xlsm")
 FILE_LOG_SCHEMA = {"source_system": pl.String, "source_file": pl.String, "file_sha256": pl.String,
@@ -49,9 +49,7 @@ def inbox_files(folder: Path) -> list[Path]:
 
 
 def _status_message(read) -> tuple[str, str | None]:
-    notes = []
-    if read.layout_errors:
-        notes += [f"{zh} / {en}" for zh, en in read.layout_errors]
+    notes = [f"{zh} / {en}" for zh, en in (*read.layout_errors, *read.misplaced)]
     if read.skipped_sheets and read.tables:
         notes.append(f"跳过工作表(未识别) / sheets skipped (not recognised): {', '.join(read.skipped_sheets)}")
     if read.extra_headers:
@@ -64,7 +62,20 @@ def _status_message(read) -> tuple[str, str | None]:
                                       "known export", *notes])
 
 
-def read_inbox(inbox: Path, archive: Path, source_system: str, layouts: list[Layout]) -> InboxRead:
+def _own_tables(read: FileRead, source_system: str) -> FileRead:
+    """Keep the tables of this source system; sheets in another system's layout become a file-level note."""
+    foreign = sorted({LAYOUTS[t].source_system for t in read.tables} - {source_system})
+    for other in foreign:
+        tables = [t for t in read.tables if LAYOUTS[t].source_system == other]
+        read.misplaced.append((f"含{other}系统格式的工作表({', '.join(tables)})，请放入 inbox/{other}/",
+                                   f"holds sheets in {other} layouts ({', '.join(tables)}): drop it into inbox/{other}/"))
+        for table in tables:
+            del read.tables[table]
+        read.sheets_read = [s for s in read.sheets_read if s.rsplit("→", 1)[-1] not in tables]
+    return read
+
+
+def read_inbox(inbox: Path, archive: Path, source_system: str) -> InboxRead:
     """Archive and read every file in inbox/<source_system>/."""
     result = InboxRead()
     seen: dict[str, str] = {}
@@ -90,8 +101,8 @@ def read_inbox(inbox: Path, archive: Path, source_system: str, layouts: list[Lay
                                          "message": "与已入库文件内容相同，未重复读取 / same content as a file already read"})
             continue
         seen[digest] = name
-        try:
-            read = read_layout_file(path, name, digest, layouts)
+        try:  # matched against every layout, so a file in the wrong folder is named, not misread
+            read = _own_tables(read_layout_file(path, name, digest, list(LAYOUTS.values())), source_system)
         except Exception as err:  # noqa: BLE001 - any unreadable file is logged and the others go on
             result.files.append(entry | {"file_status": "unreadable",
                                          "message": f"文件无法读取 / cannot read file: {type(err).__name__}: {err}"})

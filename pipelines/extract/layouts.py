@@ -50,6 +50,7 @@ class FileRead:
     sheets_read: list[str] = field(default_factory=list)
     skipped_sheets: list[str] = field(default_factory=list)
     layout_errors: list[tuple[str, str]] = field(default_factory=list)  # (zh, en) per sheet
+    misplaced: list[tuple[str, str]] = field(default_factory=list)  # sheets in another source system's layout
     extra_headers: list[str] = field(default_factory=list)
 
     @property
@@ -187,7 +188,7 @@ def read_layout_file(path: Path, source_file: str, file_sha256: str, layouts: li
         base = {"source_file": source_file, "sheet_name": sheet.name, "file_sha256": file_sha256,
                 "source_encoding": encoding, **context_values(sheet, match, source_file)}
         rows = sheet_rows(sheet, match, base)
-        result.tables.setdefault(match.layout.table, []).extend(rows)
+        result.tables.setdefault(match.layout.table, []).extend(rows)  # a header without rows still counts
         result.sheets_read.append(f"{label}→{match.layout.table}")
         result.extra_headers.extend(f"{label}:{name}" for name in match.extra.values())
     return result
