@@ -173,11 +173,10 @@ def _report_files(ws: Workspace, names: list[str]) -> None:
         table.add_row(*(str(v) for v in row))
     console.print(table)
     if rejected:
-        detail = Table("文件 file", "工作表 sheet", "行 row", "列 column", "原始值 raw", "原因", "reason",
-                       title="拒收记录 / rejected rows (also in core_qa__rejected_rows)")
-        for row in rejected:
-            detail.add_row(*(str(v) for v in row))
-        console.print(detail)
+        console.print("拒收记录 / rejected rows (all in core_qa__rejected_rows):")
+        for file, sheet, row, column, raw, zh, en in rejected:
+            where = f"{file}{'!' + sheet if sheet else ''} 第{row}行/row {row} 列/column {column}"
+            console.print(f"  {where} 「{raw}」: {zh} / {en}", markup=False, soft_wrap=True)
 
 
 @app.command()

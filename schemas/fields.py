@@ -135,7 +135,8 @@ _FIELDS: list[Field] = [
     Field("outlet_type", "string", "排放口类型", "Outlet type as written (主要排放口 / 一般排放口 / 全厂合计 …)"),
     Field("emission_scope", "string", "统计范围", "What a row covers: one outlet or a subtotal; subtotals are never "
           "summed with outlet rows", nullable=False,
-          isin=("outlet", "main_outlets_total", "general_outlets_total", "unorganised_total", "site_total")),
+          isin=("outlet", "unorganised", "main_outlets_total", "general_outlets_total", "unorganised_total",
+                "site_total")),
     Field("pollutant", "string", "污染物", "Canonical pollutant (SO2, NOx, PM, VOCs, NH3 …)", nullable=False),
     Field("pollutant_code", "string", "污染物代码", "HJ 524 code as written (A21026 …)"),
     Field("pollutant_name", "string", "污染物名称", "Pollutant name as written"),

@@ -241,7 +241,7 @@ GHG_FUEL_LINES = Layout(
         "remark": ("备注", "说明"),
     },
     required=("year", "uscc", "fuel_name", "fuel_quantity"),
-    signature=("uscc", "fuel_name", "fuel_quantity"),
+    signature=("fuel_name", "fuel_quantity"),
     unit_columns=("fuel_quantity", "ncv", "carbon_content"),
     template_units={"carbon_content": "tC/GJ", "carbon_fraction": "%", "oxidation": "%"},
 )

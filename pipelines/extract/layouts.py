@@ -126,7 +126,8 @@ def detect_header(sheet: Sheet, layouts: list[Layout]) -> HeaderMatch | None:
                 candidate = HeaderMatch(layout, index, header_rows, columns, units, extra, missing)
                 if not missing and (best is None or len(columns) > len(best.columns)):
                     best = candidate
-                elif missing and set(layout.signature) <= found and partial is None:
+                elif missing and set(layout.signature) <= found and (
+                        partial is None or len(columns) > len(partial.columns)):
                     partial = candidate
     return best or partial
 

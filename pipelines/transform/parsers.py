@@ -178,7 +178,8 @@ def pollutant(code_text: str | None, name_text: str | None) -> dict[str, str | N
             key = normalise_text(text or "").replace(" ", "").upper()
             hit = pollutant_lookup().get(key)
             if hit is None:
-                raise CellError(f"无法识别的污染物“{text}”", f"unknown pollutant {text!r}")
+                raise CellError(f"无法识别的污染物“{text}”", f"unknown pollutant {text!r}",
+                                column="pollutant_code" if label == "code" else "pollutant_name")
             found[label] = hit
     if not found:
         raise CellError("污染物为空", "pollutant is missing")

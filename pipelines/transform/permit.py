@@ -20,7 +20,7 @@ from schemas.generate import conform
 from schemas.headers import normalise_text
 
 SCOPES = {"主要排放口合计": "main_outlets_total", "一般排放口合计": "general_outlets_total",
-          "无组织排放合计": "unorganised_total", "全厂无组织排放总计": "unorganised_total", "无组织排放": "unorganised_total",
+          "无组织排放合计": "unorganised_total", "全厂无组织排放总计": "unorganised_total",
           "全厂有组织排放总计": "site_total", "全厂合计": "site_total", "全厂排放总计": "site_total", "全厂总计": "site_total",
           "合计": "site_total", "总计": "site_total"}
 _OUTLET_TYPES = ("主要排放口", "一般排放口", "排放口")
@@ -129,12 +129,15 @@ LIMIT_RULES = [
 def _exec_scope(raw: Raw) -> dict[str, str | None]:
     outlet_type = parsers.optional_text(raw.get("outlet_type"))  # type: ignore[arg-type]
     scope = _scope_label(outlet_type) or _scope_label(raw.get("outlet_code"))
+    if scope is None and outlet_type is not None and "无组织" in outlet_type:
+        scope = "unorganised"  # fugitive emissions of a workshop or yard: no outlet, not a subtotal
     if scope is None and outlet_type is not None and not any(outlet_type.startswith(t) for t in _OUTLET_TYPES):
         raise CellError(f"无法识别的排放口类型“{outlet_type}”", f"unknown outlet type {outlet_type!r}")
     if scope is None and is_missing(raw.get("outlet_code")):  # type: ignore[arg-type]
         raise CellError("排放口编码为空", "outlet code is missing", column="outlet_code")
+    has_outlet = scope in (None, "unorganised") and not is_missing(raw.get("outlet_code"))  # type: ignore[arg-type]
     return {"emission_scope": scope or "outlet", "outlet_type": outlet_type,
-            "outlet_code": None if scope else normalise_text(str(raw["outlet_code"])).replace(" ", "").upper(),
+            "outlet_code": normalise_text(str(raw["outlet_code"])).replace(" ", "").upper() if has_outlet else None,
             "outlet_name": parsers.optional_text(raw.get("outlet_name"))}  # type: ignore[arg-type]
 
 

@@ -51,6 +51,8 @@ def amount(column: str, target: str, kind: str, lo: float, hi: float, zh: str, e
                 or (unit_in_remark(raw.get(remark_column)) if remark_column else None)  # type: ignore[arg-type]
                 or raw.get(f"{column}_header_unit"))
         result = to_canonical(value, unit, kind)  # type: ignore[arg-type]
+        if result < 0 <= lo:
+            raise CellError(f"{zh}为负：“{raw.get(column)}”", f"{en} is negative: {raw.get(column)!r}")
         if not lo <= result <= hi:
             raise CellError(f"{zh}超出合理范围({lo:g}–{hi:g})：“{raw.get(column)}”",
                             f"{en} outside {lo:g}-{hi:g}: {raw.get(column)!r}")

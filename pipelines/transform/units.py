@@ -7,8 +7,16 @@ tC/GJ. The tables are data, so adding a spelling is a one-line change.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from pipelines.transform.values import CellError
+
+
+def scale(value: float, multiplier: float) -> float:
+    """value x multiplier in decimal arithmetic, so 0.123456 万吨 becomes exactly the float of 1234.56 t."""
+    if multiplier == 1.0:
+        return value
+    return float(Decimal(repr(value)) * Decimal(repr(multiplier)))
 
 
 def _key(unit: str) -> str:
@@ -48,7 +56,7 @@ def quantity_to_canonical(value: float, unit: str | None, fuel_unit_code: str) -
     if canonical != fuel_unit_code:
         raise CellError(f"计量单位“{unit}”与燃料不符(应为{fuel_unit_code})",
                         f"unit {unit!r} does not fit this fuel (expected {fuel_unit_code})")
-    return value * multiplier
+    return scale(value, multiplier)
 
 
 def ncv_to_canonical(value: float, unit: str | None, fuel_unit_code: str) -> float:
@@ -61,7 +69,7 @@ def ncv_to_canonical(value: float, unit: str | None, fuel_unit_code: str) -> flo
     canonical, multiplier = found
     if canonical != fuel_unit_code:
         raise CellError(f"低位发热量单位“{unit}”与燃料不符", f"NCV unit {unit!r} does not fit this fuel")
-    return value * multiplier
+    return scale(value, multiplier)
 
 
 def carbon_content_to_canonical(value: float, unit: str | None) -> float:
@@ -71,7 +79,7 @@ def carbon_content_to_canonical(value: float, unit: str | None) -> float:
     multiplier = CARBON_CONTENT_UNITS.get(_key(unit))
     if multiplier is None:
         raise CellError(f"无法识别的含碳量单位“{unit}”", f"unknown carbon-content unit {unit!r}")
-    return value * multiplier
+    return scale(value, multiplier)
 
 
 def fraction_from_percent(value: float) -> float:
@@ -112,7 +120,7 @@ def to_canonical(value: float, unit: str | None, kind: str, default_unit: bool =
     if multiplier is None:
         raise CellError(f"计量单位“{unit}”不适用(应为{CANONICAL_UNIT[kind]}等)",
                         f"unit {unit!r} does not fit (expected {CANONICAL_UNIT[kind]} or equivalent)")
-    return value * multiplier
+    return scale(value, multiplier)
 
 
 def unit_in_remark(remark: str | None) -> str | None:

@@ -48,7 +48,7 @@ def parse_number(text: str | None) -> tuple[float | None, str | None]:
     if not match:
         raise CellError(f"无法识别的数值“{text}”", f"not a number: {text!r}")
     unit = match.group("unit")
-    if unit and (unit[0] in ",.，。0123456789" or re.match(r"^[OoIl]\d", unit) or re.search(r"\d\.\d", unit)):
+    if unit and (unit[0] in ",.，。0123456789" or re.match(r"^[OoIl][\d.]", unit) or re.search(r"\d\.\d", unit)):
         raise CellError(f"无法识别的数值“{text}”", f"not a number: {text!r}")
     return float(match.group("number").replace(",", "")), (unit.strip() if unit else None)
 

@@ -1,5 +1,7 @@
 """The CLI as a user runs it, on a tiny province (synth + build + sql)."""
 
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from pipelines.cli import app
@@ -18,3 +20,32 @@ def test_synth_build_sql(tmp_path, monkeypatch):
                                  "--csv"])
     assert result.exit_code == 0 and result.output.splitlines() == ["n", "1"]
     assert (tmp_path / "home" / "dagster" / "dagster.yaml").is_file()
+
+
+HANDWRITTEN = Path(__file__).resolve().parents[1] / "fixtures" / "handwritten" / "排污许可证执行报告_年报_2023_手工录入.csv"
+
+
+def test_ingest_a_handwritten_file_then_quality_and_templates(tmp_path, monkeypatch):
+    """A GB18030 file typed by hand in the execution-report layout: good rows kept, bad rows explained."""
+    import duckdb
+
+    monkeypatch.setenv("SYNERGY_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+    result = runner.invoke(app, ["ingest", str(HANDWRITTEN)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home" / "inbox" / "permit" / HANDWRITTEN.name).is_file()  # source detected from the headers
+    with duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb"), read_only=True) as con:
+        log = con.execute("select rows_read, rows_accepted, rows_rejected from core_qa__file_manifest").fetchall()
+        rejected = dict(con.execute("select row_number, column_name from core_qa__rejected_rows").fetchall())
+        kept = dict(con.execute("select row_number, emission_mass_t from core_permit__execution_emissions").fetchall())
+    assert log == [(14, 8, 6)]
+    assert rejected == {6: "pollutant_name", 8: "annual_total", 11: "year", 12: "permit_no", 13: "annual_total",
+                        14: "pollutant_code"}
+    assert kept[4] == 896.2 and kept[7] == 4.5 and kept[3] == 1204.5 and kept[16] is None  # 全角, 千克, 1,204.5, /
+    assert "二氧化琉" in result.output and "not a number: '1O.5'" in result.output
+
+    result = runner.invoke(app, ["quality"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home" / "reports" / "data_docs" / "index.html").is_file()
+    result = runner.invoke(app, ["templates", "--out", str(tmp_path / "t")])
+    assert result.exit_code == 0 and len(list((tmp_path / "t").glob("*.xlsx"))) == 11

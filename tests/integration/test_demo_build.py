@@ -147,3 +147,46 @@ def test_definitions_load():
     assert defs.resolve_job_def("build_all") is not None
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {"out_inventory__yearly_enterprise", "out_key_emitters__register", "out_publish__warehouse"} <= keys
+
+
+def test_resubmission_supersedes_and_history_is_kept(built):
+    ws, manifest, _ = built
+    resub = manifest["ghg"]["resubmission"]
+    history = _sql(ws, "select * from core_qa__superseded_rows")
+    assert set(history["source_file"]) == {resub["supersedes"][0]}  # the duplicate copy was never read
+    assert history["submission_key"].unique().to_list() == [f"uscc={resub['uscc']};year={resub['year']}"]
+    assert set(history["superseded_by_file"]) == {resub["path"]}
+    current = _sql(ws, f"select source_file from core_ghg__fuel_lines where uscc = '{resub['uscc']}' and year = {resub['year']}")
+    assert current.height == resub["rows"] and set(current["source_file"]) == {resub["path"]}
+    log = _sql(ws, f"select rows_superseded from core_qa__file_manifest where source_file = '{resub['supersedes'][0]}'")
+    assert log["rows_superseded"][0] == history.height
+
+
+def test_ghg_extra_tables_match_the_sheets(built):
+    ws, manifest, _ = built
+    sheets = {s["sheet"]: s["totals"] for s in manifest["ghg"]["extras"]["sheets"]}
+    flows = _sql(ws, """select sum(electricity_mwh) filter (where energy_flow = 'purchased_electricity') as pe,
+                               sum(heat_gj) filter (where energy_flow = 'purchased_heat') as ph
+                        from core_ghg__energy_flows""").row(0, named=True)
+    assert flows["pe"] == pytest.approx(sheets["购入输出电力热力"]["purchased_electricity_mwh"], rel=1e-12)
+    assert flows["ph"] == pytest.approx(sheets["购入输出电力热力"]["purchased_heat_gj"], rel=1e-12)
+    process = _sql(ws, "select sum(reported_co2_mass_t) as t from core_ghg__process_lines")["t"][0]
+    assert process == pytest.approx(sheets["工业生产过程排放"]["process_co2_t"], rel=1e-12)
+    totals = _sql(ws, "select sum(reported_total_co2e_t) as t, sum(reported_energy_tce) as e from core_ghg__reported_totals")
+    assert totals["t"][0] == pytest.approx(sheets["排放量汇总"]["total_co2_t"], rel=1e-12)
+    assert totals["e"][0] == pytest.approx(sheets["排放量汇总"]["energy_10k_tce"] * 1e4, rel=1e-9)  # 万吨标煤 -> tce
+
+
+def test_permit_and_envstat_tables(built):
+    ws, manifest, _ = built
+    scopes = _sql(ws, """select emission_scope, pollutant, sum(emission_mass_t) as t from core_permit__execution_emissions
+                         group by all""")
+    by = {(r["emission_scope"], r["pollutant"]): r["t"] for r in scopes.iter_rows(named=True)}
+    for pollutant in ("SO2", "NOx", "PM"):  # kg rows (单位:千克 in 备注) converted: outlets add up to the 全厂合计 rows
+        assert by[("outlet", pollutant)] == pytest.approx(by[("site_total", pollutant)], rel=1e-9)
+    exceed = next(a for a in manifest["permit"] if a.get("anomaly") == "permit_limit_exceeded")
+    limit = _sql(ws, f"""select limit_mass_t from core_permit__annual_limits where permit_no = '{exceed['permit_no']}'
+                         and emission_scope = 'site_total' and pollutant = 'SO2' and year = {exceed['year']}""")
+    assert limit["limit_mass_t"].to_list() == [pytest.approx(exceed["limit_t"])]
+    envstat = _sql(ws, "select count(*) as n, count(uscc) as u, count(former_names) as f from core_envstat__enterprise")
+    assert envstat["n"][0] > envstat["u"][0] > 0 and envstat["f"][0] > 0  # old organisation codes kept as such
