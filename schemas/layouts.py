@@ -148,6 +148,24 @@ PERMIT_FUEL = Layout(
     template_units={"sulfur": "%", "ash": "%", "volatile": "%", "ncv": "GJ/t或GJ/万立方米"},
 )
 
+PERMIT_PRODUCTION = Layout(
+    "raw_permit__production", "permit", "排污许可证执行报告-生产运行(产品产量与运行时间)",
+    {
+        "year": _YEAR,
+        "permit_no": _PERMIT,
+        "facility_id": ("生产设施编号", "设施编号", "主要生产单元"),
+        "product": ("产品名称", "主要产品", "产品"),
+        "quantity": ("产量", "实际产量", "产品产量"),
+        "unit": ("计量单位", "单位"),
+        "operating_hours": ("运行时间", "生产设施运行时间", "运行小时数"),
+    },
+    required=("permit_no", "product", "quantity"),
+    signature=("product", "quantity"),
+    unit_columns=("quantity", "operating_hours"),
+    context=("year",),
+    template_units={"operating_hours": "h"},
+)
+
 ENVSTAT_ENTERPRISE = Layout(
     "raw_envstat__enterprise", "envstat", "排放源统计 基101/G101 工业企业污染排放及处理利用情况",
     {
@@ -216,6 +234,26 @@ ENVSTAT_BOILERS = Layout(
         "rated_capacity": "蒸吨/小时", "operating_hours": "小时", "sulfur": "%", "ash": "%", "ncv": "GJ/t或GJ/万立方米",
         "so2_removal": "%", "nox_removal": "%", "pm_removal": "%", "so2_emitted": "吨", "nox_emitted": "吨", "pm_emitted": "吨"
     },
+)
+
+ENVSTAT_KILNS = Layout(
+    "raw_envstat__kilns", "envstat", "排放源统计 G103-2 工业炉窑废气治理与排放情况",
+    {
+        "org_code": ENVSTAT_BOILERS.columns["org_code"],
+        "enterprise_name": _NAME,
+        "year": _YEAR,
+        "permit_no": _PERMIT,
+        "kiln_id": ("炉窑编号", "窑炉编号"),
+        "kiln_type": ("炉窑类型", "窑炉类型"),
+        **{c: ENVSTAT_BOILERS.columns[c] for c in ("operating_hours", "fuel", "quantity", "unit", "sulfur", "ash", "ncv",
+                                                   "outlet_code", "so2_removal", "nox_removal", "pm_removal",
+                                                   "so2_emitted", "nox_emitted", "pm_emitted", "accounting_method")},
+    },
+    required=("org_code", "kiln_id", "fuel", "quantity"),
+    signature=("kiln_id", "fuel"),
+    unit_columns=ENVSTAT_BOILERS.unit_columns,
+    context=("year",),
+    template_units={k: v for k, v in ENVSTAT_BOILERS.template_units.items() if k != "rated_capacity"},
 )
 
 GHG_FUEL_LINES = Layout(
@@ -341,7 +379,8 @@ GHG_REPORTED_TOTALS = Layout(
 )
 
 LAYOUTS: dict[str, Layout] = {x.table: x for x in (
-    PERMIT_REGISTRY, PERMIT_LIMITS, PERMIT_EXECUTION, PERMIT_FUEL, ENVSTAT_ENTERPRISE, ENVSTAT_BOILERS,
+    PERMIT_REGISTRY, PERMIT_LIMITS, PERMIT_EXECUTION, PERMIT_FUEL, PERMIT_PRODUCTION, ENVSTAT_ENTERPRISE,
+    ENVSTAT_BOILERS, ENVSTAT_KILNS,
     GHG_FUEL_LINES, GHG_POWER_MONTHLY, GHG_ENERGY_FLOWS, GHG_PROCESS_LINES, GHG_REPORTED_TOTALS)}
 
 

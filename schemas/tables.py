@@ -100,6 +100,14 @@ _TABLES = [
         ("file_sha256", "sheet_name", "row_number"),
     ),
     Table(
+        "core_permit__production",
+        "执行报告-生产运行",
+        "Products, production and operating hours from permit execution reports.",
+        ("year", "permit_no", "uscc", "facility_id", "product_name", "production_quantity", "production_unit",
+         "operating_hours_h", "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
         "core_envstat__enterprise",
         "排放源统计-工业企业(基101/G101)",
         "Enterprise forms of the environmental statistics: fuel and energy, boilers, pollutants generated and "
@@ -120,6 +128,16 @@ _TABLES = [
          "fuel_consumed_units", "sulfur_pct", "ash_pct", "ncv_gj_per_unit", "outlet_code", "so2_removal_pct",
          "nox_removal_pct", "pm_removal_pct", "so2_mass_t", "nox_mass_t", "pm_mass_t", "accounting_method",
          "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_envstat__kilns",
+        "排放源统计-工业炉窑(G103-2)",
+        "Industrial kilns and furnaces: fuel, quality, outlet, treatment efficiency and emissions.",
+        ("year", "org_code", "uscc", "enterprise_name", "former_names", "permit_no", "kiln_id", "kiln_type",
+         "operating_hours_h", "fuel_code", "fuel_name", "fuel_unit_code", "fuel_consumed_units", "sulfur_pct", "ash_pct",
+         "ncv_gj_per_unit", "outlet_code", "so2_removal_pct", "nox_removal_pct", "pm_removal_pct", "so2_mass_t",
+         "nox_mass_t", "pm_mass_t", "accounting_method", "not_applicable_fields", *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
     ),
     Table(
@@ -222,6 +240,8 @@ SUBMISSION_KEYS: dict[str, tuple[str, ...]] = {
     "core_permit__limits": ("permit_no",),
     "core_permit__execution_emissions": ("permit_no", "year", "report_type"),
     "core_permit__fuel_analysis": ("permit_no", "year"),
+    "core_permit__production": ("permit_no", "year"),
+    "core_envstat__kilns": ("org_code", "year"),
     "core_envstat__enterprise": ("org_code", "year"),
     "core_envstat__boilers": ("org_code", "year"),
     "core_ghg__fuel_lines": ("uscc", "year"),

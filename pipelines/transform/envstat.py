@@ -72,12 +72,9 @@ def _enterprise_check(typed: dict) -> list[tuple[str, CellError]]:
     return []
 
 
-BOILER_RULES = [
+_UNIT_RULES = [  # what G103-1 boilers and G103-2 kilns share
     *_identity, _year,
     Rule("permit_no", lambda raw: None if raw.get("permit_no") is None else parsers.permit_no(raw["permit_no"])),  # type: ignore[arg-type]
-    cell("boiler_id", partial(parsers.required, zh="锅炉编号", en="boiler id")),
-    amount("rated_capacity", "rated_capacity_t_steam_h", "steam_t_h", 0.0, 1e4, "额定出力", "rated capacity"),
-    cell("combustion_mode", parsers.optional_text),
     amount("operating_hours", "operating_hours_h", "hours_h", 0.0, 8784.0, "年运行时间", "operating hours"),
     *fuel_rules("fuel", "quantity", "unit", "ncv"),
     _pct("sulfur", "sulfur_pct", hi=10.0, zh="含硫量", en="sulfur content"),
@@ -90,8 +87,18 @@ BOILER_RULES = [
     cell("accounting_method", partial(parsers.choice, allowed=parsers.ACCOUNTING_METHODS, zh="核算方法",
                                       en="accounting method")),
 ]
+BOILER_RULES = [
+    *_UNIT_RULES, cell("boiler_id", partial(parsers.required, zh="锅炉编号", en="boiler id")),
+    amount("rated_capacity", "rated_capacity_t_steam_h", "steam_t_h", 0.0, 1e4, "额定出力", "rated capacity"),
+    cell("combustion_mode", parsers.optional_text),
+]
+KILN_RULES = [
+    *_UNIT_RULES, cell("kiln_id", partial(parsers.required, zh="炉窑编号", en="kiln id")),
+    cell("kiln_type", parsers.optional_text),
+]
 
 ENVSTAT_TRANSFORMS = {
     "raw_envstat__enterprise": TableTransform("core_envstat__enterprise", ENTERPRISE_RULES, _enterprise_check),
     "raw_envstat__boilers": TableTransform("core_envstat__boilers", BOILER_RULES),
+    "raw_envstat__kilns": TableTransform("core_envstat__kilns", KILN_RULES),
 }

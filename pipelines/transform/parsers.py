@@ -50,7 +50,7 @@ def uscc(text: str | None) -> str:
 def permit_no(text: str | None) -> str:
     """22-character permit number (许可证编号); its first 18 characters are the USCC or an H9 code."""
     code = required(text, "许可证编号", "permit number").replace(" ", "")
-    code = code[:-1].upper() + code[-1] if code.startswith("H9") else code.upper()
+    code = code[:17].upper() + code[17:18] + code[18:].upper() if code.upper().startswith("H9") else code.upper()
     if not _PERMIT.match(code):
         raise CellError(f"许可证编号格式错误(应为22位)“{text}”", f"not a 22-character permit number: {text!r}")
     if not code.startswith("H9") and not is_valid_uscc(code[:18]):

@@ -163,11 +163,27 @@ FUEL_ANALYSIS_RULES = [
     _method,
 ]
 
+def _production(raw: Raw) -> dict[str, object]:
+    value, unit = parse_number(raw.get("quantity"))  # type: ignore[arg-type]
+    if value is not None and value < 0:
+        raise CellError(f"产量为负“{raw.get('quantity')}”", f"negative production {raw.get('quantity')!r}")
+    return {"production_quantity": value,
+            "production_unit": (unit or raw.get("unit") or raw.get("quantity_header_unit")) if value is not None else None}
+
+
+PRODUCTION_RULES = [
+    _year, Rule("permit_no", _permit, _IDENTITY), cell("facility_id", parsers.optional_text),
+    cell("product", partial(parsers.required, zh="产品名称", en="product"), "product_name"),
+    Rule("quantity", _production, ("production_quantity", "production_unit"), ("unit",)),
+    amount("operating_hours", "operating_hours_h", "hours_h", 0.0, 8784.0, "运行时间", "operating hours"),
+]
+
 PERMIT_TRANSFORMS = {
     "raw_permit__registry": TableTransform("core_permit__registry", REGISTRY_RULES),
     "raw_permit__limits": TableTransform("core_permit__limits", LIMIT_RULES),
     "raw_permit__execution_emissions": TableTransform("core_permit__execution_emissions", EXECUTION_RULES),
     "raw_permit__fuel_analysis": TableTransform("core_permit__fuel_analysis", FUEL_ANALYSIS_RULES),
+    "raw_permit__production": TableTransform("core_permit__production", PRODUCTION_RULES),
 }
 
 

@@ -206,3 +206,23 @@ def test_filled_template_ingests(tmp_path):
     _, core, rejected = transform_file(path, "permit")
     row = core["core_permit__limits"].row(0, named=True)
     assert rejected.height == 0 and row["limit_year_5_t"] == 10 and row["conc_hourly_limit_mg_nm3"] == 35
+
+
+def test_kilns_and_production(tmp_path):
+    kilns = [["组织机构代码", "单位名称", "炉窑编号", "炉窑类型", "燃料类型", "燃料消耗量", "计量单位", "含硫量(%)",
+              "二氧化硫排放量(吨)", "脱硫效率(%)"],
+             ["69922961-7", "演示丙钢铁有限公司", "1#", "烧结机", "焦炭", "1.2", "万吨", "0.6", "3.2", "95"]]
+    path = _xlsx(tmp_path / "G103-2_2022年.xlsx", kilns, sheet="G103-2")
+    assert detect_source(path) == "envstat"
+    _, core, rejected = transform_file(path, "envstat")
+    row = core["core_envstat__kilns"].row(0, named=True)
+    assert rejected.height == 0 and (row["year"], row["fuel_code"], row["fuel_consumed_units"]) == (2022, "coke", 12_000)
+    assert row["so2_removal_pct"] == 95 and row["kiln_type"] == "烧结机"
+    production = ("报告年份,许可证编号,生产设施编号,产品名称,产量,计量单位,运行时间(h)\n"
+                  f"2023,{P1},MF0001,熟料,\"1,250,000\",吨,7200\n")
+    path = tmp_path / "生产运行.csv"
+    path.write_text(production, encoding="utf-8")
+    _, core, rejected = transform_file(path, "permit")
+    row = core["core_permit__production"].row(0, named=True)
+    assert (row["product_name"], row["production_quantity"], row["production_unit"], row["operating_hours_h"]) == (
+        "熟料", 1_250_000, "吨", 7200)
