@@ -5,6 +5,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from schemas.layouts import LAYOUTS
 
 
 def test_synth_build_sql(tmp_path, monkeypatch):
@@ -48,4 +49,4 @@ def test_ingest_a_handwritten_file_then_quality_and_templates(tmp_path, monkeypa
     assert result.exit_code == 0, result.output
     assert (tmp_path / "home" / "reports" / "data_docs" / "index.html").is_file()
     result = runner.invoke(app, ["templates", "--out", str(tmp_path / "t")])
-    assert result.exit_code == 0 and len(list((tmp_path / "t").glob("*.xlsx"))) == 11
+    assert result.exit_code == 0 and len(list((tmp_path / "t").glob("*.xlsx"))) == len(LAYOUTS)
