@@ -10,6 +10,7 @@ their unit stay apart. Two-row headers are joined as `parent/child` and may also
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from schemas.headers import split_header
 
@@ -396,6 +397,12 @@ def header_key(text: str) -> tuple[str, str | None]:
 
 def lookup(layout: Layout) -> dict[str, str]:
     """Normalised header variant -> raw column; variants carrying a unit keep it in the key."""
+    return _lookup(layout.table)
+
+
+@cache
+def _lookup(table: str) -> dict[str, str]:
+    layout = LAYOUTS[table]
     out: dict[str, str] = {}
     for column, variants in layout.columns.items():
         for variant in variants:

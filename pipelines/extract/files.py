@@ -11,10 +11,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.cell import range_boundaries
 
 ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")  # order matters: gb18030 first would garble UTF-8
 
@@ -65,20 +68,40 @@ def read_csv_rows(path: Path) -> tuple[Sheet, str]:
     return Sheet(None, rows), encoding
 
 
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
+
+
+def _merged_ranges(path: Path, worksheet_path: str) -> list[tuple[int, int, int, int]]:
+    """(min_col, min_row, max_col, max_row) of each merged range, read from the sheet's XML.
+
+    openpyxl's read-only mode (4-5x faster on large exports) does not expose merged cells.
+    """
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(worksheet_path.lstrip("/"))
+    return [range_boundaries(ref.decode()) for ref in _MERGE_REF.findall(xml)]  # type: ignore[misc]
+
+
 def read_xlsx_rows(path: Path) -> list[Sheet]:
     """Every sheet of a workbook as text rows, merged ranges filled with their top-left value."""
-    workbook = openpyxl.load_workbook(path, data_only=True)
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheets = []
-    for worksheet in workbook.worksheets:
-        rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
-        for merged in worksheet.merged_cells.ranges:
-            top_left = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
-            for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
-                for c in range(merged.min_col - 1, merged.max_col):
-                    if c < len(rows[r]):
+    try:
+        for worksheet in workbook.worksheets:
+            worksheet.reset_dimensions()  # some exporters write a wrong <dimension>; read what is there
+            rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+            merges = _merged_ranges(path, worksheet._worksheet_path)
+            width = max([len(r) for r in rows] + [m[2] for m in merges] + [0])
+            rows = [r + [None] * (width - len(r)) for r in rows]
+            for min_col, min_row, max_col, max_row in merges:
+                if min_row > len(rows):
+                    continue
+                top_left = rows[min_row - 1][min_col - 1]
+                for r in range(min_row - 1, min(max_row, len(rows))):
+                    for c in range(min_col - 1, max_col):
                         rows[r][c] = top_left
-        sheets.append(Sheet(worksheet.title, rows))
-    workbook.close()
+            sheets.append(Sheet(worksheet.title, rows))
+    finally:
+        workbook.close()
     return sheets
 
 

@@ -10,8 +10,6 @@ import datetime as dt
 import re
 from functools import cache
 
-import polars as pl
-
 from inventories.reference import fuel_name_lookup, fuels, pollutant_lookup, region_name_lookup, regions
 from pipelines.transform.values import CellError, is_missing
 from schemas.headers import normalise_text
@@ -166,8 +164,12 @@ def fuel(text: str | None) -> dict[str, str]:
     code = fuel_name_lookup().get(name.replace(" ", "").upper())
     if code is None:
         raise CellError(f"燃料品种“{text}”不在燃料表中", f"fuel {text!r} is not in the fuel table")
-    unit = fuels().filter(pl.col("fuel_code") == code)["fuel_unit_code"][0]
-    return {"fuel_code": code, "fuel_name": name, "fuel_unit_code": unit}
+    return {"fuel_code": code, "fuel_name": name, "fuel_unit_code": _fuel_units()[code]}
+
+
+@cache
+def _fuel_units() -> dict[str, str]:
+    return dict(zip(fuels()["fuel_code"], fuels()["fuel_unit_code"], strict=True))
 
 
 def pollutant(code_text: str | None, name_text: str | None) -> dict[str, str | None]:
