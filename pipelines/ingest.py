@@ -9,8 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.extract.files import sha256_of
-from pipelines.extract.inbox import InboxRead
-from pipelines.extract.layouts import FileRead, read_layout_file
+from pipelines.extract.layouts import FileRead, raw_frame, read_layout_file
 from pipelines.transform.registry import TRANSFORMS
 from schemas.layouts import LAYOUTS, layouts_of
 
@@ -27,11 +26,10 @@ def transform_file(path: Path, source: str, source_file: str | None = None,
     """(what was read, core table -> typed rows, rejected rows) of one file of one source system."""
     name = source_file or f"{source}/{path.name}"
     read = read_layout_file(path, name, sha256_of(path), layouts_of(source))
-    holder = InboxRead(tables=read.tables)
     core: dict[str, pl.DataFrame] = {}
     rejected = []
-    for table in read.tables:
-        good, bad = TRANSFORMS[table].run(holder.raw_frame(LAYOUTS[table]), source)
+    for table, rows in read.tables.items():
+        good, bad = TRANSFORMS[table].run(raw_frame(LAYOUTS[table], rows), source)
         core[TRANSFORMS[table].core_table] = good
         rejected.append(bad)
     return read, core, (pl.concat(rejected, how="vertical") if rejected else pl.DataFrame())

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.extract.files import sha256_of
-from pipelines.extract.layouts import PROVENANCE, FileRead, read_layout_file
+from pipelines.extract.layouts import FileRead, raw_frame, read_layout_file
 from schemas.layouts import LAYOUTS, Layout
 
 SUPPORTED = (".csv", ".xlsx", ".xlsm")
@@ -35,9 +35,7 @@ class InboxRead:
         return pl.DataFrame(self.files, schema=FILE_LOG_SCHEMA)
 
     def raw_frame(self, layout: Layout) -> pl.DataFrame:
-        schema = {c: pl.String for c in (*PROVENANCE, *layout.raw_columns, "extra_columns")}
-        schema["row_number"] = pl.Int64
-        return pl.DataFrame(self.tables.get(layout.table, []), schema=schema)
+        return raw_frame(layout, self.tables.get(layout.table, []))
 
 
 def inbox_files(folder: Path) -> list[Path]:

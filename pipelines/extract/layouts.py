@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 from pipelines.extract.files import Sheet, read_sheets
 from schemas.headers import normalise_text, split_header
 from schemas.layouts import Layout, header_key, lookup
@@ -168,6 +170,13 @@ def sheet_rows(sheet: Sheet, match: HeaderMatch, base: dict[str, object]) -> lis
         out.append({**base, "row_number": index + 1, **{c: record.get(c) for c in layout.columns}, **units,
                     "extra_columns": json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None})
     return out
+
+
+def raw_frame(layout: Layout, rows: list[dict[str, object]]) -> pl.DataFrame:
+    """Raw rows of one layout as an all-text frame (row_number as integer), empty frames included."""
+    schema = {c: pl.String for c in (*PROVENANCE, *layout.raw_columns, "extra_columns")}
+    schema["row_number"] = pl.Int64
+    return pl.DataFrame(rows, schema=schema)
 
 
 def read_layout_file(path: Path, source_file: str, file_sha256: str, layouts: list[Layout]) -> FileRead:

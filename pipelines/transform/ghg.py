@@ -9,7 +9,7 @@ from functools import partial
 
 from pipelines.transform import parsers
 from pipelines.transform.fuel_rules import fuel_rules
-from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell
+from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell, number_with_unit
 from pipelines.transform.units import carbon_content_to_canonical, fraction_from_percent, to_canonical
 from pipelines.transform.values import CellError, parse_number, parse_year
 
@@ -99,29 +99,16 @@ def _flow_quantity(raw: Raw) -> dict[str, float | None]:
     return {"electricity_mwh": None, "heat_gj": None, target: result}
 
 
-def _reported_factor(raw: Raw) -> dict[str, object]:
-    value, unit = parse_number(raw.get("emission_factor"))  # type: ignore[arg-type]
-    return {"reported_factor": value,
-            "reported_factor_unit": (unit or raw.get("factor_unit") or raw.get("emission_factor_header_unit"))
-            if value is not None else None}
-
-
 _co2 = partial(amount, kind="mass_t", lo=0.0, hi=1e9)
-_FACTOR = ("reported_factor", "reported_factor_unit")
-_FACTOR_READS = ("factor_unit",)
+_factor = partial(number_with_unit, "emission_factor", "reported_factor", "reported_factor_unit", "factor_unit",
+                  zh="排放因子", en="reported factor")
 ENERGY_FLOW_RULES = [
     _year, _uscc, _name,
     cell("item", partial(parsers.choice, allowed=ENERGY_FLOWS, zh="电力热力类别", en="energy flow"), "energy_flow"),
     Rule("quantity", _flow_quantity, ("electricity_mwh", "heat_gj"), ("unit",)),
-    Rule("emission_factor", _reported_factor, _FACTOR, _FACTOR_READS),
+    _factor(),
     _co2("co2_reported", "reported_co2_mass_t", zh="排放量", en="reported CO2"),
 ]
-
-
-def _activity(raw: Raw) -> dict[str, object]:
-    value, unit = parse_number(raw.get("quantity"))  # type: ignore[arg-type]
-    return {"activity_quantity": value,
-            "activity_unit": (unit or raw.get("unit") or raw.get("quantity_header_unit")) if value is not None else None}
 
 
 def _required_co2(raw: Raw) -> float:
@@ -135,8 +122,8 @@ PROCESS_LINE_RULES = [
     _year, _uscc, _name,
     cell("process", partial(parsers.required, zh="工序", en="process"), "process_name"),
     cell("material", parsers.optional_text, "material_name"),
-    Rule("quantity", _activity, ("activity_quantity", "activity_unit"), ("unit",)),
-    Rule("emission_factor", _reported_factor, _FACTOR, _FACTOR_READS),
+    number_with_unit("quantity", "activity_quantity", "activity_unit", "unit", zh="活动数据", en="activity data"),
+    _factor(),
     Rule("co2_reported", _required_co2, "reported_co2_mass_t"),
 ]
 

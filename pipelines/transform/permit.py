@@ -13,7 +13,7 @@ import polars as pl
 
 from pipelines.transform import parsers
 from pipelines.transform.fuel_rules import fuel_rules
-from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context
+from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context, number_with_unit
 from pipelines.transform.units import to_canonical
 from pipelines.transform.values import CellError, is_missing, parse_number, parse_year
 from schemas.generate import conform
@@ -163,18 +163,10 @@ FUEL_ANALYSIS_RULES = [
     _method,
 ]
 
-def _production(raw: Raw) -> dict[str, object]:
-    value, unit = parse_number(raw.get("quantity"))  # type: ignore[arg-type]
-    if value is not None and value < 0:
-        raise CellError(f"产量为负“{raw.get('quantity')}”", f"negative production {raw.get('quantity')!r}")
-    return {"production_quantity": value,
-            "production_unit": (unit or raw.get("unit") or raw.get("quantity_header_unit")) if value is not None else None}
-
-
 PRODUCTION_RULES = [
     _year, Rule("permit_no", _permit, _IDENTITY), cell("facility_id", parsers.optional_text),
     cell("product", partial(parsers.required, zh="产品名称", en="product"), "product_name"),
-    Rule("quantity", _production, ("production_quantity", "production_unit"), ("unit",)),
+    number_with_unit("quantity", "production_quantity", "production_unit", "unit", zh="产量", en="production"),
     amount("operating_hours", "operating_hours_h", "hours_h", 0.0, 8784.0, "运行时间", "operating hours"),
 ]
 

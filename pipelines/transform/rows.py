@@ -61,6 +61,22 @@ def amount(column: str, target: str, kind: str, lo: float, hi: float, zh: str, e
     return Rule(column, parse, target, tuple(c for c in (unit_column, remark_column) if c))
 
 
+def number_with_unit(column: str, value_target: str, unit_target: str, unit_column: str, zh: str, en: str) -> Rule:
+    """A non-negative number kept with its unit as written (cell, unit column or header), not converted:
+    for quantities whose unit is free text (activity data, production, a reported factor)."""
+
+    def parse(raw: Raw) -> dict[str, object]:
+        value, cell_unit = parse_number(raw.get(column))  # type: ignore[arg-type]
+        if value is None:
+            return {value_target: None, unit_target: None}
+        if value < 0:
+            raise CellError(f"{zh}为负：“{raw.get(column)}”", f"{en} is negative: {raw.get(column)!r}")
+        return {value_target: value,
+                unit_target: cell_unit or raw.get(unit_column) or raw.get(f"{column}_header_unit")}
+
+    return Rule(column, parse, (value_target, unit_target), (unit_column,))
+
+
 def from_column_or_context(raw: Raw, column: str) -> str | None:
     """A column's value, else the value found in the title rows or file name."""
     value = raw.get(column)
