@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 from pandera.errors import SchemaErrors
 
+from pipelines.resources import SynergyConfig
 from schemas.generate import pandera_schema
 from schemas.tables import TABLES
 
@@ -56,4 +57,27 @@ def recalled_or_uncomputed(out_inventory__yearly_enterprise: pl.DataFrame) -> dg
                                          "uncomputed_fuel_lines": uncomputed})
 
 
-CHECKS = [rows_accounted_for, recalled_or_uncomputed, *(contract_check(t) for t in TABLES)]
+@dg.asset_check(asset="out_qa__match_summary",
+                description="Per source system and year, the share of records matched to an entity is at least "
+                            "SynergyConfig.min_matched_share (default 0.97).")
+def match_share(synergy: SynergyConfig, out_qa__match_summary: pl.DataFrame) -> dg.AssetCheckResult:
+    shares = (out_qa__match_summary.group_by("source_system", "record_year")
+              .agg(pl.col("record_share").filter(pl.col("match_status") == "matched").sum().alias("matched_share"))
+              .sort("source_system", "record_year"))
+    low = shares.filter(pl.col("matched_share") < synergy.min_matched_share)
+    return dg.AssetCheckResult(passed=low.height == 0, metadata={
+        "threshold": synergy.min_matched_share, "lowest_matched_share": float(shares["matched_share"].min() or 0),
+        "below_threshold": ", ".join(f"{r[0]} {r[1]}: {r[2]:.3f}" for r in low.iter_rows()) or "none"})
+
+
+@dg.asset_check(asset="out_qa__match_conflicts",
+                description="Records kept out of sums by a matching guard (a site tied to two enterprises, a record "
+                            "fitting several entities) and GHG enterprises whose sites are only partly matched.")
+def match_conflicts(out_qa__match_conflicts: pl.DataFrame) -> dg.AssetCheckResult:
+    counts = dict(out_qa__match_conflicts.group_by("conflict_kind").agg(pl.col("record_count").sum()).iter_rows())
+    blocking = sum(v for k, v in counts.items() if k != "ghg_sites_partly_matched")
+    return dg.AssetCheckResult(passed=blocking == 0, severity=dg.AssetCheckSeverity.WARN,
+                               metadata={k: int(v) for k, v in counts.items()} or {"conflicts": 0})
+
+
+CHECKS = [rows_accounted_for, recalled_or_uncomputed, match_share, match_conflicts, *(contract_check(t) for t in TABLES)]

@@ -9,11 +9,12 @@ from pipelines.workspace import Workspace
 
 
 class SynergyConfig(dg.ConfigurableResource):
-    """Where the workspace is, which factor-set folder to use, and (optionally) which years to build."""
+    """Where the workspace is, which factor-set folder to use, which years to build, and match thresholds."""
 
     home: str
     factor_set_path: str = str(DEFAULT_FACTOR_SET)
     years: list[int] = []
+    min_matched_share: float = 0.97  # per source system and year; below it the match_share check fails
 
     @property
     def workspace(self) -> Workspace:

@@ -67,6 +67,9 @@ def init_workspace(ws: Workspace) -> list[Path]:
                ws.dagster_home, ws.manifest.parent]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
+    from pipelines.transform.curation import write_template  # the analysts' decisions file, header only
+
+    write_template(ws.curation)
     instance_yaml = ws.dagster_home / "dagster.yaml"
     source = REPO_DAGSTER_YAML if REPO_DAGSTER_YAML.is_file() else PACKAGED_DAGSTER_YAML
     if not instance_yaml.exists() or instance_yaml.read_bytes() != source.read_bytes():

@@ -154,7 +154,7 @@ PERMIT_PRODUCTION = Layout(
     {
         "year": _YEAR,
         "permit_no": _PERMIT,
-        "facility_id": ("生产设施编号", "设施编号", "主要生产单元"),
+        "production_unit_id": ("生产设施编号", "设施编号", "主要生产单元"),
         "product": ("产品名称", "主要产品", "产品"),
         "quantity": ("产量", "实际产量", "产品产量"),
         "unit": ("计量单位", "单位"),

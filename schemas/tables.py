@@ -103,7 +103,7 @@ _TABLES = [
         "core_permit__production",
         "执行报告-生产运行",
         "Products, production and operating hours from permit execution reports.",
-        ("year", "permit_no", "uscc", "facility_id", "product_name", "production_quantity", "production_unit",
+        ("year", "permit_no", "uscc", "production_unit_id", "product_name", "production_quantity", "production_unit",
          "operating_hours_h", "not_applicable_fields", *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
     ),
@@ -185,6 +185,86 @@ _TABLES = [
          "reported_electricity_co2_t", "reported_heat_co2_t", "reported_total_co2e_t", "reported_supplementary_co2e_t",
          "reported_energy_tce", "not_applicable_fields", *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_enterprise__entity",
+        "企业(法人)名录",
+        "One row per legal person (USCC) any source names: current name, former names, old organisation code, "
+        "industry, region, sites and the years seen.",
+        ("uscc", "org_code", "enterprise_name", "former_names", "industry_code", "region_code", "city_code",
+         "registration_region_code", "facility_count", "record_count", "source_systems", "first_year", "last_year"),
+        ("uscc",),
+    ),
+    Table(
+        "core_enterprise__aliases",
+        "企业名称与代码历史",
+        "Every name, former name, site name and old code an enterprise was written with, with the years and "
+        "systems, its comparison key and the dirt repaired (a variant, not a new enterprise).",
+        ("uscc", "alias_kind", "alias", "facility_id", "name_key", "name_flags", "source_systems", "first_year",
+         "last_year", "record_count"),
+        ("uscc", "alias_kind", "alias", "facility_id"),
+    ),
+    Table(
+        "core_facility__entity",
+        "设施(场所)名录",
+        "One row per site: permit number (or `<USCC>-E`), holder, name, county and city, industry, coordinates, "
+        "permit validity and the years seen.",
+        ("facility_id", "facility_kind", "uscc", "permit_no", "facility_name", "is_branch", "region_code", "city_code",
+         "industry_code", "lat_deg", "lon_deg", "management_category", "valid_from", "valid_to", "record_count",
+         "source_systems", "first_year", "last_year"),
+        ("facility_id",),
+    ),
+    Table(
+        "core_facility__assn_sources",
+        "来源记录-设施/企业对应表",
+        "Every source record -> facility and enterprise, with the match method, score and status, the guard that "
+        "fired, whether it may be summed, and the span over which this identity maps to this entity.",
+        ("source_system", "source_table", "source_record", *_ROW_PROVENANCE, "record_year", "identity_key", "record_grain",
+         "facility_id", "uscc", "match_method", "match_score", "match_status", "conflict_kind", "is_countable",
+         "valid_from", "valid_to", "curated_by"),
+        ("source_table", "file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "core_qa__curation_log",
+        "人工匹配决定处理记录",
+        "Each row of curation/matches.csv and what this build did with it: applied, stale or invalid (with why).",
+        ("row_number", "curation_action", "identity_key", "facility_id", "uscc", "decided_by", "decision_reason",
+         "decided_on", "curation_status", "message_zh", "message_en"),
+        ("row_number",),
+    ),
+    Table(
+        "out_qa__unmatched_records",
+        "未匹配记录",
+        "Source records that feed no entity (no match, or several candidates), per source, with identifiers as "
+        "written and the reason.",
+        ("source_system", "source_table", "source_record", "record_year", "identity_key", "uscc", "org_code", "permit_no",
+         "enterprise_name", "region_code", "match_status", "match_reason_zh", "match_reason_en", "candidate_ids"),
+        ("source_table", "source_record"),
+    ),
+    Table(
+        "out_qa__match_review",
+        "待人工复核的匹配",
+        "What needs an analyst: ambiguous names, near misses and names without a region, one row per candidate, "
+        "with a line to paste into curation/matches.csv.",
+        ("identity_key", "review_kind", "enterprise_name", "org_code", "region_code", "industry_code",
+         "candidate_facility_id", "candidate_uscc", "candidate_name", "match_score", "match_reason_zh",
+         "match_reason_en", "curation_line"),
+        (),
+    ),
+    Table(
+        "out_qa__match_conflicts",
+        "匹配冲突(不计入汇总)",
+        "Guard findings kept out of sums until resolved: a site tied to two enterprises, a record fitting several "
+        "entities, a GHG enterprise whose sites are only partly matched.",
+        ("conflict_kind", "facility_id", "identity_key", "uscc", "record_year", "record_count", "detail_zh", "detail_en"),
+        (),
+    ),
+    Table(
+        "out_qa__match_summary",
+        "匹配质量汇总",
+        "Records per source system and year by match status and method, with their share.",
+        ("source_system", "record_year", "match_status", "match_method", "record_count", "record_share"),
+        (),
     ),
     Table(
         "core_inventory__factors",

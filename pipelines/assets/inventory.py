@@ -48,11 +48,23 @@ def core_inventory__ghg_fuel_line_co2(synergy: SynergyConfig, core_ghg__fuel_lin
 
 
 @dg.asset(group_name="core_inventory", kinds={"duckdb"})
-def _core_inventory__yearly_enterprise_window(core_inventory__ghg_fuel_line_co2: pl.DataFrame,
-                                              core_ghg__fuel_lines: pl.DataFrame) -> pl.DataFrame:
-    """Enterprise sums over the requested years plus the register's look-back years (DuckDB SQL model)."""
+def _core_inventory__yearly_enterprise_window(context: dg.AssetExecutionContext,
+                                              core_inventory__ghg_fuel_line_co2: pl.DataFrame,
+                                              core_ghg__fuel_lines: pl.DataFrame,
+                                              core_facility__assn_sources: pl.DataFrame) -> pl.DataFrame:
+    """Enterprise sums over the requested years plus the register's look-back years (DuckDB SQL model).
+
+    Lines a matching guard holds back (is_countable false) stay out of the sums until an analyst resolves them.
+    """
+    held = core_facility__assn_sources.filter((pl.col("source_table") == "core_ghg__fuel_lines")
+                                              & ~pl.col("is_countable"))
+    keys = held.select(pl.format("{}#{}", "source_record", pl.col("file_sha256").str.slice(0, 12)))["source_record"]
+    co2 = core_inventory__ghg_fuel_line_co2.filter(~pl.col("source_record").is_in(keys.implode()))
+    lines = core_ghg__fuel_lines.join(held, on=["file_sha256", "sheet_name", "row_number"], how="anti",
+                                      nulls_equal=True)
+    context.add_output_metadata({"fuel_lines_held_back": held.height})
     gwp_set = str(key_emitter_rule()["gwp_set"])
-    return enterprise_inventory(core_inventory__ghg_fuel_line_co2, core_ghg__fuel_lines, gwp_set)
+    return enterprise_inventory(co2, lines, gwp_set)
 
 
 def _requested(frame: pl.DataFrame, synergy: SynergyConfig) -> pl.DataFrame:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from inventories.reference import key_emitter_rule, power_industry_codes
+from pipelines.synth.identity_dirt import TRUTH_FILE, write_truth
 from pipelines.synth.world import World, build_world
 from pipelines.synth.writers_ghg import (
     COVERED,
@@ -119,7 +120,16 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
                 "expected_key_emitter_enterprises": len({r["uscc"] for r in key_rows}), "key_emitter_rows": key_rows},
         "anomalies": anomalies,
     }
-    manifest.update(_other_systems(world, inbox, seed, anomalies))
+    truth: list[dict] = []
+    manifest.update(_other_systems(world, inbox, seed, anomalies, truth))
+    write_truth(manifest_path.parent / TRUTH_FILE, truth)
+    manifest["identity"] = {
+        "truth_file": TRUTH_FILE, "envstat_rows": len(truth),
+        "no_identifier_rows": sum(1 for t in truth if t["written_code"] == "none"),
+        "rule": "identity_truth.csv gives every statistics row's true enterprise (uscc) and site (facility_id, "
+                "null for an enterprise-level row of a multi-site enterprise); permit and GHG rows carry their true "
+                "permit number or USCC as written",
+    }
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     return manifest
@@ -357,7 +367,7 @@ def _write_power_monthly(folder: Path, lines: list[Line], rng: random.Random) ->
             "layout": "power_monthly", "ingested_from": "issue 3 (not read by the foundation slice)"}
 
 
-def _other_systems(world: World, inbox: Path, seed: int, anomalies: list[dict]) -> dict:
+def _other_systems(world: World, inbox: Path, seed: int, anomalies: list[dict], truth: list[dict]) -> dict:
     """Permit and environmental-statistics files, rendered from the same world."""
     from pipelines.synth.writers_envstat import write_envstat_files
     from pipelines.synth.writers_permit import write_permit_files
@@ -365,5 +375,5 @@ def _other_systems(world: World, inbox: Path, seed: int, anomalies: list[dict]) 
     shared = {a["kind"]: a for a in anomalies}
     return {
         "permit": write_permit_files(world, inbox, random.Random(seed + 7), shared),
-        "envstat": write_envstat_files(world, inbox, random.Random(seed + 8), shared),
+        "envstat": write_envstat_files(world, inbox, random.Random(seed + 8), shared, truth),
     }

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.synth.identity_dirt import IdentityCells, identity_cells, truth_row
 from pipelines.synth.world import Enterprise, World
 from pipelines.synth.writers_permit import (
     SiteYear,
@@ -101,19 +102,8 @@ def _covered(ey: EnterpriseYear) -> bool:
     return ey.coal_t > 0 or ey.heat_gj > COVERAGE_HEAT_GJ
 
 
-def _org_code(uscc: str) -> str:
-    """~40 % of enterprises still fill the old organisation code (USCC characters 9-17) as XXXXXXXX-X."""
-    if random.Random(f"{uscc}:orgcode").random() < 0.4:
-        return f"{uscc[8:16]}-{uscc[16]}"
-    return uscc
-
-
 def _in_wan_sheet(uscc: str) -> bool:
     return random.Random(f"{uscc}:wan").random() < 0.06
-
-
-def _display_name(enterprise: Enterprise) -> str:
-    return f"{enterprise.name}（{enterprise.former_name}）" if enterprise.former_name else enterprise.name
 
 
 def _industry(code: str, rng: random.Random) -> str:
@@ -133,7 +123,7 @@ def _absent(rng: random.Random) -> str | int | None:
     return rng.choice(["/", "—", None, 0])
 
 
-def _basic_row(ey: EnterpriseYear, rng: random.Random, scale: float, messy: bool) -> list:
+def _basic_row(ey: EnterpriseYear, ids: IdentityCells, rng: random.Random, scale: float, messy: bool) -> list:
     """One 基101 row; `scale` 1e-4 renders every (吨) column in 万吨."""
     e = ey.enterprise
     digits = 6 if scale != 1 else 2
@@ -142,7 +132,7 @@ def _basic_row(ey: EnterpriseYear, rng: random.Random, scale: float, messy: bool
         return _value(v * scale, d, rng, messy) if v > 0 else _absent(rng)
 
     sulfur = ey.sulfur_pct
-    row = [_org_code(e.uscc), _display_name(e), e.county_code, _industry(e.industry_code, rng) if messy
+    row = [ids.code, ids.name, e.county_code, _industry(e.industry_code, rng) if messy
            else e.industry_code, ey.hours, amount(ey.coal_t), amount(ey.coal_t),
            round(sulfur, 2) if sulfur is not None else rng.choice(["/", "—", None]), amount(ey.fuel_oil_t),
            _value(ey.gas_wm3, 4, rng, messy) if ey.gas_wm3 > 0 else _absent(rng), ey.boilers, round(ey.steam_tph, 1)]
@@ -151,8 +141,8 @@ def _basic_row(ey: EnterpriseYear, rng: random.Random, scale: float, messy: bool
     return row
 
 
-def _boiler_rows(ey: EnterpriseYear, names: dict[str, str]) -> list[tuple[list, str]]:
-    """G103-1 rows: one per boiler, emissions as in the permit execution report (true values)."""
+def _boiler_rows(ey: EnterpriseYear, ids: IdentityCells, names: dict[str, str]) -> list[tuple[list, str, str]]:
+    """G103-1 rows (row, fuel code, true permit number): one per boiler, emissions as in the execution report."""
     rows = []
     e = ey.enterprise
     for site, sy in zip(e.sites, ey.sites, strict=True):
@@ -167,16 +157,16 @@ def _boiler_rows(ey: EnterpriseYear, names: dict[str, str]) -> list[tuple[list, 
                 s_cell, a_cell = round(sulfur, 2), round(ash, 2)
             else:
                 s_cell, a_cell = "/", "/"
-            rows.append(([_org_code(e.uscc), _display_name(e), site.permit_no, f"{o.boiler_no}锅炉", o.rated_tph,
+            rows.append(([ids.code, ids.name, site.permit_no if ids.keeps_permit else None, f"{o.boiler_no}锅炉", o.rated_tph,
                           names[o.fuel_code], round(oy.quantity, 4 if gas else 2), "万立方米" if gas else "吨",
                           s_cell, a_cell, default_ncv()[o.fuel_code], o.code, oy.emitted["SO2"], oy.emitted["NOx"],
-                          oy.emitted["PM"], accounting_method(site, o)], o.fuel_code))
+                          oy.emitted["PM"], accounting_method(site, o)], o.fuel_code, site.permit_no))
     return rows
 
 
 def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], rng: random.Random,
              rel: str) -> list[dict]:
-    """Three bad rows in the 基101 sheet: non-numeric coal use, 35 % sulfur, missing organisation code."""
+    """Three bad rows in the 基101 sheet: non-numeric coal use, 35 % sulfur, neither code nor name."""
     coal = sorted((i for i, ey in enumerate(eys) if ey.coal_t >= 100 and ey.enterprise.uscc not in protected),
                   key=lambda i: eys[i].enterprise.uscc)
     with_zero = [i for i in coal if "0" in f"{eys[i].coal_t:.1f}"[:-2]]
@@ -199,17 +189,19 @@ def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], r
     entries.append(entry(bad_qty, "煤炭消耗量(吨)", "non_numeric_consumption", typo, round(eys[bad_qty].coal_t, 2)))
     rows[bad_s][COL["燃料煤平均含硫量(%)"]] = 35.0
     entries.append(entry(bad_s, "燃料煤平均含硫量(%)", "impossible_sulfur", 35.0, round(eys[bad_s].sulfur_pct or 0, 2)))
-    true_code = rows[bad_id][COL["组织机构代码"]]
-    rows[bad_id][COL["组织机构代码"]] = None
-    entries.append(entry(bad_id, "组织机构代码", "missing_org_code", None, true_code))
+    true_name = rows[bad_id][COL["单位名称"]]
+    rows[bad_id][COL["组织机构代码"]] = rows[bad_id][COL["单位名称"]] = None
+    entries.append(entry(bad_id, "单位名称", "missing_identity", None, true_name))
     return entries
 
 
-def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies: dict) -> list[dict]:
+def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies: dict,
+                        truth: list[dict] | None = None) -> list[dict]:
     """One 基101/G103-1 workbook per year in inbox/envstat/; returns manifest entries (files, anomaly, bad rows).
 
     `anomalies["fuel_disagreement"]` ({uscc, year, fuel_code, ghg_factor}) marks the enterprise whose GHG
     report carries a wrong quantity; here the TRUE quantity is written and reported back.
+    `truth` (if given) receives every data row's true enterprise and site (identity_dirt.truth_row).
     """
     inbox = Path(inbox)
     folder = inbox / ENVSTAT_DIR
@@ -240,22 +232,27 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
         boiler_rows: list[list] = []
         boiler_row_of: dict[str, list[tuple[int, str]]] = {}
         where: dict[str, tuple[str, int]] = {}
+        found: list[tuple] = []  # (sheet, row, enterprise, identity cells, true facility)
         for enterprise in world.enterprises:
             ey = _enterprise_year(enterprise, year)
             forced = enterprise.uscc in protected and disagreement and int(disagreement["year"]) == year
             if not (_covered(ey) or forced):
                 continue
             clean = enterprise.uscc in protected
+            ids = identity_cells(enterprise, year, world.years[0], clean=clean)
+            single = enterprise.sites[0].permit_no if len(enterprise.sites) == 1 else None
             if _in_wan_sheet(enterprise.uscc) and not clean:
-                wan_rows.append(_basic_row(ey, rng, 1e-4, messy=False))
+                wan_rows.append(_basic_row(ey, ids, rng, 1e-4, messy=False))
                 where[enterprise.uscc] = ("基101(万吨)", FIRST_DATA_ROW + len(wan_rows) - 1)
             else:
-                main_rows.append(_basic_row(ey, rng, 1.0, messy=not clean))
+                main_rows.append(_basic_row(ey, ids, rng, 1.0, messy=not clean))
                 main_eys.append(ey)
                 where[enterprise.uscc] = ("基101", FIRST_DATA_ROW + len(main_rows) - 1)
-            for r, fuel in _boiler_rows(ey, names):
+            found.append((*where[enterprise.uscc], enterprise, ids, single))
+            for r, fuel, permit in _boiler_rows(ey, ids, names):
                 boiler_rows.append(r)
                 boiler_row_of.setdefault(enterprise.uscc, []).append((FIRST_DATA_ROW + len(boiler_rows) - 1, fuel))
+                found.append(("G103-1", FIRST_DATA_ROW + len(boiler_rows) - 1, enterprise, ids, permit))
             if forced:
                 manifest.append(_disagreement_entry(disagreement, ey, folder, inbox, where, boiler_row_of,
                                                     main_rows, bool(_covered(ey))))
@@ -268,6 +265,8 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
                 sheet.append(r)
         path = folder / _file_name(year)
         save_workbook_fixed(book, path)
+        if truth is not None:
+            truth += [truth_row(rel, sheet, row, e, ids, facility) for sheet, row, e, ids, facility in found]
         manifest.append(file_entry("envstat", inbox, path, len(main_rows) + len(wan_rows) + len(boiler_rows), "xlsx",
                                    table="envstat_g101_g103", year=year,
                                    sheets={"基101": len(main_rows), "基101(万吨)": len(wan_rows),

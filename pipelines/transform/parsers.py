@@ -65,8 +65,11 @@ def enterprise_code(text: str | None) -> dict[str, str | None]:
     """An 18-character USCC or an old 9-character organisation code `XXXXXXXX-X(NN)` (envstat forms).
 
     Returns uscc (if given), org_code (9 characters, derived from the USCC when given) and sub_unit_code.
+    A blank code is allowed: the row is then matched by name and region (entity resolution), not rejected.
     """
-    code = required(text, "组织机构代码", "organisation code").replace(" ", "").upper()
+    if is_missing(text):
+        return {"uscc": None, "org_code": None, "sub_unit_code": None}
+    code = (text or "").replace(" ", "").upper()
     if len(code) == 18:
         full = uscc(code)
         return {"uscc": full, "org_code": full[8:17], "sub_unit_code": None}

@@ -164,7 +164,7 @@ FUEL_ANALYSIS_RULES = [
 ]
 
 PRODUCTION_RULES = [
-    _year, Rule("permit_no", _permit, _IDENTITY), cell("facility_id", parsers.optional_text),
+    _year, Rule("permit_no", _permit, _IDENTITY), cell("production_unit_id", parsers.optional_text),
     cell("product", partial(parsers.required, zh="产品名称", en="product"), "product_name"),
     number_with_unit("quantity", "production_quantity", "production_unit", "unit", zh="产量", en="production"),
     amount("operating_hours", "operating_hours_h", "hours_h", 0.0, 8784.0, "运行时间", "operating hours"),

@@ -17,10 +17,16 @@ def test_dirty_names_in_the_real_list_are_variants(realdata):
     for entity in entities:
         keys.setdefault(name_key(entity["name"]).key, set()).add(entity["uscc"])
     collisions = {k: v for k, v in keys.items() if len(v) > 1}
-    assert not collisions  # no two legal persons share a key on this list
+    assert collisions  # province prefixes are dropped: 内蒙古伊品… and 宁夏伊品… share a key ...
+    for key, codes in collisions.items():  # ... but never within one province (USCC characters 3-4)
+        provinces = [c[2:4] for c in codes]
+        assert len(set(provinces)) == len(provinces), (key, codes)
 
 
 def test_legal_forms_and_branches():
     assert name_key("演示甲热电有限公司").key == name_key("演示甲热电有限责任公司").key == "演示甲热电"
     assert name_key("玖龙纸业〈太仓）有限公司").key == name_key("玖龙纸业(太仓)有限公司").key == "玖龙纸业太仓"
     assert name_key("河钢股份有限公司唐山分公司").is_branch and not name_key("河钢股份有限公司").is_branch
+    assert name_key("演示甲发电第二分厂有限公司").is_branch
+    assert name_key("河南省郑州演示乙化工有限公司").key == name_key("郑州市演示乙化工有限公司").key == "演示乙化工"
+    assert name_key("河南省").key == "河南省"  # nothing left to compare: the prefix stays

@@ -43,6 +43,7 @@ def test_identifiers_and_names():
     assert parsers.enterprise_code("91130200699229617X")["org_code"] == "699229617"
     with pytest.raises(CellError, match="check character"):
         parsers.enterprise_code("69922961-8")
+    assert parsers.enterprise_code("/") == {"uscc": None, "org_code": None, "sub_unit_code": None}  # matched by name
     assert parsers.name_with_former("演示甲有限公司（演示甲厂、演示甲集团）") == {
         "enterprise_name": "演示甲有限公司", "former_names": "演示甲厂;演示甲集团"}
     assert parsers.name_with_former("演示(河南)有限公司")["former_names"] is None  # a bracket that is not a former name

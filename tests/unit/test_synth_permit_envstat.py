@@ -95,7 +95,7 @@ def test_exceeded_limit_is_in_the_execution_report(runs):
 def test_envstat_malformed_rows_and_fuel_truth(runs):
     inbox, manifest = runs[0]
     bad = [m for m in manifest if m["kind"] == "malformed_row"]
-    assert sorted(m["problem"] for m in bad) == ["impossible_sulfur", "missing_org_code", "non_numeric_consumption"]
+    assert sorted(m["problem"] for m in bad) == ["impossible_sulfur", "missing_identity", "non_numeric_consumption"]
     for entry in bad:
         sheet = openpyxl.load_workbook(inbox / entry["file"])[entry["sheet"]]
         column = [c.value for c in sheet[2]].index(entry["column"]) + 1
