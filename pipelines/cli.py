@@ -243,12 +243,8 @@ def quality() -> None:
         raise typer.Exit(1)
 
 
-@app.command()
-def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run against warehouse.duckdb (read-only).")],
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
-) -> None:
-    """Query the published warehouse with a read-only connection."""
+def _query(query: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
+    """Columns and rows of a read-only query on the published warehouse (exit 2 with a clear message if absent)."""
     import duckdb
 
     ws = workspace_from_env()
@@ -257,21 +253,86 @@ def sql(
         raise typer.Exit(2)
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         try:
-            cursor = con.execute(query)
+            cursor = con.execute(query, params or [])
         except duckdb.Error as err:
             console.print(f"[red]SQL 错误 / SQL error:[/red] {err}")
             raise typer.Exit(2) from None
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
+        return [d[0] for d in cursor.description or []], cursor.fetchall()
+
+
+def _print(columns: list[str], rows: list[tuple], as_csv: bool, title: str | None = None) -> None:
     if as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(rows)
         return
-    table = Table(*columns)
+    table = Table(*columns, title=title)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run against warehouse.duckdb (read-only).")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Query the published warehouse with a read-only connection."""
+    _print(*_query(query), as_csv)
+
+
+@app.command()
+def matches(
+    unmatched: Annotated[bool, typer.Option("--unmatched", help="Records feeding no entity, a line per identity.")] = False,
+    review: Annotated[bool, typer.Option("--review", help="What needs an analyst, with a curation line.")] = False,
+    source: Annotated[str | None, typer.Option(help="Only this source system (permit / envstat / ghg).")] = None,
+    year: Annotated[int | None, typer.Option(help="Only this reporting year.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many lines.")] = 200,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Entity matching: quality by source and year, unmatched records, and the review list for analysts."""
+    where, params = ["true"], []
+    if source:
+        where.append("source_system = ?")
+        params.append(source)
+    if year:
+        where.append("record_year = ?")
+        params.append(year)
+    if review:
+        query = """select review_kind, identity_key, enterprise_name, region_code, candidate_name, candidate_facility_id,
+                          candidate_uscc, match_score, match_reason_zh, curation_line
+                   from out_qa__match_review where identity_key in (select identity_key from out_qa__unmatched_records
+                   where {w}) order by review_kind, identity_key, match_score desc limit {n}"""
+        _print(*_query(query.format(w=" and ".join(where), n=int(limit)), params), as_csv, "待复核 review")
+        console.print("Paste a curation_line into curation/matches.csv, fill in who and why, and rebuild.")
+        return
+    if unmatched:
+        query = """select identity_key, any_value(enterprise_name) as name,
+                          any_value(coalesce(uscc, org_code, permit_no)) as code, any_value(region_code) as region,
+                          string_agg(distinct source_system, ';') as sources,
+                          min(record_year) || '-' || max(record_year) as years, count(*) as records,
+                          any_value(match_reason_zh) as reason_zh{en}
+                   from out_qa__unmatched_records where {w} group by identity_key order by records desc, identity_key
+                   limit {n}"""
+        query = query.replace("{en}", ", any_value(match_reason_en) as reason_en" if as_csv else "")
+        _print(*_query(query.format(w=" and ".join(where), n=int(limit)), params), as_csv, "未匹配 unmatched")
+        return
+    query = """select source_system as source, record_year as year, sum(record_count) as records,
+                      round(sum(record_share) filter (where match_status = 'matched'), 4) as matched_share,
+                      {methods},
+                      sum(record_count) filter (where match_status <> 'matched') as not_matched
+               from out_qa__match_summary where {w} group by all order by source_system, record_year"""
+    methods = ", ".join(f"coalesce(sum(record_count) filter (where match_method = '{m}'), 0) as {m}"
+                        for m in ("permit_no", "uscc_site", "org_code", "name_region", "curated"))
+    _print(*_query(query.format(methods=methods, w=" and ".join(where)), params), as_csv, "匹配质量 match quality")
+    if not as_csv:
+        _, counts = _query("""
+            select (select count(*) from out_qa__match_review),
+                   (select count(*) from out_qa__match_conflicts where conflict_kind <> 'ghg_sites_partly_matched'),
+                   (select count(*) from core_qa__curation_log where curation_status = 'applied'),
+                   (select count(*) from core_qa__curation_log where curation_status <> 'applied')""")
+        console.print(f"review 待复核: {counts[0][0]} · conflicts held out of sums 冲突: {counts[0][1]} · curation applied "
+                      f"已应用: {counts[0][2]} · stale/invalid 失效/无效: {counts[0][3]}  (--unmatched, --review)")
 
 
 @app.command()

@@ -255,8 +255,9 @@ _TABLES = [
         "out_qa__match_conflicts",
         "匹配冲突(不计入汇总)",
         "Guard findings kept out of sums until resolved: a site tied to two enterprises, a record fitting several "
-        "entities, a GHG enterprise whose sites are only partly matched.",
-        ("conflict_kind", "facility_id", "identity_key", "uscc", "record_year", "record_count", "detail_zh", "detail_en"),
+        "entities, a GHG enterprise whose sites are only partly matched (record_count: its sites without records).",
+        ("conflict_kind", "facility_id", "identity_key", "uscc", "candidate_ids", "record_year", "record_count",
+         "detail_zh", "detail_en"),
         (),
     ),
     Table(

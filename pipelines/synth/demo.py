@@ -126,6 +126,7 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     manifest["identity"] = {
         "truth_file": TRUTH_FILE, "envstat_rows": len(truth),
         "no_identifier_rows": sum(1 for t in truth if t["written_code"] == "none"),
+        "namesake": _namesake_entry(world),
         "rule": "identity_truth.csv gives every statistics row's true enterprise (uscc) and site (facility_id, "
                 "null for an enterprise-level row of a multi-site enterprise); permit and GHG rows carry their true "
                 "permit number or USCC as written",
@@ -133,6 +134,14 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     return manifest
+
+
+def _namesake_entry(world: World) -> dict:
+    """The enterprise whose name-only statistics row fits two legal persons in one city (expected: review)."""
+    original = next(e for e in world.enterprises if e.unidentified_year)
+    twin = world.enterprises[-1]
+    return {"uscc": original.uscc, "name": original.name, "year": original.unidentified_year,
+            "namesake_uscc": twin.uscc, "namesake_name": twin.name, "expected": "ambiguous, in out_qa__match_review"}
 
 
 def _plan_clear_of_threshold(world: World, seed: int, defaults: dict) -> tuple[list[Line], list[dict], dict]:

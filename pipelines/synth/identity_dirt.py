@@ -60,6 +60,8 @@ def identity_cells(enterprise: Enterprise, year: int, first_year: int, clean: bo
     rng = random.Random(f"{enterprise.uscc}:{year}:identity")
     if clean:
         return IdentityCells(enterprise.uscc, enterprise.name, True, None)
+    if enterprise.unidentified_year == year:  # a namesake exists in the same city: this row is ambiguous
+        return IdentityCells(None, enterprise.name, False, "namesake_in_city")
     if rng.random() < NO_IDENTIFIER_SHARE:
         name, dirt = _restyled(enterprise, rng, year == first_year)
         return IdentityCells(None, name, rng.random() < KEEP_PERMIT_SHARE, dirt)

@@ -81,6 +81,7 @@ class Enterprise:
     city_code: str
     sites: list[Site]
     former_name: str | None = None  # set for renamed enterprises (现用名（曾用名）)
+    unidentified_year: int | None = None  # the statistics form of this year carries no code (a name-only record)
 
     @property
     def org_code(self) -> str:
@@ -170,4 +171,28 @@ def build_world(seed: int = 20261121, n_sites: int = 1500, years: tuple[int, int
             enterprise.former_name = f"演示{''.join(rng.sample(BRANDS, 2))}{word}有限公司"
         enterprises.append(enterprise)
         n_made += n_sites_here
+    enterprises.append(_namesake(enterprises, counties, random.Random(seed + 1), used, year_list))
     return World(seed=seed, years=year_list, enterprises=enterprises)
+
+
+def _namesake(enterprises: list[Enterprise], counties: dict[str, list[str]], rng: random.Random, used: set[str],
+              years: list[int]) -> Enterprise:
+    """A second legal person with the same name key in the same city (another legal form, another county).
+
+    The first one's last-year statistics form carries no code, so its name fits both: matching must send it
+    to review, never guess.
+    """
+    original = next(e for e in enterprises if len(e.sites) == 1 and len(counties[e.city_code]) > 1
+                    and e.industry_code == "4412" and e.former_name is None)
+    original.unidentified_year = years[-1]
+    county = next(c for c in counties[original.city_code] if c != original.county_code)
+    uscc = _make_uscc(rng, county, used)
+    form = next(f for f in LEGAL_FORMS if not original.name.endswith(f))
+    name = original.name.removesuffix(next(f for f in sorted(LEGAL_FORMS, key=len, reverse=True)
+                                           if original.name.endswith(f))) + form
+    site0 = original.sites[0]
+    site = Site(permit_no=f"{uscc}001{rng.choice('PQUV')}", name=name, county_code=county, city_code=original.city_code,
+                lat=site0.lat, lon=round(site0.lon + 0.05, 5), management_category=site0.management_category,
+                valid_from=site0.valid_from, valid_to=site0.valid_to,
+                fuel_heat_gj={y: {f: h * 0.5 for f, h in fuel.items()} for y, fuel in site0.fuel_heat_gj.items()})
+    return Enterprise(uscc, name, original.industry_code, original.name_word, county, original.city_code, [site])

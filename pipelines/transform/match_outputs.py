@@ -25,7 +25,7 @@ def _year_date(year: pl.Expr, month: int, day: int) -> pl.Expr:
 
 def assn_sources(records: pl.DataFrame, assignments: pl.DataFrame) -> pl.DataFrame:
     """Every source record -> facility and enterprise, method, score, status, guard and validity span."""
-    assn = records.join(assignments, on="identity_key", how="left")
+    assn = records.rename({"uscc": "written_uscc"}).join(assignments, on="identity_key", how="left")
     two = (assn.filter(pl.col("match_status") == "matched").drop_nulls(["facility_id", "uscc"])
            .group_by("facility_id").agg(pl.col("uscc").n_unique().alias("_usccs")).filter(pl.col("_usccs") > 1))
     assn = assn.join(two, on="facility_id", how="left").with_columns(
@@ -60,13 +60,17 @@ def conflicts(assn: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
     """One row per guard finding: kind, where, how many records, and what it blocks (zh + en)."""
     flagged = (assn.filter(pl.col("conflict_kind").is_not_null())
                .group_by("conflict_kind", "facility_id", "identity_key", "record_year")
-               .agg(pl.col("uscc").drop_nulls().unique().sort().str.join(";").alias("uscc"),
-                    pl.len().alias("record_count")))
+               .agg(pl.col("uscc").drop_nulls().unique().sort().alias("_usccs"),
+                    pl.col("candidate_ids").drop_nulls().first(), pl.len().alias("record_count"))
+               .with_columns(pl.when(pl.col("_usccs").list.len() == 1).then(pl.col("_usccs").list.first())
+                             .alias("uscc"),
+                             pl.coalesce(pl.col("candidate_ids"), pl.col("_usccs").list.join(";")).alias("candidate_ids")))
     partial = ghg_partly_matched(assn, sites).select(
         pl.lit("ghg_sites_partly_matched").alias("conflict_kind"), pl.lit(None, pl.String).alias("facility_id"),
         pl.lit(None, pl.String).alias("identity_key"), pl.col("year").alias("record_year"), "uscc",
+        pl.lit(None, pl.String).alias("candidate_ids"),
         (pl.col("site_count") - pl.col("matched_site_count")).cast(pl.UInt32).alias("record_count"))
-    out = pl.concat([flagged.select(partial.columns), partial], how="vertical_relaxed")
+    out = pl.concat([flagged.select(partial.columns), partial], how="vertical_relaxed")  # record_count: sites
     return out.with_columns(
         pl.col("conflict_kind").replace_strict({k: v[0] for k, v in CONFLICT_TEXT.items()}).alias("detail_zh"),
         pl.col("conflict_kind").replace_strict({k: v[1] for k, v in CONFLICT_TEXT.items()}).alias("detail_en"),
@@ -75,7 +79,8 @@ def conflicts(assn: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
 
 def unmatched(assn: pl.DataFrame) -> pl.DataFrame:
     """Records that feed no entity (unmatched or ambiguous), with identifiers as written and the reason."""
-    return assn.filter(~pl.col("is_countable") & pl.col("conflict_kind").ne("site_two_enterprises").fill_null(True))
+    held = assn.filter(~pl.col("is_countable") & pl.col("conflict_kind").ne("site_two_enterprises").fill_null(True))
+    return held.with_columns(pl.col("written_uscc").alias("uscc"))  # as written: an unmatched record has no entity
 
 
 def summary(assn: pl.DataFrame) -> pl.DataFrame:

@@ -1,5 +1,7 @@
 """The CLI as a user runs it, on a tiny province (synth + build + sql)."""
 
+import csv
+import io
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -21,6 +23,36 @@ def test_synth_build_sql(tmp_path, monkeypatch):
                                  "--csv"])
     assert result.exit_code == 0 and result.output.splitlines() == ["n", "1"]
     assert (tmp_path / "home" / "dagster" / "dagster.yaml").is_file()
+    _curated_rejection_survives_rebuilds(runner, tmp_path / "home")
+
+
+def _csv_rows(runner: CliRunner, args: list[str]) -> list[dict]:
+    result = runner.invoke(app, [*args, "--csv"])
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.output)))
+
+
+def _curated_rejection_survives_rebuilds(runner: CliRunner, home: Path) -> None:
+    """An analyst rejects a name match in curation/matches.csv; every later build keeps it rejected."""
+    summary = _csv_rows(runner, ["matches"])
+    assert {r["source"] for r in summary} == {"permit", "envstat", "ghg"}
+    query = ("select identity_key, uscc, count(*) as n from core_facility__assn_sources "
+             "where match_method = 'name_region' group by all order by n desc, identity_key limit 1")
+    target = _csv_rows(runner, ["sql", query])[0]
+    curation = home / "curation" / "matches.csv"
+    assert curation.read_text(encoding="utf-8-sig").startswith("action,identity_key")  # written by init
+    with curation.open("a", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerow(["reject", target["identity_key"], "", target["uscc"], "王工", "现场核实不是同一家", ""])
+    for _ in range(2):
+        assert runner.invoke(app, ["build"]).exit_code == 0
+        status = _csv_rows(runner, ["sql", "select match_status, count(*) as n, any_value(curated_by) as who "
+                                           f"from core_facility__assn_sources where identity_key = '{target['identity_key']}' "
+                                           "group by all"])
+        assert status == [{"match_status": "unmatched", "n": target["n"], "who": "王工: 现场核实不是同一家"}]
+        log = _csv_rows(runner, ["sql", "select curation_status from core_qa__curation_log"])
+        assert log == [{"curation_status": "applied"}]
+    unmatched = _csv_rows(runner, ["matches", "--unmatched"])
+    assert target["identity_key"] in {r["identity_key"] for r in unmatched}
 
 
 HANDWRITTEN = Path(__file__).resolve().parents[1] / "fixtures" / "handwritten" / "排污许可证执行报告_年报_2023_手工录入.csv"

@@ -4,33 +4,8 @@ import json
 import math
 from pathlib import Path
 
-import dagster as dg
-import duckdb
 import polars as pl
 import pytest
-
-from pipelines.definitions import build_defs
-from pipelines.io import ParquetIOManager
-from pipelines.resources import SynergyConfig
-from pipelines.synth.demo import generate
-from pipelines.workspace import Workspace, init_workspace
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Workspace, dict, dg.ExecuteInProcessResult]:
-    ws = Workspace(tmp_path_factory.mktemp("home"))
-    init_workspace(ws)
-    manifest = generate(ws.inbox, ws.manifest, seed=7, n_sites=400)
-    defs = build_defs({"synergy": SynergyConfig(home=str(ws.home)),
-                       "io_manager": ParquetIOManager(base_dir=str(ws.parquet))})
-    with dg.instance_for_test() as instance:
-        result = defs.resolve_job_def("build_all").execute_in_process(instance=instance)
-    return ws, manifest, result
-
-
-def _sql(ws: Workspace, query: str) -> pl.DataFrame:
-    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        return con.sql(query).pl()
 
 
 def test_run_succeeds_and_checks_pass(built):
@@ -52,9 +27,9 @@ def _expected_files(manifest: dict) -> dict[str, tuple[int, int]]:
     return out
 
 
-def test_every_file_row_accounted_for(built):
+def test_every_file_row_accounted_for(built, sql):
     ws, manifest, _ = built
-    log = _sql(ws, "select * from core_qa__file_manifest")
+    log = sql("select * from core_qa__file_manifest")
     assert (log["rows_read"] == log["rows_accepted"] + log["rows_rejected"]).all()
     by_file = {r["source_file"]: r for r in log.iter_rows(named=True)}
     for path, (rows, rejected) in _expected_files(manifest).items():
@@ -65,9 +40,9 @@ def test_every_file_row_accounted_for(built):
     assert by_file[duplicate["path"]]["duplicate_of"] == duplicate["duplicate_of"]
 
 
-def test_rejected_rows_are_exactly_the_malformed_ones(built):
+def test_rejected_rows_are_exactly_the_malformed_ones(built, sql):
     ws, manifest, _ = built
-    rejected = _sql(ws, "select source_file, row_number, column_name, reason_zh, reason_en, raw_record "
+    rejected = sql("select source_file, row_number, column_name, reason_zh, reason_en, raw_record "
                         "from core_qa__rejected_rows")
     got = sorted(zip(rejected["source_file"], rejected["row_number"], strict=True))
     malformed = [e for e in manifest["envstat"] if e.get("kind") == "malformed_row"]
@@ -80,9 +55,9 @@ def test_rejected_rows_are_exactly_the_malformed_ones(built):
     assert all(columns[(m["file"], m["row"])] == envstat_columns[m["column"]] for m in malformed)
 
 
-def test_enterprise_co2_matches_independent_calculation(built):
+def test_enterprise_co2_matches_independent_calculation(built, sql):
     ws, manifest, _ = built
-    table = _sql(ws, "select uscc, year, co2_mass_t, uncomputed_line_count from out_inventory__yearly_enterprise")
+    table = sql("select uscc, year, co2_mass_t, uncomputed_line_count from out_inventory__yearly_enterprise")
     got = {(r["uscc"], r["year"]): r for r in table.iter_rows(named=True)}
     expected = manifest["ghg"]["expected_enterprise_year"]
     assert len(got) == len(expected)
@@ -92,27 +67,27 @@ def test_enterprise_co2_matches_independent_calculation(built):
         assert actual["uncomputed_line_count"] == row["uncomputed_line_count"]
 
 
-def test_one_enterprise_by_hand(built):
+def test_one_enterprise_by_hand(built, sql):
     """The raw-coal line with measured carbon: 1200 t x 20.908 GJ/t (GB/T 2589) x 0.0262 x 0.93 x 44/12."""
     ws, _, _ = built
-    line = _sql(ws, "select * from core_inventory__ghg_fuel_line_co2 where fuel_code = 'raw_coal' "
+    line = sql("select * from core_inventory__ghg_fuel_line_co2 where fuel_code = 'raw_coal' "
                     "and co2_mass_t is not null").row(0, named=True)
     assert line["co2_mass_t"] == pytest.approx(1200 * 20.908 * 0.0262 * 0.93 * 44 / 12, rel=1e-12)
     assert line["factor_ids"] == "GB2589-raw_coal-ncv" and line["ncv_source"] == "default"
 
 
-def test_key_emitters_as_predicted(built):
+def test_key_emitters_as_predicted(built, sql):
     ws, manifest, _ = built
-    flagged = _sql(ws, "select uscc, year from out_key_emitters__register where is_key_emitter order by all")
+    flagged = sql("select uscc, year from out_key_emitters__register where is_key_emitter order by all")
     assert flagged.height == manifest["ghg"]["expected_key_emitter_rows"]
     assert [tuple(r) for r in flagged.iter_rows()] == [(r["uscc"], r["year"]) for r in manifest["ghg"]["key_emitter_rows"]]
     missing = next(a for a in manifest["anomalies"] if a["kind"] == "missing_from_ghg_reporting")
-    assert _sql(ws, f"select count(*) as n from out_key_emitters__register where uscc = '{missing['uscc']}'")["n"][0] == 0
+    assert sql(f"select count(*) as n from out_key_emitters__register where uscc = '{missing['uscc']}'")["n"][0] == 0
 
 
-def test_recalled_factors_are_marked(built):
+def test_recalled_factors_are_marked(built, sql):
     ws, _, _ = built
-    rows = _sql(ws, """select f.has_recalled_factor, bool_or(k.status = 'recalled') as uses_recalled
+    rows = sql("""select f.has_recalled_factor, bool_or(k.status = 'recalled') as uses_recalled
                        from core_inventory__ghg_fuel_line_co2 f, unnest(string_split(f.factor_ids, ';')) as t(id)
                        join core_inventory__factors k on k.factor_id = t.id
                        group by f.source_record, f.has_recalled_factor""")
@@ -120,9 +95,9 @@ def test_recalled_factors_are_marked(built):
     assert rows["has_recalled_factor"].any()
 
 
-def test_warehouse_has_comments(built):
+def test_warehouse_has_comments(built, sql):
     ws, _, _ = built
-    comments = _sql(ws, "select comment from duckdb_columns() where table_name = 'out_key_emitters__register' "
+    comments = sql("select comment from duckdb_columns() where table_name = 'out_key_emitters__register' "
                         "and column_name = 'is_key_emitter'")
     assert comments["comment"][0].startswith("重点排放单位 |")
 
@@ -149,44 +124,44 @@ def test_definitions_load():
     assert {"out_inventory__yearly_enterprise", "out_key_emitters__register", "out_publish__warehouse"} <= keys
 
 
-def test_resubmission_supersedes_and_history_is_kept(built):
+def test_resubmission_supersedes_and_history_is_kept(built, sql):
     ws, manifest, _ = built
     resub = manifest["ghg"]["resubmission"]
-    history = _sql(ws, "select * from core_qa__superseded_rows")
+    history = sql("select * from core_qa__superseded_rows")
     assert set(history["source_file"]) == {resub["supersedes"][0]}  # the duplicate copy was never read
     assert history["submission_key"].unique().to_list() == [f"uscc={resub['uscc']};year={resub['year']}"]
     assert set(history["superseded_by_file"]) == {resub["path"]}
-    current = _sql(ws, f"select source_file from core_ghg__fuel_lines where uscc = '{resub['uscc']}' and year = {resub['year']}")
+    current = sql(f"select source_file from core_ghg__fuel_lines where uscc = '{resub['uscc']}' and year = {resub['year']}")
     assert current.height == resub["rows"] and set(current["source_file"]) == {resub["path"]}
-    log = _sql(ws, f"select rows_superseded from core_qa__file_manifest where source_file = '{resub['supersedes'][0]}'")
+    log = sql(f"select rows_superseded from core_qa__file_manifest where source_file = '{resub['supersedes'][0]}'")
     assert log["rows_superseded"][0] == history.height
 
 
-def test_ghg_extra_tables_match_the_sheets(built):
+def test_ghg_extra_tables_match_the_sheets(built, sql):
     ws, manifest, _ = built
     sheets = {s["sheet"]: s["totals"] for s in manifest["ghg"]["extras"]["sheets"]}
-    flows = _sql(ws, """select sum(electricity_mwh) filter (where energy_flow = 'purchased_electricity') as pe,
+    flows = sql("""select sum(electricity_mwh) filter (where energy_flow = 'purchased_electricity') as pe,
                                sum(heat_gj) filter (where energy_flow = 'purchased_heat') as ph
                         from core_ghg__energy_flows""").row(0, named=True)
     assert flows["pe"] == pytest.approx(sheets["购入输出电力热力"]["purchased_electricity_mwh"], rel=1e-12)
     assert flows["ph"] == pytest.approx(sheets["购入输出电力热力"]["purchased_heat_gj"], rel=1e-12)
-    process = _sql(ws, "select sum(reported_co2_mass_t) as t from core_ghg__process_lines")["t"][0]
+    process = sql("select sum(reported_co2_mass_t) as t from core_ghg__process_lines")["t"][0]
     assert process == pytest.approx(sheets["工业生产过程排放"]["process_co2_t"], rel=1e-12)
-    totals = _sql(ws, "select sum(reported_total_co2e_t) as t, sum(reported_energy_tce) as e from core_ghg__reported_totals")
+    totals = sql("select sum(reported_total_co2e_t) as t, sum(reported_energy_tce) as e from core_ghg__reported_totals")
     assert totals["t"][0] == pytest.approx(sheets["排放量汇总"]["total_co2_t"], rel=1e-12)
     assert totals["e"][0] == pytest.approx(sheets["排放量汇总"]["energy_10k_tce"] * 1e4, rel=1e-9)  # 万吨标煤 -> tce
 
 
-def test_permit_and_envstat_tables(built):
+def test_permit_and_envstat_tables(built, sql):
     ws, manifest, _ = built
-    scopes = _sql(ws, """select emission_scope, pollutant, sum(emission_mass_t) as t from core_permit__execution_emissions
+    scopes = sql("""select emission_scope, pollutant, sum(emission_mass_t) as t from core_permit__execution_emissions
                          group by all""")
     by = {(r["emission_scope"], r["pollutant"]): r["t"] for r in scopes.iter_rows(named=True)}
     for pollutant in ("SO2", "NOx", "PM"):  # kg rows (单位:千克 in 备注) converted: outlets add up to the 全厂合计 rows
         assert by[("outlet", pollutant)] == pytest.approx(by[("site_total", pollutant)], rel=1e-9)
     exceed = next(a for a in manifest["permit"] if a.get("anomaly") == "permit_limit_exceeded")
-    limit = _sql(ws, f"""select limit_mass_t from core_permit__annual_limits where permit_no = '{exceed['permit_no']}'
+    limit = sql(f"""select limit_mass_t from core_permit__annual_limits where permit_no = '{exceed['permit_no']}'
                          and emission_scope = 'site_total' and pollutant = 'SO2' and year = {exceed['year']}""")
     assert limit["limit_mass_t"].to_list() == [pytest.approx(exceed["limit_t"])]
-    envstat = _sql(ws, "select count(*) as n, count(uscc) as u, count(former_names) as f from core_envstat__enterprise")
+    envstat = sql("select count(*) as n, count(uscc) as u, count(former_names) as f from core_envstat__enterprise")
     assert envstat["n"][0] > envstat["u"][0] > 0 and envstat["f"][0] > 0  # old organisation codes kept as such
