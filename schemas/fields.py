@@ -53,8 +53,8 @@ _FIELDS: list[Field] = [
     # --- identities ------------------------------------------------------------------------
     Field("uscc", "string", "统一社会信用代码", "Unified social credit code (GB 32100), 18 characters (empty where a "
           "form gave only an old organisation code)", pattern=USCC_PATTERN),
-    Field("enterprise_name", "string", "单位名称", "Enterprise name as reported (NFKC-normalised)",
-          nullable=False),
+    Field("enterprise_name", "string", "单位名称", "Enterprise name as reported (NFKC-normalised); empty only for an "
+          "entity known solely from a code (a permit number with no permit-list row)"),
     Field("industry_code", "string", "行业代码", "GB/T 4754-2017 4-digit industry code", pattern=r"^\d{4}$"),
     Field("region_code", "string", "行政区划代码", "GB/T 2260 6-digit region code", pattern=r"^\d{6}$"),
     Field("city_code", "string", "所在地市代码", "GB/T 2260 prefecture code (济源 419001)", pattern=r"^\d{6}$"),

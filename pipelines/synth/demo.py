@@ -136,9 +136,11 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     return manifest
 
 
-def _namesake_entry(world: World) -> dict:
+def _namesake_entry(world: World) -> dict | None:
     """The enterprise whose name-only statistics row fits two legal persons in one city (expected: review)."""
-    original = next(e for e in world.enterprises if e.unidentified_year)
+    original = next((e for e in world.enterprises if e.unidentified_year), None)
+    if original is None:
+        return None
     twin = world.enterprises[-1]
     return {"uscc": original.uscc, "name": original.name, "year": original.unidentified_year,
             "namesake_uscc": twin.uscc, "namesake_name": twin.name, "expected": "ambiguous, in out_qa__match_review"}

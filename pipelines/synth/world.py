@@ -171,19 +171,23 @@ def build_world(seed: int = 20261121, n_sites: int = 1500, years: tuple[int, int
             enterprise.former_name = f"演示{''.join(rng.sample(BRANDS, 2))}{word}有限公司"
         enterprises.append(enterprise)
         n_made += n_sites_here
-    enterprises.append(_namesake(enterprises, counties, random.Random(seed + 1), used, year_list))
+    namesake = _namesake(enterprises, counties, random.Random(seed + 1), used, year_list)
+    enterprises += [namesake] if namesake else []
     return World(seed=seed, years=year_list, enterprises=enterprises)
 
 
 def _namesake(enterprises: list[Enterprise], counties: dict[str, list[str]], rng: random.Random, used: set[str],
-              years: list[int]) -> Enterprise:
+              years: list[int]) -> Enterprise | None:
     """A second legal person with the same name key in the same city (another legal form, another county).
 
     The first one's last-year statistics form carries no code, so its name fits both: matching must send it
     to review, never guess.
     """
-    original = next(e for e in enterprises if len(e.sites) == 1 and len(counties[e.city_code]) > 1
-                    and e.industry_code == "4412" and e.former_name is None)
+    candidates = [e for e in enterprises if len(e.sites) == 1 and len(counties[e.city_code]) > 1
+                  and e.former_name is None and e.industry_code in ("4411", "4412", "3011")]  # coal: always surveyed
+    if not candidates:
+        return None
+    original = candidates[0]
     original.unidentified_year = years[-1]
     county = next(c for c in counties[original.city_code] if c != original.county_code)
     uscc = _make_uscc(rng, county, used)

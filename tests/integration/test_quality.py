@@ -26,6 +26,7 @@ _PATTERN_EXAMPLES = {  # one valid value per field pattern; row i must give a di
     r"^\d{4}$": lambda i: "4411",
     r"^\d{6}$": lambda i: "410100",
     r"^\d{2}$": lambda i: f"{i % 100:02d}",
+    r"^I[0-9a-f]{11}$": lambda i: f"I{i:011x}",
     r"^[0-9A-Z]{8}[0-9X]$": lambda i: f"MA44AB{i % 100:02d}X",
     r"^([0-9A-HJ-NPQRTUWXY]{18}|H9\d{6}[0-9A-Z]{9}[a-hj-np-z])\d{3}[A-Z]$": lambda i: f"{USCCS[i % len(USCCS)]}{i:03d}P",
 }

@@ -17,10 +17,11 @@ def test_dirty_names_in_the_real_list_are_variants(realdata):
     for entity in entities:
         keys.setdefault(name_key(entity["name"]).key, set()).add(entity["uscc"])
     collisions = {k: v for k, v in keys.items() if len(v) > 1}
-    assert collisions  # province prefixes are dropped: 内蒙古伊品… and 宁夏伊品… share a key ...
-    for key, codes in collisions.items():  # ... but never within one province (USCC characters 3-4)
-        provinces = [c[2:4] for c in codes]
-        assert len(set(provinces)) == len(provinces), (key, codes)
+    # Dropping province and city prefixes makes keys collide, even within one province: 华能聊城热电有限公司 and
+    # 山东华能聊城热电有限公司 are two legal persons in 聊城. So a key only proposes candidates: a record whose key
+    # fits two enterprises in its city goes to review (test_matching), and enterprises come only from USCCs.
+    assert {"91371500743384762U", "91371500167860766H"} in collisions.values()
+    assert len(collisions) < 0.02 * len(entities)
 
 
 def test_legal_forms_and_branches():
