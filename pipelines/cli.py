@@ -106,6 +106,9 @@ def _summary(ws: Workspace) -> None:
         key = con.execute("""select count(*) filter (where is_key_emitter),
                                     count(distinct uscc) filter (where is_key_emitter)
                              from out_key_emitters__register""").fetchone()
+        match = con.execute("""select count(*), count(*) filter (where is_countable),
+                                      (select count(distinct identity_key) from out_qa__match_review)
+                               from core_facility__assn_sources""").fetchone()
     table = Table(title="synergy build summary 构建摘要", show_header=False)
     if ws.manifest.exists():
         import json
@@ -115,6 +118,8 @@ def _summary(ws: Workspace) -> None:
     table.add_row("files (duplicates) 文件(重复)", f"{files[0]} ({files[4]})")
     table.add_row("rows read = accepted + rejected 行数", f"{files[1]:,} = {files[2]:,} + {files[3]:,}"
                   f" ({files[5]:,} superseded 被更正)")
+    table.add_row("records matched to a site/enterprise 已匹配", f"{match[1]:,} of {match[0]:,} ({match[2]} identities "
+                  "to review 待复核: synergy matches --review)")
     table.add_row("GHG reporting enterprises 报告企业", f"{inv[0]:,} ({inv[1]:,} enterprise-years)")
     table.add_row("combustion CO2 total 燃烧排放合计", f"{inv[2]:,.1f} t")
     table.add_row("enterprise-years using recalled factors 含待核实因子", f"{inv[3]:,}")

@@ -15,10 +15,12 @@ def _scored(built, sql) -> pl.DataFrame:
         f"select '{t}' as source_table, file_sha256, sheet_name, row_number, "
         f"{'uscc' if 'uscc' in cols else 'null'} as written_uscc, {'permit_no' if 'permit_no' in cols else 'null'} "
         f"as written_permit from {t}" for t, cols in ((t, _columns(sql, t)) for t in IDENTITY_SOURCES))
-    assn = sql(f"select a.*, w.written_uscc, w.written_permit from core_facility__assn_sources a "
-               f"join ({written}) w using (source_table, file_sha256, sheet_name, row_number)")
+    assn = sql(f"select a.*, w.written_uscc, w.written_permit from core_facility__assn_sources a join ({written}) w "
+               "on a.source_table = w.source_table and a.file_sha256 = w.file_sha256 and a.row_number = w.row_number "
+               "and a.sheet_name is not distinct from w.sheet_name")  # CSV rows have no sheet
+    assert assn.height == sql("select count(*) as n from core_facility__assn_sources")["n"][0]
     scored = assn.join(truth.rename({"uscc": "true_uscc", "facility_id": "true_facility"}),
-                       on=["source_file", "sheet_name", "row_number"], how="left")
+                       on=["source_file", "sheet_name", "row_number"], how="left", nulls_equal=True)
     by_written = pl.coalesce("written_uscc", pl.col("written_permit").str.slice(0, 18))
     scored = scored.with_columns(
         pl.when(pl.col("source_system") == "envstat").then(pl.col("true_uscc")).otherwise(by_written).alias("true_uscc"),
