@@ -74,6 +74,13 @@ def city_of(region_code: str) -> str | None:
     return region_code[:4] + "00"
 
 
+def city_code_expr(region_code: pl.Expr) -> pl.Expr:
+    """`city_of` as a polars expression (null for anything but a 6-digit code)."""
+    return (pl.when(~region_code.str.contains(r"^\d{6}$")).then(pl.lit(None, pl.String))
+            .when(region_code.str.starts_with("4190")).then(pl.lit("419001"))
+            .otherwise(region_code.str.slice(0, 4) + "00"))
+
+
 @cache
 def pollutants() -> pl.DataFrame:
     """pollutant, pollutant_name_zh, aliases_zh, hj524_code (status recalled), source."""

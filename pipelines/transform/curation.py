@@ -52,25 +52,21 @@ def write_template(folder: Path) -> Path:
     return path
 
 
-def _problem(column: str, zh: str, en: str) -> str:
-    return f"{column}|{zh}|{en}"
-
-
-def _check(row: dict) -> str | None:
-    """The first problem of a row, as `column|zh|en`, or None."""
+def _check(row: dict) -> tuple[str, str, str] | None:
+    """The first problem of a row, as (column, zh, en), or None."""
     if row["action"] is None:
-        return _problem("action", "操作应为 confirm/reject/split(确认/拒绝/拆分)",
+        return ("action", "操作应为 confirm/reject/split(确认/拒绝/拆分)",
                         "action must be confirm, reject or split")
     if not row["identity_key"] or not _IDENTITY_KEY.match(row["identity_key"]):
-        return _problem("identity_key", "记录标识缺失或格式错误(应如 I0123456789a)",
+        return ("identity_key", "记录标识缺失或格式错误(应如 I0123456789a)",
                         "identity_key missing or malformed (like I0123456789a)")
     if row["action"] in ("confirm", "reject") and not (row["facility_id"] or row["uscc"]):
-        return _problem("facility_id", "确认/拒绝须填写设施编号或统一社会信用代码",
+        return ("facility_id", "确认/拒绝须填写设施编号或统一社会信用代码",
                         "confirm and reject need a facility_id or a uscc")
     if row["uscc"] and not is_valid_uscc(row["uscc"]):
-        return _problem("uscc", f"统一社会信用代码校验位错误“{row['uscc']}”", f"USCC check character is wrong: {row['uscc']}")
+        return ("uscc", f"统一社会信用代码校验位错误“{row['uscc']}”", f"USCC check character is wrong: {row['uscc']}")
     if not row["who"] or not row["why"]:
-        return _problem("who" if not row["who"] else "why", "每条决定须注明决定人和理由",
+        return ("who" if not row["who"] else "why", "每条决定须注明决定人和理由",
                         "every decision needs who and why")
     return None
 
@@ -95,7 +91,7 @@ def load_decisions(folder: Path) -> tuple[list[Decision], pl.DataFrame]:
         problem = _check(row)
         entry = {"row_number": number, **row, "action": row["action"] or values.get("action")}
         if problem:
-            column, zh, en = problem.split("|", 2)
+            column, zh, en = problem
             log.append({**entry, "curation_status": "invalid", "message_zh": f"{CURATION_FILE} 第{number}行 {column}: {zh}",
                         "message_en": f"{CURATION_FILE} row {number}, column {column}: {en}"})
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from inventories.reference import city_of
+from inventories.reference import city_code_expr
 from pipelines.transform.parsers import uscc_of_permit
 
 SYSTEM_RANK = {"ghg": 0, "envstat": 1, "permit": 2, "cems": 3}  # whose spelling of the legal name wins
@@ -25,10 +25,6 @@ def _ranked(records: pl.DataFrame) -> pl.DataFrame:
         pl.col("source_system").replace_strict(SYSTEM_RANK, default=9, return_dtype=pl.Int8).alias("_system_rank"),
     ).sort(["year", "_grain_rank", "_system_rank", "source_record"], descending=[True, False, False, False],
            nulls_last=True)
-
-
-def _city(code: pl.Expr) -> pl.Expr:
-    return code.map_elements(city_of, return_dtype=pl.String)
 
 
 def with_permit_uscc(records: pl.DataFrame) -> pl.DataFrame:
@@ -55,7 +51,7 @@ def enterprises(records: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             pl.col("uscc").str.slice(8, 9).alias("org_code"),
             pl.col("uscc").str.slice(2, 6).alias("registration_region_code"),
-            _city(pl.coalesce("region_code", pl.col("uscc").str.slice(2, 6))).alias("city_code"),
+            city_code_expr(pl.coalesce("region_code", pl.col("uscc").str.slice(2, 6))).alias("city_code"),
         )
         .sort("uscc")
     )
@@ -98,4 +94,4 @@ def facilities(records: pl.DataFrame, firms: pl.DataFrame) -> pl.DataFrame:
         "region_code", "industry_code", "source_systems", "first_year", "last_year",
     )
     return pl.concat([sites, without_site], how="diagonal_relaxed").with_columns(
-        _city(pl.col("region_code")).alias("city_code")).sort("facility_id")
+        city_code_expr(pl.col("region_code")).alias("city_code")).sort("facility_id")

@@ -12,7 +12,7 @@ import hashlib
 
 import polars as pl
 
-from inventories.reference import city_of
+from inventories.reference import city_code_expr
 
 # core table -> grain of its rows: a site (permit number) or a whole enterprise (legal person)
 IDENTITY_SOURCES: dict[str, str] = {
@@ -59,7 +59,7 @@ def identity_records(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     if not frames:
         return pl.DataFrame()
     records = _with_form_context(pl.concat(frames, how="vertical")).with_columns(
-        pl.coalesce("city_code", pl.col("region_code").map_elements(city_of, return_dtype=pl.String)).alias("city_code"))
+        pl.coalesce("city_code", city_code_expr(pl.col("region_code"))).alias("city_code"))
     written = pl.concat_str([pl.col(c).fill_null("") for c in KEY_COLUMNS], separator="|").alias("_written")
     keys = records.select(written).unique()
     keys = keys.with_columns(pl.col("_written").map_elements(identity_key, return_dtype=pl.String).alias("identity_key"))

@@ -30,7 +30,7 @@ class EntityIndex:
     site_keys: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # name key -> facility ids
     keys_in_city: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
 
-    def single_site(self, uscc: str, excluded: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+    def single_site(self, uscc: str, excluded: set[str] | frozenset[str] = frozenset()) -> str | None:
         """The enterprise's facility when it has exactly one (enterprise-level records can then sit on it)."""
         sites = [s for s in self.sites_of.get(uscc, []) if s not in excluded]
         return sites[0] if len(sites) == 1 else None

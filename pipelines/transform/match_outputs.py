@@ -19,10 +19,6 @@ CONFLICT_TEXT = {
 }
 
 
-def _year_date(year: pl.Expr, month: int, day: int) -> pl.Expr:
-    return pl.date(year, month, day)
-
-
 def assn_sources(records: pl.DataFrame, assignments: pl.DataFrame) -> pl.DataFrame:
     """Every source record -> facility and enterprise, method, score, status, guard and validity span."""
     assn = records.rename({"uscc": "written_uscc"}).join(assignments, on="identity_key", how="left")
@@ -35,8 +31,8 @@ def assn_sources(records: pl.DataFrame, assignments: pl.DataFrame) -> pl.DataFra
         .otherwise(pl.lit(None, pl.String)).alias("conflict_kind"),
     ).with_columns(((pl.col("match_status") == "matched") & pl.col("conflict_kind").is_null()).alias("is_countable"))
     span = assn.group_by("identity_key", "facility_id", "uscc").agg(
-        pl.coalesce(_year_date(pl.col("year").min(), 1, 1), pl.col("valid_from").min()).alias("_from"),
-        pl.coalesce(_year_date(pl.col("year").max(), 12, 31), pl.col("valid_to").max()).alias("_to"))
+        pl.coalesce(pl.date(pl.col("year").min(), 1, 1), pl.col("valid_from").min()).alias("_from"),
+        pl.coalesce(pl.date(pl.col("year").max(), 12, 31), pl.col("valid_to").max()).alias("_to"))
     return (assn.drop("valid_from", "valid_to")
             .join(span, on=["identity_key", "facility_id", "uscc"], how="left", nulls_equal=True)
             .rename({"_from": "valid_from", "_to": "valid_to"})

@@ -106,26 +106,31 @@ def _fits(row: dict, uscc: str | None, facility_id: str | None, index: EntityInd
     return not (row["industry_code"] and industries and row["industry_code"][:2] not in {i[:2] for i in industries})
 
 
+def _site_hits(key: str, row: dict, index: EntityIndex, rejected: set[str], is_branch: bool) -> list[Candidate]:
+    """Sites named `key`: a branch name stays on that site; another name lands on the holder (and its one site)."""
+    hits = []
+    for fid in sorted(index.site_keys.get(key, set()) - rejected):
+        uscc = index.site_uscc.get(fid)
+        facility = fid if is_branch else index.single_site(uscc or "", rejected)
+        if uscc not in rejected and _fits(row, uscc, fid, index):
+            hits.append(Candidate(facility, uscc, index.site_name[fid], _score(row, uscc, fid, index)))
+    return hits
+
+
+def _firm_hits(key: str, row: dict, index: EntityIndex, rejected: set[str], is_branch: bool) -> list[Candidate]:
+    """Enterprises named `key` (current, former or seen spelling)."""
+    return [Candidate(index.single_site(uscc, rejected), uscc, index.firm_name.get(uscc, ""), _score(row, uscc, None, index))
+            for uscc in sorted(index.firm_keys.get(key, set()) - rejected) if _fits(row, uscc, None, index)]
+
+
 def _name_hits(row: dict, index: EntityIndex, rejected: set[str]) -> tuple[list[Candidate], bool]:
-    """Candidates for the name pass, and whether the name is a branch (site) name."""
+    """Candidates for the name pass (sites first for a branch name), and whether the name is a branch name."""
     names = [row["enterprise_name"], *((row["former_names"] or "").split(";"))]
     keys = [name_key(n) for n in names if n]
     is_branch = bool(keys) and keys[0].is_branch
     hits: list[Candidate] = []
-    site_first = is_branch
-    for use_sites in (site_first, not site_first):
-        for key in keys:
-            if use_sites:
-                for fid in sorted(index.site_keys.get(key.key, set()) - rejected):
-                    uscc = index.site_uscc.get(fid)
-                    facility = fid if is_branch else index.single_site(uscc or "", rejected)
-                    if uscc not in rejected and _fits(row, uscc, fid, index):
-                        hits.append(Candidate(facility, uscc, index.site_name[fid], _score(row, uscc, fid, index)))
-            else:
-                for uscc in sorted(index.firm_keys.get(key.key, set()) - rejected):
-                    if _fits(row, uscc, None, index):
-                        hits.append(Candidate(index.single_site(uscc, rejected), uscc, index.firm_name.get(uscc, ""),
-                                              _score(row, uscc, None, index)))
+    for lookup in (_site_hits, _firm_hits) if is_branch else (_firm_hits, _site_hits):
+        hits = [c for key in keys for c in lookup(key.key, row, index, rejected, is_branch)]
         if hits:
             break
     return list({(c.facility_id, c.uscc): c for c in hits}.values()), is_branch
