@@ -1,66 +1,46 @@
-"""Fossil-fuel combustion CO2 per fuel line (methods-factors.md §1.1).
+"""Fossil-fuel combustion CO2 and energy per fuel line, for any source system (methods-factors.md §1.1).
 
-    E = FC x NCV x CC x OF x 44/12                (CC per GJ; measured where reported, else default)
-    E = FC x C_ar/100 x OF x 44/12                (measured elemental carbon, power guideline)
+    E = heat x CC x OF x 44/12, heat = FC x NCV        (CC per GJ; measured where reported, else default)
+    E = FC x C_ar/100 x OF x 44/12                     (measured elemental carbon, power guideline)
+    E = heat x EF                                      (a set that gives CO2 per heat unit, e.g. EPA's)
 
-Measured parameters win over defaults, parameter by parameter. Defaults come from the factor set in
-force on 31 December of the data year, sector-specific rows (e.g. power) before general ones and an
-exact fuel before its fuel group. A line with neither a measured carbon value nor an applicable
-default is kept with co2_mass_t null and counted, never silently dropped.
+Measured parameters win over defaults, parameter by parameter; a measured heat input (GJ) wins over
+FC x NCV. Defaults come from the factor set in force on 31 December of the data year, sector-specific rows
+(e.g. power) before general ones and an exact fuel before its fuel group. A line with neither a carbon
+value nor a per-heat factor is kept with co2_mass_t null and counted, never silently dropped.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from inventories.factor_library import FactorSet
+from inventories.factor_library import FactorSet, select_factors
 
 CO2_PER_C = 44.0 / 12.0
-PARAMETERS = ("ncv", "carbon_content", "oxidation")
+PARAMETERS = ("ncv", "carbon_content", "oxidation", "co2_ef_per_heat")
+LINE_INPUTS = ("ncv_gj_per_unit", "carbon_content_tc_per_gj", "carbon_mass_fraction_pct", "oxidation_fraction",
+               "heat_input_gj")
 
 
-def resolve_defaults(lines: pl.DataFrame, factors: pl.DataFrame, power_codes: set[str]) -> pl.DataFrame:
-    """Pick, per line and parameter, the default factor that applies: value, id and status columns.
+def line_sector(industry_code: pl.Expr, power_codes: set[str]) -> pl.Expr:
+    """The factor-set sector of a line: 'power' for power-guideline industries, else 'all'."""
+    return pl.when(industry_code.is_in(list(power_codes))).then(pl.lit("power")).otherwise(pl.lit("all"))
+
+
+def resolve_defaults(lines: pl.DataFrame, factor_set: FactorSet, power_codes: set[str]) -> pl.DataFrame:
+    """Adds default_<p>, default_<p>_id, default_<p>_status per parameter p (null where none applies).
 
     `lines` needs line_key, fuel_code, fuel_group, industry_code, year.
-    Adds default_<p>, default_<p>_id, default_<p>_status for p in PARAMETERS (null where none applies).
     """
-    keys = lines.select(
-        "line_key",
-        "fuel_code",
-        "fuel_group",
-        pl.when(pl.col("industry_code").is_in(list(power_codes))).then(pl.lit("power")).otherwise(pl.lit("all"))
-        .alias("line_sector"),
-        pl.date(pl.col("year"), 12, 31).alias("ref_date"),
-    )
-    candidates = factors.filter(pl.col("parameter").is_in(PARAMETERS)).select(
-        "parameter", pl.col("fuel_code").alias("factor_fuel"), "sector", "value", "factor_id", "status",
-        "valid_from", "valid_to",
-    )
-    exact = keys.join(candidates, left_on="fuel_code", right_on="factor_fuel").with_columns(
-        pl.lit(0).alias("fuel_rank"))
-    group = keys.join(candidates, left_on="fuel_group", right_on="factor_fuel").with_columns(
-        pl.lit(1).alias("fuel_rank"))
-    chosen = (
-        pl.concat([exact, group])
-        .filter(
-            ((pl.col("sector") == pl.col("line_sector")) | (pl.col("sector") == "all"))
-            & (pl.col("valid_from").is_null() | (pl.col("valid_from") <= pl.col("ref_date")))
-            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("ref_date")))
-        )
-        .with_columns((pl.col("sector") == "all").cast(pl.Int32).alias("sector_rank"))
-        .sort(["line_key", "parameter", "sector_rank", "fuel_rank", "factor_id"])
-        .unique(["line_key", "parameter"], keep="first", maintain_order=True)
-    )
+    requests = lines.select("line_key", "year", "fuel_code", "fuel_group",
+                            line_sector(pl.col("industry_code"), power_codes).alias("sector"))
     out = lines
     for parameter in PARAMETERS:
-        picked = chosen.filter(pl.col("parameter") == parameter).select(
-            "line_key",
-            pl.col("value").alias(f"default_{parameter}"),
-            pl.col("factor_id").alias(f"default_{parameter}_id"),
-            pl.col("status").alias(f"default_{parameter}_status"),
-        )
-        out = out.join(picked, on="line_key", how="left")
+        picked = select_factors(requests.rename({"line_key": "request_key"}), factor_set.factors, parameter)
+        out = out.join(picked.select(pl.col("request_key").alias("line_key"),
+                                     pl.col("value").alias(f"default_{parameter}"),
+                                     pl.col("factor_id").alias(f"default_{parameter}_id"),
+                                     pl.col("status").alias(f"default_{parameter}_status")), on="line_key", how="left")
     return out
 
 
@@ -76,66 +56,83 @@ def _measured_or_default(measured: str, parameter: str) -> list[pl.Expr]:
     ]
 
 
-def fuel_line_co2(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFrame, power_codes: set[str],
-                  gj_per_tce: float) -> pl.DataFrame:
-    """CO2, heat input and energy per fuel line, with the parameters used and their provenance.
+def combustion_co2(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFrame, power_codes: set[str]) -> pl.DataFrame:
+    """CO2, heat input and energy of each fuel line, with the parameters used and their provenance.
 
-    `lines` has the columns of core_ghg__fuel_lines. Returns the columns of
-    core_inventory__ghg_fuel_line_co2 (see schemas.tables).
+    `lines` needs line_key, year, industry_code, fuel_code, fuel_consumed_units and may carry any of
+    LINE_INPUTS (measured values). Returns line_key plus ncv/carbon/oxidation used and their sources,
+    heat_input_gj, energy_tce, co2_mass_t, parameter_source, factor_ids, has_recalled_factor.
     """
-    keyed = lines.with_columns(
-        pl.format("{}:{}:{}", "source_file", pl.col("sheet_name").fill_null(""), "row_number").alias("line_key")
-    ).join(fuels.select("fuel_code", "fuel_group"), on="fuel_code", how="left")
-    resolved = resolve_defaults(keyed, factor_set.factors, power_codes)
-
+    keyed = lines.with_columns(pl.lit(None, pl.Float64).alias(c) for c in LINE_INPUTS if c not in lines.columns)
+    keyed = keyed.join(fuels.select("fuel_code", "fuel_group"), on="fuel_code", how="left")
+    resolved = resolve_defaults(keyed, factor_set, power_codes)
+    gj_per_tce = factor_set.scalar("gj_per_tce")
     with_params = resolved.with_columns(
         *_measured_or_default("ncv_gj_per_unit", "ncv"),
         *_measured_or_default("oxidation_fraction", "oxidation"),
         *_measured_or_default("carbon_content_tc_per_gj", "carbon_content"),
     )
+    has_heat = pl.col("heat_input_gj").is_not_null()
+    heat = pl.coalesce("heat_input_gj", pl.col("fuel_consumed_units") * pl.col("_ncv"))
     has_elemental = pl.col("carbon_mass_fraction_pct").is_not_null()
-    carbon_t = (
-        pl.when(has_elemental)
-        .then(pl.col("fuel_consumed_units") * pl.col("carbon_mass_fraction_pct") / 100.0)
-        .otherwise(pl.col("fuel_consumed_units") * pl.col("_ncv") * pl.col("_carbon_content"))
+    has_cc = pl.col("_carbon_content").is_not_null() & pl.col("_oxidation").is_not_null()
+    uses_ef = ~has_elemental & ~has_cc & pl.col("default_co2_ef_per_heat").is_not_null()
+    co2 = (
+        pl.when(has_elemental).then(pl.col("fuel_consumed_units") * pl.col("carbon_mass_fraction_pct") / 100.0
+                                    * pl.col("_oxidation") * CO2_PER_C)
+        .when(has_cc).then(heat * pl.col("_carbon_content") * pl.col("_oxidation") * CO2_PER_C)
+        .when(uses_ef).then(heat * pl.col("default_co2_ef_per_heat"))
     )
-    # With measured elemental carbon the per-GJ carbon default plays no part: drop its provenance.
-    carbon_source = pl.when(has_elemental).then(pl.lit("measured")).otherwise(pl.col("_carbon_content_source"))
-    carbon_id = pl.when(has_elemental).then(None).otherwise(pl.col("_carbon_content_id"))
-    carbon_status = pl.when(has_elemental).then(None).otherwise(pl.col("_carbon_content_status"))
-    computed = with_params.with_columns(
-        (carbon_t * pl.col("_oxidation") * CO2_PER_C).alias("co2_mass_t"),
-        (pl.col("fuel_consumed_units") * pl.col("_ncv")).alias("heat_input_gj"),
-        carbon_source.alias("carbon_source"),
-        pl.when(has_elemental).then(None).otherwise(pl.col("_carbon_content")).alias("_cc_used"),
-        pl.concat_list(pl.col("_ncv_id"), carbon_id, pl.col("_oxidation_id")).list.drop_nulls().alias("_ids"),
-        pl.concat_list(pl.col("_ncv_status"), carbon_status, pl.col("_oxidation_status")).list.drop_nulls()
-        .alias("_statuses"),
-    )
-    sources = pl.concat_list("_ncv_source", "carbon_source", "_oxidation_source")
-    return computed.select(
-        "uscc",
-        "year",
-        "fuel_code",
-        "fuel_unit_code",
-        "fuel_consumed_units",
-        pl.col("_ncv").alias("ncv_gj_per_unit"),
-        pl.col("_ncv_source").alias("ncv_source"),
-        pl.col("_cc_used").alias("carbon_content_tc_per_gj"),
+    ncv_used = ~has_heat | has_elemental  # a measured heat input makes the NCV irrelevant to CO2
+    sources = [pl.when(ncv_used).then(pl.col("_ncv_source")).otherwise(pl.lit("measured")),
+               pl.when(has_elemental).then(pl.lit("measured")).when(uses_ef).then(pl.lit("default"))
+               .otherwise(pl.col("_carbon_content_source")),
+               pl.when(uses_ef).then(pl.lit("default")).otherwise(pl.col("_oxidation_source"))]
+    ids = [pl.when(ncv_used).then(pl.col("_ncv_id")),
+           pl.when(has_elemental).then(None).when(uses_ef).then(pl.col("default_co2_ef_per_heat_id"))
+           .otherwise(pl.col("_carbon_content_id")),
+           pl.when(uses_ef).then(None).otherwise(pl.col("_oxidation_id"))]
+    statuses = [pl.when(ncv_used).then(pl.col("_ncv_status")),
+                pl.when(has_elemental).then(None).when(uses_ef).then(pl.col("default_co2_ef_per_heat_status"))
+                .otherwise(pl.col("_carbon_content_status")),
+                pl.when(uses_ef).then(None).otherwise(pl.col("_oxidation_status"))]
+    source_list = pl.concat_list(sources).list.drop_nulls()
+    return with_params.select(
+        "line_key",
+        pl.when(has_heat).then(None).otherwise(pl.col("_ncv")).alias("ncv_gj_per_unit"),
+        pl.when(has_heat).then(pl.lit("measured")).otherwise(pl.col("_ncv_source")).alias("ncv_source"),
+        pl.when(has_elemental | uses_ef).then(None).otherwise(pl.col("_carbon_content")).alias("carbon_content_tc_per_gj"),
         "carbon_mass_fraction_pct",
-        "carbon_source",
-        pl.col("_oxidation").alias("oxidation_fraction"),
-        pl.col("_oxidation_source").alias("oxidation_source"),
-        "heat_input_gj",
-        (pl.col("heat_input_gj") / gj_per_tce).alias("energy_tce"),
-        "co2_mass_t",
-        pl.lit("calculated").alias("method"),
-        pl.when(sources.list.eval(pl.element() == "measured").list.all()).then(pl.lit("measured"))
-        .when(sources.list.eval(pl.element() == "default").list.all()).then(pl.lit("default"))
+        sources[1].alias("carbon_source"),
+        pl.when(uses_ef).then(None).otherwise(pl.col("_oxidation")).alias("oxidation_fraction"),
+        sources[2].alias("oxidation_source"),
+        heat.alias("heat_input_gj"),
+        (heat / gj_per_tce).alias("energy_tce"),
+        co2.alias("co2_mass_t"),
+        pl.when(source_list.list.eval(pl.element() == "measured").list.all()).then(pl.lit("measured"))
+        .when(source_list.list.eval(pl.element() == "default").list.all()).then(pl.lit("default"))
         .otherwise(pl.lit("mixed")).alias("parameter_source"),
-        pl.lit("ghg").alias("source_system"),
-        pl.format("{}#{}", pl.col("line_key"), pl.col("file_sha256").str.slice(0, 12)).alias("source_record"),
-        pl.lit(factor_set.label).alias("factor_set"),
-        pl.col("_ids").list.join(";").alias("factor_ids"),
-        pl.col("_statuses").list.contains("recalled").alias("has_recalled_factor"),
+        pl.concat_list(ids).list.drop_nulls().list.join(";").alias("factor_ids"),
+        pl.concat_list(statuses).list.drop_nulls().list.contains("recalled").alias("has_recalled_factor"),
+    )
+
+
+def source_record_expr() -> pl.Expr:
+    """`file:sheet:row#sha12`, the traceable id of a source row used across inventory tables."""
+    return pl.format("{}:{}:{}#{}", "source_file", pl.col("sheet_name").fill_null(""), "row_number",
+                     pl.col("file_sha256").str.slice(0, 12))
+
+
+def fuel_line_co2(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFrame, power_codes: set[str]) -> pl.DataFrame:
+    """core_inventory__ghg_fuel_line_co2: combustion CO2 of each GHG-report fuel line (source system ghg)."""
+    keyed = lines.with_columns(source_record_expr().alias("line_key"))
+    computed = combustion_co2(keyed, factor_set, fuels, power_codes)
+    return keyed.select("line_key", "uscc", "year", "fuel_code", "fuel_unit_code", "fuel_consumed_units").join(
+        computed, on="line_key", how="left", maintain_order="left"
+    ).select(
+        "uscc", "year", "fuel_code", "fuel_unit_code", "fuel_consumed_units", "ncv_gj_per_unit", "ncv_source",
+        "carbon_content_tc_per_gj", "carbon_mass_fraction_pct", "carbon_source", "oxidation_fraction",
+        "oxidation_source", "heat_input_gj", "energy_tce", "co2_mass_t", pl.lit("reported").alias("method"),
+        "parameter_source", pl.lit("ghg").alias("source_system"), pl.col("line_key").alias("source_record"),
+        pl.lit(factor_set.label).alias("factor_set"), "factor_ids", "has_recalled_factor",
     )

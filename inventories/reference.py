@@ -65,6 +65,12 @@ def key_emitter_rule() -> dict:
     return yaml.safe_load((RULES / "key_emitters.yaml").read_text(encoding="utf-8"))
 
 
+@cache
+def accounting_settings() -> dict:
+    """GWP set, grid-factor purpose and method hierarchy (inventories/rules/accounting.yaml)."""
+    return yaml.safe_load((RULES / "accounting.yaml").read_text(encoding="utf-8"))
+
+
 def city_of(region_code: str) -> str | None:
     """Prefecture code of a GB/T 2260 code; 济源 (4190xx) normalises to 419001."""
     if len(region_code) != 6 or not region_code.isdigit():

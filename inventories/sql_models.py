@@ -26,11 +26,22 @@ def run_model(name: str, **inputs: pl.DataFrame) -> pl.DataFrame:
         return con.sql(query).pl()
 
 
-def enterprise_inventory(fuel_line_co2: pl.DataFrame, fuel_lines: pl.DataFrame, gwp_set: str) -> pl.DataFrame:
-    """out_inventory__yearly_enterprise from the fuel-line CO2 and the fuel lines' attributes."""
+def ghg_enterprise_co2(fuel_line_co2: pl.DataFrame, fuel_lines: pl.DataFrame, gwp_set: str) -> pl.DataFrame:
+    """GHG-reported combustion CO2 per enterprise and year: the key-emitter register's basis until the
+    register takes the fused inventory (issue 8)."""
     gwp = pl.DataFrame({"gwp_set": [gwp_set], "value": [1.0]})  # CO2's GWP is 1 in every set
-    return run_model("out_inventory__yearly_enterprise", fuel_line_co2=fuel_line_co2, fuel_lines=fuel_lines,
+    return run_model("core_inventory__yearly_enterprise_ghg", fuel_line_co2=fuel_line_co2, fuel_lines=fuel_lines,
                      gwp=gwp)
+
+
+def facility_inventory(species: pl.DataFrame, facilities: pl.DataFrame, enterprises: pl.DataFrame) -> pl.DataFrame:
+    """out_inventory__yearly_facility from the chosen values."""
+    return run_model("out_inventory__yearly_facility", species=species, facilities=facilities, enterprises=enterprises)
+
+
+def enterprise_inventory(facility: pl.DataFrame, enterprises: pl.DataFrame) -> pl.DataFrame:
+    """out_inventory__yearly_enterprise: the facility inventory summed per USCC."""
+    return run_model("out_inventory__yearly_enterprise", facility=facility, enterprises=enterprises)
 
 
 def key_emitter_register(enterprise: pl.DataFrame) -> pl.DataFrame:

@@ -46,15 +46,35 @@ def contract_check(table_name: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-@dg.asset_check(asset="out_inventory__yearly_enterprise",
-                description="Enterprise-years using a factor whose status is 'recalled' (not yet checked "
-                            "against the official text) or having fuel lines that could not be computed.")
-def recalled_or_uncomputed(out_inventory__yearly_enterprise: pl.DataFrame) -> dg.AssetCheckResult:
-    recalled = out_inventory__yearly_enterprise.filter(pl.col("has_recalled_factor")).height
-    uncomputed = int(out_inventory__yearly_enterprise["uncomputed_line_count"].sum())
-    return dg.AssetCheckResult(passed=recalled == 0 and uncomputed == 0, severity=dg.AssetCheckSeverity.WARN,
-                               metadata={"enterprise_years_with_recalled_factor": recalled,
-                                         "uncomputed_fuel_lines": uncomputed})
+@dg.asset_check(asset="core_inventory__yearly_facility_species_candidates",
+                description="Chosen values using a factor whose status is 'recalled' (not yet checked against the "
+                            "official text), and candidates left out because a line could not be computed.")
+def recalled_or_uncomputed(core_inventory__yearly_facility_species_candidates: pl.DataFrame) -> dg.AssetCheckResult:
+    candidates = core_inventory__yearly_facility_species_candidates
+    recalled = candidates.filter(pl.col("is_chosen") & pl.col("has_recalled_factor")).height
+    incomplete = candidates.filter(pl.col("selection") == "incomplete").height
+    return dg.AssetCheckResult(passed=recalled == 0 and incomplete == 0, severity=dg.AssetCheckSeverity.WARN,
+                               metadata={"chosen_values_with_recalled_factor": recalled,
+                                         "incomplete_candidates": incomplete,
+                                         "uncomputed_lines": int(candidates["uncomputed_line_count"].sum())})
+
+
+RECONCILED = ("co2_combustion_t", "co2_process_t", "co2_indirect_t", "co2e_t", "so2_mass_t", "nox_mass_t", "pm_mass_t",
+              "vocs_mass_t", "energy_tce")
+
+
+@dg.asset_check(asset="out_inventory__yearly_enterprise", blocking=True,
+                additional_ins={"facility": dg.AssetIn("out_inventory__yearly_facility")},
+                description="Enterprise totals equal the sums of their facilities, per year and quantity.")
+def enterprise_equals_facility_sum(out_inventory__yearly_enterprise: pl.DataFrame,
+                                   facility: pl.DataFrame) -> dg.AssetCheckResult:
+    sums = facility.group_by("year").agg(pl.col(c).sum() for c in RECONCILED)
+    totals = out_inventory__yearly_enterprise.group_by("year").agg(pl.col(c).sum() for c in RECONCILED)
+    both = sums.join(totals, on="year", suffix="_enterprise")
+    off = {f"{c} {y}": (a, b) for row in both.iter_rows(named=True) for c in RECONCILED
+           if abs((a := row[c]) - (b := row[f"{c}_enterprise"])) > 1e-6 * max(1.0, abs(a)) for y in [row["year"]]}
+    return dg.AssetCheckResult(passed=not off and both.height == sums.height,
+                               metadata={"years": both.height, "mismatches": len(off), "first": str(list(off.items())[:3])})
 
 
 @dg.asset_check(asset="out_qa__match_summary",
@@ -80,4 +100,5 @@ def match_conflicts(out_qa__match_conflicts: pl.DataFrame) -> dg.AssetCheckResul
                                metadata={k: int(v) for k, v in counts.items()} or {"conflicts": 0})
 
 
-CHECKS = [rows_accounted_for, recalled_or_uncomputed, match_share, match_conflicts, *(contract_check(t) for t in TABLES)]
+CHECKS = [rows_accounted_for, recalled_or_uncomputed, enterprise_equals_facility_sum, match_share, match_conflicts,
+          *(contract_check(t) for t in TABLES)]

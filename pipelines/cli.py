@@ -100,9 +100,11 @@ def _summary(ws: Workspace) -> None:
         files = con.execute("""select count(*), sum(rows_read), sum(rows_accepted), sum(rows_rejected),
                                       count(*) filter (where file_status = 'duplicate'), sum(rows_superseded)
                                from core_qa__file_manifest""").fetchone()
-        inv = con.execute("""select count(distinct uscc), count(*), sum(co2_mass_t),
+        inv = con.execute("""select count(distinct facility_id), count(*), sum(co2e_t), sum(co2_indirect_t),
+                                    sum(so2_mass_t), sum(nox_mass_t), count(*) filter (where has_gap_filled),
                                     count(*) filter (where has_recalled_factor)
-                             from out_inventory__yearly_enterprise""").fetchone()
+                             from out_inventory__yearly_facility""").fetchone()
+        ghg = con.execute("select count(distinct uscc), count(*) from core_inventory__ghg_fuel_line_co2").fetchone()
         key = con.execute("""select count(*) filter (where is_key_emitter),
                                     count(distinct uscc) filter (where is_key_emitter)
                              from out_key_emitters__register""").fetchone()
@@ -120,9 +122,11 @@ def _summary(ws: Workspace) -> None:
                   f" ({files[5]:,} superseded 被更正)")
     table.add_row("records matched to a site/enterprise 已匹配", f"{match[1]:,} of {match[0]:,} ({match[2]} identities "
                   "to review 待复核: synergy matches --review)")
-    table.add_row("GHG reporting enterprises 报告企业", f"{inv[0]:,} ({inv[1]:,} enterprise-years)")
-    table.add_row("combustion CO2 total 燃烧排放合计", f"{inv[2]:,.1f} t")
-    table.add_row("enterprise-years using recalled factors 含待核实因子", f"{inv[3]:,}")
+    table.add_row("GHG reporting enterprises 温室气体报告企业", f"{ghg[0]:,} ({ghg[1]:,} fuel lines)")
+    table.add_row("fused inventory 融合清单", f"{inv[0]:,} facilities, {inv[1]:,} facility-years")
+    table.add_row("direct CO2e / indirect CO2 直接/间接", f"{inv[2] or 0:,.1f} t / {inv[3] or 0:,.1f} t")
+    table.add_row("SO2 / NOx 二氧化硫/氮氧化物", f"{inv[4] or 0:,.1f} t / {inv[5] or 0:,.1f} t")
+    table.add_row("facility-years gap-filled / with recalled factors 补充/含待核实因子", f"{inv[6]:,} / {inv[7]:,}")
     table.add_row("key-emitter rows / enterprises 重点排放单位", f"{key[0]:,} / {key[1]:,}")
     table.add_row("warehouse 数据仓库", str(ws.warehouse))
     console.print(table)

@@ -37,6 +37,8 @@ SOURCE_SYSTEMS = ("permit", "envstat", "ghg", "cems")
 METHODS = ("monitored", "reported", "calculated", "gap_filled")
 FACTOR_STATUSES = ("verified", "recalled", "derived")
 PARAMETER_SOURCES = ("measured", "default", "mixed")
+SPECIES = ("CO2", "CH4", "N2O", "SO2", "NOx", "PM", "VOCs")
+SCOPES = ("combustion", "process", "indirect_electricity", "indirect_heat")
 
 _FIELDS: list[Field] = [
     # --- provenance of raw rows -------------------------------------------------------------
@@ -82,10 +84,43 @@ _FIELDS: list[Field] = [
     Field("energy_tce", "float", "能源消费量", "Energy in tonnes of standard coal (GB/T 2589: 29.3076 GJ/tce)",
           unit="tce", ge=0),
     Field("co2_mass_t", "float", "二氧化碳排放量", "CO2 mass", unit="t", ge=0),
-    Field("co2e_mass_t", "float", "二氧化碳当量", "CO2-equivalent mass with the GWP set named in gwp_set",
+    Field("co2e_t", "float", "二氧化碳当量", "CO2-equivalent mass with the GWP set named in gwp_set (direct "
+          "emissions: combustion + process; indirect CO2 is reported apart)",
           unit="tCO2e", ge=0),
     Field("gwp_set", "string", "GWP版本", "Global-warming-potential set used for CO2e",
           isin=("SAR", "AR4", "AR5", "AR6")),
+    # --- fused inventory -------------------------------------------------------------------
+    Field("species", "string", "物种", "CO2, CH4, N2O or an air pollutant (SO2, NOx, PM, VOCs)", nullable=False,
+          isin=SPECIES),
+    Field("scope", "string", "排放范围", "combustion / process / indirect_electricity / indirect_heat "
+          "(indirect = purchased electricity and heat, kept apart from direct emissions)", nullable=False, isin=SCOPES),
+    Field("mass_t", "float", "排放量", "Mass of the species", unit="t", ge=0),
+    Field("filled_from", "string", "补充来源", "For a gap_filled value: the donor record (parameter taken from the "
+          "other system) or the fuel the GHG report lacks (missing_line)"),
+    Field("gap_fill_kind", "string", "补充类型", "parameter (a parameter only the other system had) or missing_line "
+          "(a fuel line the GHG report lacks)", isin=("parameter", "missing_line")),
+    Field("allocation_share", "float", "分摊比例", "Share of an enterprise-level GHG figure placed on this site "
+          "(its calculated combustion CO2 over the enterprise's); 1 when not allocated", ge=0, le=1),
+    Field("line_count", "int", "明细行数", "Source rows behind a candidate", ge=0),
+    Field("method_rank", "int", "方法优先级", "Place in the hierarchy (1 = preferred) used to choose", ge=1),
+    Field("is_chosen", "bool", "是否采用", "True for the value(s) the inventory uses", nullable=False),
+    Field("selection", "string", "采用说明", "chosen / supplement (gap-filled fuel added to the GHG figure) / "
+          "lower_rank / incomplete (a line could not be computed) / supplement_not_needed / covered_by_sites "
+          "(enterprise-level value yields to site values)", nullable=False,
+          isin=("chosen", "supplement", "lower_rank", "incomplete", "supplement_not_needed", "covered_by_sites")),
+    Field("co2_combustion_t", "float", "燃烧二氧化碳", "Fossil-fuel combustion CO2", unit="t", ge=0),
+    Field("co2_process_t", "float", "过程二氧化碳", "Industrial-process CO2", unit="t", ge=0),
+    Field("co2_indirect_electricity_t", "float", "外购电力间接二氧化碳", "CO2 of purchased electricity", unit="t", ge=0),
+    Field("co2_indirect_heat_t", "float", "外购热力间接二氧化碳", "CO2 of purchased heat", unit="t", ge=0),
+    Field("co2_indirect_t", "float", "间接二氧化碳", "Indirect CO2 (purchased electricity + heat), not in co2e_t",
+          unit="t", ge=0),
+    Field("vocs_mass_t", "float", "挥发性有机物排放量", "VOCs emitted", unit="t", ge=0),
+    *(Field(f"{p.lower()}_method", "string", f"{zh}核算方法", f"Method(s) of the chosen {p} values (+-joined)")
+      for p, zh in (("CO2", "二氧化碳"), ("SO2", "二氧化硫"), ("NOx", "氮氧化物"), ("PM", "颗粒物"), ("VOCs", "挥发性有机物"))),
+    Field("has_gap_filled", "bool", "含补充数据", "A value comes from another system's data (gap_filled)"),
+    Field("has_allocated_value", "bool", "含分摊数据", "A value is a share of an enterprise-level GHG figure"),
+    Field("is_co2_complete", "bool", "二氧化碳完整", "Combustion CO2 is known for the row"),
+    Field("is_pollutant_complete", "bool", "污染物完整", "SO2, NOx and PM are all known for the row"),
     # --- provenance of inventory values ----------------------------------------------------
     Field("method", "string", "核算方法", "monitored / reported / calculated / gap_filled",
           nullable=False, isin=METHODS),
@@ -106,6 +141,13 @@ _FIELDS: list[Field] = [
     Field("threshold_co2e_t", "float", "排放量门槛", "CO2e threshold applied", unit="tCO2e", ge=0),
     # --- factor library --------------------------------------------------------------------
     Field("factor_id", "string", "因子编号", "Stable id of a factor row", nullable=False),
+    Field("technology", "string", "技术/燃烧方式", "Combustion technology, control technology or unit size class the "
+          "factor applies to (empty: any)"),
+    Field("factor_region", "string", "因子区域", "Region the factor describes: CN, CN-central or a GB/T 2260 province "
+          "code (empty: any)"),
+    Field("superseded_by", "string", "被替代为", "factor_id that replaces this row; a superseded row is never chosen"),
+    Field("value_canonical", "float", "数值(标准单位)", "Factor value converted to unit_canonical on load"),
+    Field("unit_canonical", "string", "标准单位", "The unit the methods compute in"),
     Field("parameter", "string", "参数", "What the factor is (ncv, carbon_content, oxidation, ...)", nullable=False),
     Field("value", "float", "数值", "Factor value in `unit`", nullable=False),
     Field("unit", "string", "单位", "Unit of the factor value", nullable=False),

@@ -47,3 +47,7 @@ def is_valid_org_code(code: str) -> bool:
         return len(code) == 9 and org_code_check_char(code[:8]) == code[8]
     except ValueError:
         return False
+
+# facility_id of the enterprise-level site of an enterprise with no permitted site, or of records that name only
+# the enterprise of a multi-site one: `<USCC>-E`
+ENTERPRISE_SITE_SUFFIX = "-E"

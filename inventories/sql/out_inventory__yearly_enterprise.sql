@@ -1,64 +1,40 @@
--- Combustion CO2 per enterprise (USCC) and year, summed from the fuel-line table.
--- Inputs: fuel_line_co2 (core_inventory__ghg_fuel_line_co2), fuel_lines (core_ghg__fuel_lines).
--- Lines whose CO2 could not be computed are counted in uncomputed_line_count, never summed as zero.
-WITH attrs AS (
-    SELECT
-        uscc,
-        year,
-        first(enterprise_name ORDER BY source_file, sheet_name, row_number) AS enterprise_name,
-        first(industry_code ORDER BY source_file, sheet_name, row_number) FILTER (WHERE industry_code IS NOT NULL)
-            AS industry_code,
-        first(region_code ORDER BY source_file, sheet_name, row_number) FILTER (WHERE region_code IS NOT NULL)
-            AS region_code
-    FROM fuel_lines
-    GROUP BY uscc, year
-),
-sums AS (
-    SELECT
-        uscc,
-        year,
-        sum(co2_mass_t) AS co2_mass_t,
-        sum(heat_input_gj) AS heat_input_gj,
-        sum(energy_tce) AS energy_tce,
-        count(*) FILTER (WHERE co2_mass_t IS NOT NULL) AS fuel_line_count,
-        count(*) FILTER (WHERE co2_mass_t IS NULL) AS uncomputed_line_count,
-        CASE WHEN bool_and(parameter_source = 'measured') THEN 'measured'
-             WHEN bool_and(parameter_source = 'default') THEN 'default'
-             ELSE 'mixed' END AS parameter_source,
-        any_value(factor_set) AS factor_set,
-        bool_or(has_recalled_factor) AS has_recalled_factor
-    FROM fuel_line_co2
-    GROUP BY uscc, year
-),
-ids AS (  -- kept apart from `sums`: unnesting ids multiplies rows
-    SELECT uscc, year, string_agg(DISTINCT factor_id, ';' ORDER BY factor_id) AS factor_ids
-    FROM (SELECT uscc, year, unnest(string_split(factor_ids, ';')) AS factor_id
-          FROM fuel_line_co2 WHERE factor_ids <> '')
+-- The facility inventory summed per legal-person enterprise (USCC) and year.
+-- Input: facility (out_inventory__yearly_facility), enterprises (core_enterprise__entity).
+-- A column is NULL only when no site of the enterprise has a value; "complete" needs every site complete.
+WITH systems AS (  -- kept apart: unnesting the systems multiplies rows
+    SELECT uscc, year, string_agg(DISTINCT system, ';' ORDER BY system) AS source_systems
+    FROM (SELECT uscc, year, unnest(string_split(source_systems, ';')) AS system FROM facility)
     GROUP BY uscc, year
 )
 SELECT
-    s.uscc,
-    a.enterprise_name,
-    a.industry_code,
-    a.region_code,
-    CASE WHEN a.region_code LIKE '4190%' THEN '419001'
-         WHEN a.region_code IS NOT NULL THEN substr(a.region_code, 1, 4) || '00' END AS city_code,
-    s.year,
-    coalesce(s.co2_mass_t, 0) AS co2_mass_t,
-    coalesce(s.co2_mass_t, 0) * gwp.value AS co2e_mass_t,
-    gwp.gwp_set AS gwp_set,
-    coalesce(s.heat_input_gj, 0) AS heat_input_gj,
-    coalesce(s.energy_tce, 0) AS energy_tce,
-    s.fuel_line_count,
-    s.uncomputed_line_count,
-    'calculated' AS method,
-    s.parameter_source,
-    'ghg' AS source_system,
-    s.factor_set,
-    coalesce(i.factor_ids, '') AS factor_ids,
-    coalesce(s.has_recalled_factor, false) AS has_recalled_factor
-FROM sums s
-JOIN attrs a USING (uscc, year)
-LEFT JOIN ids i USING (uscc, year)
-CROSS JOIN gwp
-ORDER BY s.uscc, s.year
+    f.uscc,
+    any_value(e.enterprise_name) AS enterprise_name,
+    any_value(e.industry_code) AS industry_code,
+    any_value(e.region_code) AS region_code,
+    any_value(e.city_code) AS city_code,
+    f.year,
+    count(*) AS facility_count,
+    sum(co2_combustion_t) AS co2_combustion_t,
+    sum(co2_process_t) AS co2_process_t,
+    sum(co2_indirect_electricity_t) AS co2_indirect_electricity_t,
+    sum(co2_indirect_heat_t) AS co2_indirect_heat_t,
+    sum(co2_indirect_t) AS co2_indirect_t,
+    sum(co2e_t) AS co2e_t,
+    any_value(gwp_set) FILTER (WHERE gwp_set IS NOT NULL) AS gwp_set,
+    sum(so2_mass_t) AS so2_mass_t,
+    sum(nox_mass_t) AS nox_mass_t,
+    sum(pm_mass_t) AS pm_mass_t,
+    sum(vocs_mass_t) AS vocs_mass_t,
+    sum(energy_tce) AS energy_tce,
+    bool_and(is_co2_complete) AS is_co2_complete,
+    bool_and(is_pollutant_complete) AS is_pollutant_complete,
+    bool_or(has_gap_filled) AS has_gap_filled,
+    bool_or(has_allocated_value) AS has_allocated_value,
+    bool_or(has_recalled_factor) AS has_recalled_factor,
+    any_value(s.source_systems) AS source_systems,
+    any_value(factor_set) AS factor_set
+FROM facility f
+LEFT JOIN enterprises e USING (uscc)
+LEFT JOIN systems s ON s.uscc = f.uscc AND s.year = f.year
+GROUP BY f.uscc, f.year
+ORDER BY f.uscc, f.year

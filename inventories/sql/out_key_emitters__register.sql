@@ -11,7 +11,7 @@ windowed AS (
     SELECT
         f.uscc,
         f.year,
-        max(w.year) FILTER (WHERE w.co2e_mass_t >= r.threshold_co2e_t) AS trigger_year
+        max(w.year) FILTER (WHERE w.co2e_t >= r.threshold_co2e_t) AS trigger_year
     FROM flagged f
     CROSS JOIN rule r
     JOIN enterprise w ON w.uscc = f.uscc AND w.year BETWEEN f.year - r.lookback_years AND f.year
@@ -24,7 +24,7 @@ SELECT
     f.city_code,
     f.year,
     f.co2_mass_t,
-    f.co2e_mass_t,
+    f.co2e_t,
     f.gwp_set,
     f.is_covered_sector,
     f.is_covered_sector AND w.trigger_year IS NOT NULL AS is_key_emitter,

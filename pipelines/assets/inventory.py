@@ -1,4 +1,4 @@
-"""Accounting assets: factor set -> CO2 per fuel line -> enterprise inventory -> key-emitter register.
+"""Accounting assets: factor set -> per-line CO2 -> candidates -> fused facility inventory -> roll-ups.
 
 The calculations live in `inventories/`; these assets only wire inputs, settings and metadata.
 """
@@ -7,10 +7,12 @@ The calculations live in `inventories/`; these assets only wire inputs, settings
 import dagster as dg
 import polars as pl
 
+from inventories.candidates import Sources
 from inventories.combustion import fuel_line_co2
+from inventories.facility_inventory import chosen_species, facility_candidates
 from inventories.factor_library import load_factor_set
-from inventories.reference import fuels, key_emitter_rule, power_industry_codes
-from inventories.sql_models import enterprise_inventory, key_emitter_register
+from inventories.reference import accounting_settings, fuels, key_emitter_rule, power_industry_codes
+from inventories.sql_models import enterprise_inventory, facility_inventory, ghg_enterprise_co2, key_emitter_register
 from pipelines.resources import SynergyConfig
 from schemas.generate import conform
 
@@ -19,7 +21,7 @@ from schemas.generate import conform
 def core_inventory__factors(synergy: SynergyConfig) -> dg.Output[pl.DataFrame]:
     """The factor set this build uses (validated on load), published so every factor id resolves."""
     factor_set = load_factor_set(synergy.factor_set_path)
-    factors = conform(factor_set.factors, "core_inventory__factors")
+    factors = conform(factor_set.factors.rename({"region_code": "factor_region"}), "core_inventory__factors")
     recalled = factors.filter(pl.col("status") == "recalled").height
     return dg.Output(factors, metadata={"factor_set": factor_set.label, "factors": factors.height,
                                         "recalled_factors": recalled})
@@ -31,28 +33,89 @@ def _window(years: list[int]) -> list[int]:
     return sorted({y - k for y in years for k in range(lookback + 1)})
 
 
+def _in_window(frame: pl.DataFrame, synergy: SynergyConfig) -> pl.DataFrame:
+    return frame.filter(pl.col("year").is_in(_window(synergy.years))) if synergy.years else frame
+
+
+def _requested(frame: pl.DataFrame, synergy: SynergyConfig) -> pl.DataFrame:
+    return frame.filter(pl.col("year").is_in(synergy.years)) if synergy.years else frame
+
+
 @dg.asset(group_name="core_inventory", kinds={"polars"})
 def core_inventory__ghg_fuel_line_co2(synergy: SynergyConfig, core_ghg__fuel_lines: pl.DataFrame,
                                       core_inventory__factors: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Combustion CO2 per GHG fuel line with the parameters used and their provenance."""
     factor_set = load_factor_set(synergy.factor_set_path)
-    lines = core_ghg__fuel_lines
-    if synergy.years:
-        lines = lines.filter(pl.col("year").is_in(_window(synergy.years)))
-    gj_per_tce = factor_set.factors.filter(pl.col("parameter") == "gj_per_tce")["value"][0]
-    result = fuel_line_co2(lines, factor_set, fuels(), power_industry_codes(), gj_per_tce)
+    result = fuel_line_co2(_in_window(core_ghg__fuel_lines, synergy), factor_set, fuels(), power_industry_codes())
     result = conform(result, "core_inventory__ghg_fuel_line_co2").sort("source_record")
     uncomputed = result.filter(pl.col("co2_mass_t").is_null()).height
     return dg.Output(result, metadata={"rows": result.height, "uncomputed_lines": uncomputed,
                                        "lines_with_recalled_factor": int(result["has_recalled_factor"].sum())})
 
 
+@dg.asset(group_name="core_inventory", kinds={"polars"})
+def core_inventory__yearly_facility_species_candidates(
+    synergy: SynergyConfig, core_inventory__factors: pl.DataFrame, core_inventory__ghg_fuel_line_co2: pl.DataFrame,
+    core_facility__assn_sources: pl.DataFrame, core_facility__entity: pl.DataFrame,
+    core_enterprise__entity: pl.DataFrame, core_ghg__energy_flows: pl.DataFrame, core_ghg__process_lines: pl.DataFrame,
+    core_envstat__boilers: pl.DataFrame, core_envstat__kilns: pl.DataFrame, core_permit__fuel_analysis: pl.DataFrame,
+    core_permit__execution_emissions: pl.DataFrame,
+) -> dg.Output[pl.DataFrame]:
+    """Every candidate value per facility, year, species and scope, ranked by the method hierarchy."""
+    sources = Sources(
+        assn=core_facility__assn_sources, facilities=core_facility__entity, enterprises=core_enterprise__entity,
+        ghg_fuel_line_co2=core_inventory__ghg_fuel_line_co2, ghg_energy_flows=_in_window(core_ghg__energy_flows, synergy),
+        ghg_process_lines=_in_window(core_ghg__process_lines, synergy),
+        envstat_boilers=_in_window(core_envstat__boilers, synergy), envstat_kilns=_in_window(core_envstat__kilns, synergy),
+        permit_fuel_analysis=_in_window(core_permit__fuel_analysis, synergy),
+        permit_execution=_in_window(core_permit__execution_emissions, synergy),
+    )
+    settings = accounting_settings()
+    table = facility_candidates(sources, load_factor_set(synergy.factor_set_path), fuels(), power_industry_codes(), settings)
+    table = conform(table, "core_inventory__yearly_facility_species_candidates")
+    by_selection = dict(table.group_by("selection").len().iter_rows())
+    return dg.Output(table, metadata={"candidates": table.height, "gwp_set": settings["gwp_set"],
+                                      "grid_purpose": settings["grid_purpose"],
+                                      **{f"selection_{k}": int(v) for k, v in sorted(by_selection.items())}})
+
+
+@dg.asset(group_name="core_inventory", kinds={"polars"})
+def core_inventory__yearly_facility_species(
+        core_inventory__yearly_facility_species_candidates: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """The fused inventory: the chosen value(s) per facility, year, species and scope."""
+    table = conform(chosen_species(core_inventory__yearly_facility_species_candidates),
+                    "core_inventory__yearly_facility_species")
+    methods = dict(table.group_by("method").len().iter_rows())
+    return dg.Output(table, metadata={"rows": table.height, **{f"method_{k}": int(v) for k, v in sorted(methods.items())}})
+
+
+@dg.asset(group_name="out_inventory", kinds={"duckdb"})
+def out_inventory__yearly_facility(synergy: SynergyConfig, core_inventory__yearly_facility_species: pl.DataFrame,
+                                   core_facility__entity: pl.DataFrame,
+                                   core_enterprise__entity: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """One row per facility and year: CO2 by scope, CO2e, pollutants, energy, methods and completeness."""
+    table = facility_inventory(core_inventory__yearly_facility_species, core_facility__entity, core_enterprise__entity)
+    table = conform(_requested(table, synergy), "out_inventory__yearly_facility")
+    return dg.Output(table, metadata={"facility_years": table.height,
+                                      "co2e_t": float(table["co2e_t"].sum() or 0.0),
+                                      "gap_filled_rows": int(table["has_gap_filled"].sum())})
+
+
+@dg.asset(group_name="out_inventory", kinds={"duckdb"})
+def out_inventory__yearly_enterprise(out_inventory__yearly_facility: pl.DataFrame,
+                                     core_enterprise__entity: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """The facility inventory summed per legal-person enterprise (USCC) and year."""
+    table = conform(enterprise_inventory(out_inventory__yearly_facility, core_enterprise__entity),
+                    "out_inventory__yearly_enterprise")
+    return dg.Output(table, metadata={"enterprise_years": table.height, "co2e_t": float(table["co2e_t"].sum() or 0.0)})
+
+
 @dg.asset(group_name="core_inventory", kinds={"duckdb"})
-def _core_inventory__yearly_enterprise_window(context: dg.AssetExecutionContext,
-                                              core_inventory__ghg_fuel_line_co2: pl.DataFrame,
-                                              core_ghg__fuel_lines: pl.DataFrame,
-                                              core_facility__assn_sources: pl.DataFrame) -> pl.DataFrame:
-    """Enterprise sums over the requested years plus the register's look-back years (DuckDB SQL model).
+def _core_inventory__yearly_enterprise_ghg(context: dg.AssetExecutionContext,
+                                           core_inventory__ghg_fuel_line_co2: pl.DataFrame,
+                                           core_ghg__fuel_lines: pl.DataFrame,
+                                           core_facility__assn_sources: pl.DataFrame) -> pl.DataFrame:
+    """GHG-reported combustion CO2 per enterprise over the requested and look-back years (register basis).
 
     Lines a matching guard holds back (is_countable false) stay out of the sums until an analyst resolves them.
     """
@@ -63,28 +126,14 @@ def _core_inventory__yearly_enterprise_window(context: dg.AssetExecutionContext,
     lines = core_ghg__fuel_lines.join(held, on=["file_sha256", "sheet_name", "row_number"], how="anti",
                                       nulls_equal=True)
     context.add_output_metadata({"fuel_lines_held_back": held.height})
-    gwp_set = str(key_emitter_rule()["gwp_set"])
-    return enterprise_inventory(co2, lines, gwp_set)
-
-
-def _requested(frame: pl.DataFrame, synergy: SynergyConfig) -> pl.DataFrame:
-    return frame.filter(pl.col("year").is_in(synergy.years)) if synergy.years else frame
-
-
-@dg.asset(group_name="out_inventory", kinds={"duckdb"})
-def out_inventory__yearly_enterprise(synergy: SynergyConfig,
-                                     _core_inventory__yearly_enterprise_window: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    """Combustion CO2 per enterprise and year, for the requested years."""
-    table = conform(_requested(_core_inventory__yearly_enterprise_window, synergy), "out_inventory__yearly_enterprise")
-    return dg.Output(table, metadata={"enterprise_years": table.height,
-                                      "co2_mass_t": float(table["co2_mass_t"].sum())})
+    return ghg_enterprise_co2(co2, lines, str(key_emitter_rule()["gwp_set"]))
 
 
 @dg.asset(group_name="out_key_emitters", kinds={"duckdb"})
 def out_key_emitters__register(synergy: SynergyConfig,
-                               _core_inventory__yearly_enterprise_window: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+                               _core_inventory__yearly_enterprise_ghg: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Key-emitter flags per enterprise and year, judged over the full look-back window."""
-    register = key_emitter_register(_core_inventory__yearly_enterprise_window)
+    register = key_emitter_register(_core_inventory__yearly_enterprise_ghg)
     register = conform(_requested(register, synergy), "out_key_emitters__register")
     flagged = register.filter(pl.col("is_key_emitter"))
     return dg.Output(register, metadata={"rows": register.height, "key_emitter_rows": flagged.height,

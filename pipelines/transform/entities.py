@@ -12,10 +12,10 @@ import polars as pl
 
 from inventories.reference import city_code_expr
 from pipelines.transform.parsers import uscc_of_permit
+from schemas.identifiers import ENTERPRISE_SITE_SUFFIX
 
 SYSTEM_RANK = {"ghg": 0, "envstat": 1, "permit": 2, "cems": 3}  # whose spelling of the legal name wins
 REGISTRY = "core_permit__registry"
-ENTERPRISE_SITE_SUFFIX = "-E"
 
 
 def _ranked(records: pl.DataFrame) -> pl.DataFrame:

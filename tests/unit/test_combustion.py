@@ -19,7 +19,7 @@ def _line(**kw):
 
 def _run(*lines):
     frame = pl.DataFrame(list(lines), infer_schema_length=None)
-    return fuel_line_co2(frame, load_factor_set(), fuels(), power_industry_codes(), 29.3076)
+    return fuel_line_co2(frame, load_factor_set(), fuels(), power_industry_codes())
 
 
 def test_measured_ncv_with_default_carbon_and_oxidation():

@@ -15,4 +15,4 @@ def test_every_column_has_a_comment_and_units_in_names():
     for name in TABLES:
         statements = duckdb_ddl(name)
         assert sum(s.startswith("COMMENT ON COLUMN") for s in statements) == len(TABLES[name].columns)
-    assert "co2_mass_t" in TABLES["out_inventory__yearly_enterprise"].columns
+    assert "co2_combustion_t" in TABLES["out_inventory__yearly_enterprise"].columns

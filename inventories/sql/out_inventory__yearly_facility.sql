@@ -1,0 +1,53 @@
+-- One row per facility and year from the chosen values (core_inventory__yearly_facility_species).
+-- Inputs: species (chosen values), facilities (core_facility__entity), enterprises (core_enterprise__entity).
+-- A species no source gave stays NULL (unknown), never 0. co2e_t is direct (combustion + process, every
+-- greenhouse gas); indirect CO2 is kept in its own columns and not added to co2e_t.
+WITH sums AS (
+    SELECT
+        facility_id,
+        year,
+        any_value(uscc) AS uscc,
+        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope = 'combustion') AS co2_combustion_t,
+        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope = 'process') AS co2_process_t,
+        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope = 'indirect_electricity') AS co2_indirect_electricity_t,
+        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope = 'indirect_heat') AS co2_indirect_heat_t,
+        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope LIKE 'indirect%') AS co2_indirect_t,
+        sum(co2e_t) FILTER (WHERE scope IN ('combustion', 'process')) AS co2e_t,
+        any_value(gwp_set) FILTER (WHERE gwp_set IS NOT NULL) AS gwp_set,
+        sum(mass_t) FILTER (WHERE species = 'SO2') AS so2_mass_t,
+        sum(mass_t) FILTER (WHERE species = 'NOx') AS nox_mass_t,
+        sum(mass_t) FILTER (WHERE species = 'PM') AS pm_mass_t,
+        sum(mass_t) FILTER (WHERE species = 'VOCs') AS vocs_mass_t,
+        sum(energy_tce) FILTER (WHERE species = 'CO2') AS energy_tce,
+        string_agg(DISTINCT method, '+' ORDER BY method) FILTER (WHERE species = 'CO2' AND scope = 'combustion') AS co2_method,
+        string_agg(DISTINCT method, '+' ORDER BY method) FILTER (WHERE species = 'SO2') AS so2_method,
+        string_agg(DISTINCT method, '+' ORDER BY method) FILTER (WHERE species = 'NOx') AS nox_method,
+        string_agg(DISTINCT method, '+' ORDER BY method) FILTER (WHERE species = 'PM') AS pm_method,
+        string_agg(DISTINCT method, '+' ORDER BY method) FILTER (WHERE species = 'VOCs') AS vocs_method,
+        bool_or(method = 'gap_filled') AS has_gap_filled,
+        bool_or(allocation_share < 1) AS has_allocated_value,
+        bool_or(has_recalled_factor) AS has_recalled_factor,
+        string_agg(DISTINCT source_system, ';' ORDER BY source_system) AS source_systems,
+        any_value(factor_set) AS factor_set
+    FROM species
+    GROUP BY facility_id, year
+)
+SELECT
+    s.facility_id,
+    s.uscc,
+    coalesce(f.facility_name, e.enterprise_name) AS facility_name,
+    coalesce(f.industry_code, e.industry_code) AS industry_code,
+    coalesce(f.region_code, e.region_code) AS region_code,
+    coalesce(f.city_code, e.city_code) AS city_code,
+    s.year,
+    s.co2_combustion_t, s.co2_process_t, s.co2_indirect_electricity_t, s.co2_indirect_heat_t, s.co2_indirect_t,
+    s.co2e_t, s.gwp_set, s.so2_mass_t, s.nox_mass_t, s.pm_mass_t, s.vocs_mass_t, s.energy_tce,
+    s.co2_method, s.so2_method, s.nox_method, s.pm_method, s.vocs_method,
+    s.co2_combustion_t IS NOT NULL AS is_co2_complete,
+    (s.so2_mass_t IS NOT NULL AND s.nox_mass_t IS NOT NULL AND s.pm_mass_t IS NOT NULL) AS is_pollutant_complete,
+    s.has_gap_filled, coalesce(s.has_allocated_value, false) AS has_allocated_value, s.has_recalled_factor,
+    s.source_systems, s.factor_set
+FROM sums s
+LEFT JOIN facilities f USING (facility_id)
+LEFT JOIN enterprises e ON e.uscc = s.uscc
+ORDER BY s.facility_id, s.year
