@@ -27,8 +27,8 @@ from inventories.process import process_lines_as_reported
 from schemas.identifiers import ENTERPRISE_SITE_SUFFIX
 
 MONITORING_METHODS = ("自动监测", "在线监测", "手工监测", "执法监测", "监测")
-GROUP_KEYS = ("facility_id", "uscc", "year", "species", "scope", "source_system", "source_table")
-CANDIDATE_COLUMNS = (*GROUP_KEYS, "method", "mass_t", "energy_tce", "heat_input_gj", "parameter_source",
+GROUP_KEYS = ("facility_id", "uscc", "year", "species", "scope", "source_system")
+CANDIDATE_COLUMNS = (*GROUP_KEYS, "source_table", "method", "mass_t", "energy_tce", "heat_input_gj", "parameter_source",
                      "source_record", "line_count", "uncomputed_line_count", "factor_ids", "has_recalled_factor",
                      "filled_from", "gap_fill_kind", "allocation_share")
 
@@ -68,8 +68,12 @@ def place(rows: pl.DataFrame, table: str, sources: Sources) -> pl.DataFrame:
 
 
 def summarise(lines: pl.DataFrame) -> pl.DataFrame:
-    """Line results -> one candidate per GROUP_KEYS (method gap_filled when any line was filled)."""
+    """Line results -> one candidate per GROUP_KEYS (method gap_filled when any line was filled).
+
+    A site's boiler and kiln lines are one candidate (source_table lists both), so neither is left out.
+    """
     return lines.group_by(GROUP_KEYS).agg(
+        pl.col("source_table").unique().sort().str.join(";"),
         pl.when(pl.col("method").eq("gap_filled").any()).then(pl.lit("gap_filled"))
         .otherwise(pl.col("method").first()).alias("method"),
         pl.col("mass_t").sum(),
@@ -203,7 +207,7 @@ def statistics_reported(lines: pl.DataFrame) -> pl.DataFrame:
     long = long.join(method, on=keys).with_columns(
         pl.col("_reported").alias("method"), pl.lit("combustion").alias("scope"), pl.lit("envstat").alias("source_system"),
         pl.lit("measured").alias("parameter_source"), pl.lit("").alias("factor_ids"), pl.lit(False).alias("has_recalled_factor"))
-    return summarise(_line_defaults(long.with_columns(pl.lit("core_envstat__g103").alias("source_table"))))
+    return summarise(_line_defaults(long))
 
 
 def ghg_fuel_lines(sources: Sources) -> pl.DataFrame:

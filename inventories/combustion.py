@@ -66,7 +66,7 @@ def combustion_co2(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFra
     keyed = lines.with_columns(pl.lit(None, pl.Float64).alias(c) for c in LINE_INPUTS if c not in lines.columns)
     keyed = keyed.join(fuels.select("fuel_code", "fuel_group"), on="fuel_code", how="left")
     resolved = resolve_defaults(keyed, factor_set, power_codes)
-    gj_per_tce = factor_set.scalar("gj_per_tce")
+    gj_per_tce = factor_set.scalar("gj_per_tce", required=False)  # a CO2-only set (EPA's) gives no energy
     with_params = resolved.with_columns(
         *_measured_or_default("ncv_gj_per_unit", "ncv"),
         *_measured_or_default("oxidation_fraction", "oxidation"),
@@ -107,7 +107,7 @@ def combustion_co2(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFra
         pl.when(uses_ef).then(None).otherwise(pl.col("_oxidation")).alias("oxidation_fraction"),
         sources[2].alias("oxidation_source"),
         heat.alias("heat_input_gj"),
-        (heat / gj_per_tce).alias("energy_tce"),
+        (heat / gj_per_tce if gj_per_tce else pl.lit(None, pl.Float64)).alias("energy_tce"),
         co2.alias("co2_mass_t"),
         pl.when(source_list.list.eval(pl.element() == "measured").list.all()).then(pl.lit("measured"))
         .when(source_list.list.eval(pl.element() == "default").list.all()).then(pl.lit("default"))

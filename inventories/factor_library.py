@@ -35,15 +35,13 @@ class FactorSet:
     version: str
     path: Path
     factors: pl.DataFrame
+    label: str  # what every inventory row records as `factor_set`, base sets included
 
-    @property
-    def label(self) -> str:
-        """What every inventory row records as `factor_set`."""
-        return f"{self.name}@{self.version}"
-
-    def scalar(self, parameter: str) -> float:
-        """The canonical value of a parameter that has exactly one row (e.g. gj_per_tce)."""
+    def scalar(self, parameter: str, required: bool = True) -> float | None:
+        """The canonical value of a parameter that has exactly one row (e.g. gj_per_tce); None if absent and optional."""
         rows = self.factors.filter((pl.col("parameter") == parameter) & pl.col("superseded_by").is_null())
+        if rows.height == 0 and not required:
+            return None
         if rows.height != 1:
             raise FactorSetError(f"因子库 {self.label} 需要恰好一行 {parameter} / needs exactly one '{parameter}' row "
                                  f"(found {rows.height})")
@@ -74,7 +72,13 @@ def _check_rows(raw: pl.DataFrame, csv_path: Path) -> None:
 
 
 def load_factor_set(folder: Path | str = DEFAULT_FACTOR_SET) -> FactorSet:
-    """Read and validate a factor-set folder; returns typed factors with `factor_set` and canonical values."""
+    """Read and validate a factor-set folder; returns typed factors with `factor_set` and canonical values.
+
+    `extends: <set>` in factor_set.yaml (a folder name under inventories/factors/ or a path relative to the
+    folder) layers the set on another: its rows replace the base rows with the same factor_id and add the
+    rest, so a bureau can ship one newly published grid factor without copying the library. The label then
+    names both, e.g. `henan_2026@1+cn_default@2026.11`.
+    """
     folder = Path(folder)
     meta_path, csv_path = folder / "factor_set.yaml", folder / "factors.csv"
     for path in (meta_path, csv_path):
@@ -110,8 +114,22 @@ def load_factor_set(folder: Path | str = DEFAULT_FACTOR_SET) -> FactorSet:
         raise FactorSetError(f"{csv_path}: superseded_by 指向不存在的因子 / superseded_by names unknown factor ids "
                              f"{unknown['superseded_by'].to_list()}")
     label = f"{meta['name']}@{meta['version']}"
-    factors = canonical_columns(factors).with_columns(pl.lit(label).alias("factor_set"))
-    return FactorSet(name=str(meta["name"]), version=str(meta["version"]), path=folder, factors=factors)
+    factors = canonical_columns(factors)
+    if meta.get("extends"):
+        base = load_factor_set(_base_folder(folder, str(meta["extends"])))
+        kept = base.factors.drop("factor_set").join(factors.select("factor_id"), on="factor_id", how="anti")
+        factors = pl.concat([kept, factors], how="vertical_relaxed")
+        label = f"{label}+{base.label}"
+    return FactorSet(name=str(meta["name"]), version=str(meta["version"]), path=folder,
+                     factors=factors.with_columns(pl.lit(label).alias("factor_set")), label=label)
+
+
+def _base_folder(folder: Path, extends: str) -> Path:
+    for candidate in (DEFAULT_FACTOR_SET.parent / extends, folder / extends):
+        if (candidate / "factor_set.yaml").is_file() and candidate.resolve() != folder.resolve():
+            return candidate
+    raise FactorSetError(f"{folder / 'factor_set.yaml'}: extends 指向的因子库不存在 {extends!r} / "
+                         f"extends names no factor set {extends!r}")
 
 
 def select_factors(requests: pl.DataFrame, factors: pl.DataFrame, parameter: str) -> pl.DataFrame:

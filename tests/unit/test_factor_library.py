@@ -56,3 +56,39 @@ def test_pandera_range_violation_really_fails():
     pandera_schema("out_key_emitters__register").validate(good, lazy=True)
     with pytest.raises(SchemaErrors):
         pandera_schema("out_key_emitters__register").validate(good.with_columns(co2_mass_t=pl.lit(-1.0)), lazy=True)
+
+
+def test_user_set_extends_the_default_and_overrides_by_id(tmp_path):
+    folder = tmp_path / "henan_grid"
+    folder.mkdir()
+    (folder / "factor_set.yaml").write_text("name: henan_grid\nversion: '1'\nextends: cn_default\n", encoding="utf-8")
+    header = (DEFAULT_FACTOR_SET / "factors.csv").read_text(encoding="utf-8").splitlines()[0]
+    # a later published value for 2024 (illustrative number for the test only) and a changed default for 2023
+    rows = ["MEE-grid-410000-2024,grid_co2_ef,electricity,all,mee_nbs,,410000,0.55,tCO2/MWh,test notice,,,2024,"
+            "2024-01-01,2024-12-31,verified,,test",
+            "C1-bituminous-ncv,ncv,bituminous,all,GBT32151.22-2024-C1,,,20000,kJ/kg,test,,,,,,verified,,test"]
+    (folder / "factors.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    factor_set = load_factor_set(folder)
+    assert factor_set.label == "henan_grid@1+cn_default@2026.11"
+    factors = factor_set.factors
+    assert factors.height == load_factor_set().factors.height + 1
+    ncv = factors.filter(pl.col("factor_id") == "C1-bituminous-ncv").row(0, named=True)
+    assert (ncv["value"], ncv["unit"], ncv["value_canonical"], ncv["unit_canonical"]) == (20000.0, "kJ/kg", 20.0, "GJ/t")
+    assert set(factors["factor_set"]) == {factor_set.label}
+
+
+def test_unknown_unit_is_rejected_with_row_and_column(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "factors.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",tC/GJ,", ",tC/furlong,", 1), encoding="utf-8")
+    with pytest.raises(FactorSetError, match=r"第\d+行 列\[unit\].*unknown unit 'tC/furlong'"):
+        load_factor_set(folder)
+
+
+def test_superseded_grid_factor_is_never_chosen():
+    from inventories.factor_library import select_factors
+
+    requests = pl.DataFrame({"request_key": ["a"], "year": [2021], "fuel_code": ["electricity"],
+                             "region_code": ["410000"], "guideline": ["carbon_market"]})
+    picked = select_factors(requests, load_factor_set().factors, "grid_co2_ef").row(0, named=True)
+    assert picked["value"] == 0.5810  # 0.6101 (2021 power guideline) is superseded by 0.5810
