@@ -2,6 +2,12 @@
 
 The manifest (outside the inbox) lists every file, every injected anomaly and malformed row, and the
 expected CO2 and key-emitter flags, so tests can check the pipeline against known answers.
+
+`manifest["gap_fill"]`: two 相互补充 cases, each from the same site and year of another source:
+- fuel_line_missing_from_ghg: a single-site reporter's 2023 GHG report leaves out its diesel or gas line, which
+  its G103-1 rows carry (CO2 to fill from core_envstat__boilers with the default factors);
+- sulfur_missing_in_statistics: a single-site coal user's 2022 G103-1 rows write 含硫量 "/", which the 2022
+  permit fuel analysis carries (SO2 to fill from core_permit__fuel_analysis).
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from pathlib import Path
 from inventories.reference import key_emitter_rule, power_industry_codes
 from pipelines.synth.identity_dirt import TRUTH_FILE, write_truth
 from pipelines.synth.world import World, build_world
+from pipelines.synth.writers_envstat import boiler_fuels_with_permit
 from pipelines.synth.writers_ghg import (
+    CO2_PER_C,
     COVERED,
     Line,
     _defaults,
@@ -32,6 +40,7 @@ from pipelines.synth.writers_ghg import (
     write_xlsx_merged,
 )
 from pipelines.synth.writers_ghg_extras import add_extra_sheets
+from pipelines.synth.writers_permit import c1_defaults, is_coal, permit_sites
 
 FLAT_HEADERS_2022 = ["年度", "统一社会信用代码", "企业名称", "国民经济行业代码", "所在地区代码", "机组编号", "燃料种类",
                      "消耗量", "计量单位", "低位发热量", "热值单位", "单位热值含碳量(tC/GJ)", "元素碳含量(%)", "碳氧化率(%)",
@@ -52,6 +61,8 @@ MALFORMED = [
 ]
 FUEL_SHEET_2023 = "燃料燃烧排放"
 CORRECTION = 0.9  # the re-submitted line's consumption relative to the first submission
+GAP_FILL_GHG_FUELS = ("diesel", "natural_gas")  # the line a GHG report may leave out (gap fill case 1)
+GAP_FILL_GHG_YEAR, GAP_FILL_SULFUR_YEAR = 2023, 2022
 
 
 def _flat_row(year: int, c: dict, rng: random.Random, fullwidth: bool) -> list[str]:
@@ -109,8 +120,9 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     reporters, missing = choose_reporters(world, totals, random.Random(seed + 4))
     anomalies.append(missing)
     reported = _with_raw_coal([ln for ln in lines if ln.enterprise.uscc in reporters], anomalies)
-    ghg = _write_ghg(inbox / "ghg", reported, world.years, seed, anomalies, defaults)
+    ghg = _write_ghg(inbox / "ghg", reported, world, seed, anomalies, defaults)
     expected, key_rows = _expectations(ghg.pop("effective_lines"), world, defaults)
+    gap_fill = [c for c in (ghg.pop("gap_fill"),) if c]
     manifest = {
         "synthetic": True,
         "note": "合成演示数据 synthetic demo data: every enterprise name starts with 演示",
@@ -121,7 +133,13 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
         "anomalies": anomalies,
     }
     truth: list[dict] = []
-    manifest.update(_other_systems(world, inbox, seed, anomalies, truth))
+    excluded = _gap_fill_excluded(world, reported, anomalies) | {ghg["resubmission"]["uscc"]}
+    manifest.update(_other_systems(world, inbox, seed, anomalies, truth, gap_fill, excluded))
+    for case in gap_fill:
+        if case["kind"] == "fuel_line_missing_from_ghg":
+            ncv, cc, of = (c1_defaults()[(case["fuel_code"], p)] for p in ("ncv", "cc", "of"))
+            case["expected_co2_mass_t"] = round(case["fuel_consumed_units"] * ncv * cc * of * CO2_PER_C, 6)
+    manifest["gap_fill"] = gap_fill
     write_truth(manifest_path.parent / TRUTH_FILE, truth)
     manifest["identity"] = {
         "truth_file": TRUTH_FILE, "envstat_rows": len(truth),
@@ -177,9 +195,11 @@ def _with_raw_coal(reported: list[Line], anomalies: list[dict]) -> list[Line]:
     return [*reported, raw_ok, raw_bad]
 
 
-def _write_ghg(folder: Path, reported: list[Line], years: list[int], seed: int, anomalies: list[dict],
+def _write_ghg(folder: Path, reported: list[Line], world: World, seed: int, anomalies: list[dict],
                defaults: dict) -> dict:
-    """The GHG report files in drop order; returns the manifest's ghg part plus the lines that count after correction."""
+    """The GHG report files in drop order; returns the manifest's ghg part plus the lines that count after correction
+    (and without the line gap fill case 1 leaves out) and that case ("gap_fill", None if no enterprise fits)."""
+    years = world.years
     folder.mkdir(parents=True, exist_ok=True)
     names, render = _fuel_names(), random.Random(seed + 5)
     by_year: dict[int, list[Line]] = {y: [] for y in years}
@@ -190,13 +210,18 @@ def _write_ghg(folder: Path, reported: list[Line], years: list[int], seed: int, 
     excluded = {a["uscc"] for a in anomalies if "uscc" in a} | csv_file.malformed_owners
     excluded |= {ln.enterprise.uscc for ln in reported if ln.fuel_code == "raw_coal"}
     resubmission, effective = _resubmit(folder, by_year[2022], reported, excluded, csv_file.copies, defaults, seed)
+    excluded |= _gap_fill_excluded(world, reported, anomalies) | {resubmission["uscc"]}
+    dropped = _pick_missing_line(world, by_year.get(GAP_FILL_GHG_YEAR, []), effective, excluded, defaults,
+                                 random.Random(seed + 12))
+    effective = [ln for ln in effective if ln is not dropped]
     combustion = {u: v for (u, y), v in enterprise_year_co2(effective, defaults).items() if y == 2023}
-    xlsx_file, extras = _write_2023(folder, by_year[2023], render, names, combustion, random.Random(seed + 10))
+    xlsx_file, extras = _write_2023(folder, by_year[2023], render, names, combustion, random.Random(seed + 10),
+                                    dropped)
     files += [csv_file.entry, {"path": resubmission["path"], "rows": resubmission["rows"], "encoding": None, "rejected": 0},
               xlsx_file.entry, _write_power_monthly(folder, by_year[2023], random.Random(seed + 6))]
     _stamp_last(folder / Path(resubmission["path"]).name, 10)
     return {"files": files, "rejected_rows": csv_file.rejected + xlsx_file.rejected, "extras": extras,
-            "resubmission": resubmission, "effective_lines": effective}
+            "resubmission": resubmission, "effective_lines": effective, "gap_fill": _missing_line_case(dropped)}
 
 
 @dataclass
@@ -256,12 +281,17 @@ def _append_flat(sheet, rows: list[list[str]]) -> None:
 
 
 def _write_2023(folder: Path, lines: list[Line], render: random.Random, names: dict[str, str],
-                combustion: dict[str, float], extras_rng: random.Random) -> tuple[Written, dict]:
-    """XLSX with other header spellings, two malformed fuel rows, then the energy, process and totals sheets."""
+                combustion: dict[str, float], extras_rng: random.Random, dropped: Line | None = None) -> tuple[Written, dict]:
+    """XLSX with other header spellings, two malformed fuel rows, then the energy, process and totals sheets.
+
+    `dropped` (gap fill case 1) is rendered like every line, so the other lines' cells keep their draws, then left out.
+    """
     book = _workbook()
     sheet = book.active
     sheet.title = FUEL_SHEET_2023
     data = [_flat_row(2023, _line_cells(ln, render, names, flat=False), render, False) for ln in lines]
+    data = [row for row, ln in zip(data, lines, strict=True) if ln is not dropped]
+    lines = [ln for ln in lines if ln is not dropped]
     bad, owners = _insert_malformed(data, [ln.enterprise.uscc for ln in lines], MALFORMED[4:], 3)
     _append_flat(sheet, data)
     reporters = list({ln.enterprise.uscc: ln.enterprise for ln in lines}.values())
@@ -378,13 +408,84 @@ def _write_power_monthly(folder: Path, lines: list[Line], rng: random.Random) ->
             "layout": "power_monthly", "ingested_from": "issue 3 (not read by the foundation slice)"}
 
 
-def _other_systems(world: World, inbox: Path, seed: int, anomalies: list[dict], truth: list[dict]) -> dict:
-    """Permit and environmental-statistics files, rendered from the same world."""
+def _other_systems(world: World, inbox: Path, seed: int, anomalies: list[dict], truth: list[dict], gap_fill: list[dict],
+                   excluded: set[str]) -> dict:
+    """Permit and environmental-statistics files, rendered from the same world.
+
+    Gap fill case 2 is picked once the permit anomaly is known; `gap_fill` gets it and both cases' G103-1 truth.
+    """
     from pipelines.synth.writers_envstat import write_envstat_files
     from pipelines.synth.writers_permit import write_permit_files
 
     shared = {a["kind"]: a for a in anomalies}
-    return {
-        "permit": write_permit_files(world, inbox, random.Random(seed + 7), shared),
-        "envstat": write_envstat_files(world, inbox, random.Random(seed + 8), shared, truth),
-    }
+    permit = write_permit_files(world, inbox, random.Random(seed + 7), shared)
+    excluded = excluded | {m["uscc"] for m in permit if "uscc" in m} | {c["uscc"] for c in gap_fill}
+    sulfur = _pick_sulfur_gap(world, excluded, random.Random(seed + 13))
+    gap_fill += [sulfur] if sulfur else []
+    return {"permit": permit, "envstat": write_envstat_files(world, inbox, random.Random(seed + 8), shared, truth, gap_fill)}
+
+
+def _gap_fill_excluded(world: World, reported: list[Line], anomalies: list[dict]) -> set[str]:
+    """Enterprises a gap-fill case must not be: any anomaly's, the raw-coal lines' owners and the namesake pair."""
+    excluded = {a["uscc"] for a in anomalies if "uscc" in a}
+    excluded |= {ln.enterprise.uscc for ln in reported if ln.fuel_code == "raw_coal"}
+    namesake = _namesake_entry(world)
+    return excluded | ({namesake["uscc"], namesake["namesake_uscc"]} if namesake else set())
+
+
+def _pick_missing_line(world: World, lines: list[Line], effective: list[Line], excluded: set[str], defaults: dict,
+                       rng: random.Random) -> Line | None:
+    """Gap fill case 1: the diesel or gas line a single-site, non-power reporter leaves out of its 2023 report.
+
+    The enterprise has another line that year, its 2023 statistics have G103-1 rows of that fuel with the permit
+    number, and without the line its CO2 stays clear of the key-emitter threshold edge in every year.
+    """
+    threshold = float(key_emitter_rule()["threshold_co2e_t"])
+    groups: dict[str, list[Line]] = {}
+    for ln in lines:
+        groups.setdefault(ln.enterprise.uscc, []).append(ln)
+    candidates = []
+    for uscc, group in sorted(groups.items()):
+        enterprise = group[0].enterprise
+        if (uscc in excluded or len(enterprise.sites) != 1 or enterprise.industry_code in power_industry_codes()
+                or len(group) < 2 or not any(ln.fuel_code in GAP_FILL_GHG_FUELS for ln in group)):
+            continue
+        in_statistics = boiler_fuels_with_permit(enterprise, GAP_FILL_GHG_YEAR, world.years[0])
+        for ln in (ln for ln in group if ln.fuel_code in GAP_FILL_GHG_FUELS and ln.fuel_code in in_statistics):
+            totals = enterprise_year_co2([x for x in effective if x.enterprise.uscc == uscc and x is not ln], defaults)
+            if all(not 0.97 * threshold <= v <= 1.03 * threshold for v in totals.values()):
+                candidates.append(ln)
+    return rng.choice(candidates) if candidates else None
+
+
+def _missing_line_case(line: Line | None) -> dict | None:
+    if line is None:
+        return None
+    return {"kind": "fuel_line_missing_from_ghg", "uscc": line.enterprise.uscc,
+            "facility_id": line.enterprise.sites[0].permit_no, "year": line.year, "fuel_code": line.fuel_code,
+            "species": "CO2", "scope": "combustion", "filled_from": "envstat", "source_table": "core_envstat__boilers",
+            "note": "the 2023 GHG report leaves out this fuel line; the site's G103-1 rows carry it: CO2 = "
+                    "fuel_consumed_units x C1 default NCV x carbon content x oxidation x 44/12, marked gap_filled"}
+
+
+def _pick_sulfur_gap(world: World, excluded: set[str], rng: random.Random) -> dict | None:
+    """Gap fill case 2: a single-site, non-power coal user with a permit in force in 2022 and G103-1 rows with it."""
+    year = GAP_FILL_SULFUR_YEAR
+    if year not in world.years:
+        return None
+    candidates = []
+    for enterprise, site in permit_sites(world):
+        if (enterprise.uscc in excluded or len(enterprise.sites) != 1 or enterprise.industry_code in power_industry_codes()
+                or not int(site.valid_from[:4]) <= year <= int(site.valid_to[:4])):
+            continue
+        coal = sorted(f for f in boiler_fuels_with_permit(enterprise, year, world.years[0]) if is_coal(f))
+        if len(coal) == 1:
+            candidates.append((enterprise, site, coal[0]))
+    if not candidates:
+        return None
+    enterprise, site, fuel = rng.choice(candidates)
+    return {"kind": "sulfur_missing_in_statistics", "uscc": enterprise.uscc, "facility_id": site.permit_no,
+            "year": year, "fuel_code": fuel, "species": "SO2", "scope": "combustion", "filled_from": "permit",
+            "source_table": "core_permit__fuel_analysis",
+            "note": "G103-1 含硫量 written '/' in these rows; the permit fuel analysis of the same site and year has "
+                    "sulfur_pct: SO2 = sum quantity_t x 20 x S% x (1 - 0.15) / 1000 x (1 - 脱硫效率/100), marked gap_filled"}

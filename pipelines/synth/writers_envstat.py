@@ -5,6 +5,9 @@ the permit files use, so the statistics agree with the permit reports except whe
 otherwise. The layout follows source-formats.md §2.1/§2.2 with the dirt the ingest adapters must survive:
 old 9-character organisation codes, 现用名（曾用名）, letter-prefixed industry codes, `/`, `—` and blanks,
 thousands separators, a sheet in 万吨, and three malformed rows whose truth goes into the manifest.
+G103-1 carries 燃烧方式 and 脱硫/脱硝/除尘效率 from the same model (`writers_permit.removal_pct`), "/" where none.
+Gap fill (相互补充): one site's coal rows of 2022 write 含硫量 "/" (the permit fuel analysis has it), and one site's
+G103-1 rows keep the diesel/gas use its 2023 GHG report leaves out; their truth is completed here from the rows.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from pipelines.synth.identity_dirt import IdentityCells, identity_cells, truth_row
 from pipelines.synth.world import Enterprise, World
 from pipelines.synth.writers_permit import (
+    SULFUR_RETAINED,
     SiteYear,
     accounting_method,
     default_ncv,
@@ -26,6 +30,7 @@ from pipelines.synth.writers_permit import (
     is_gas_volume,
     is_solid,
     new_workbook,
+    removal_pct,
     save_workbook_fixed,
     site_fuel_quality,
     site_outlets,
@@ -40,10 +45,11 @@ BASIC_HEADER = ["组织机构代码", "单位名称", "行政区划代码", "行
                 "工业锅炉数(台)", "工业锅炉数(蒸吨)", "二氧化硫产生量(吨)", "二氧化硫排放量(吨)", "氮氧化物产生量(吨)",
                 "氮氧化物排放量(吨)", "烟(粉)尘产生量(吨)", "烟(粉)尘排放量(吨)"]
 WAN_HEADER = [h.replace("(吨)", "(万吨)") for h in BASIC_HEADER]
-BOILER_HEADER = ("组织机构代码,单位名称,排污许可证编号,锅炉编号,额定出力(蒸吨/小时),燃料类型,燃料消耗量,计量单位,"
-                 "含硫量(%),灰分(%),低位发热量(GJ/t或GJ/万立方米),排放口编号,"
+BOILER_HEADER = ("组织机构代码,单位名称,排污许可证编号,锅炉编号,额定出力(蒸吨/小时),燃烧方式,燃料类型,燃料消耗量,计量单位,"
+                 "含硫量(%),灰分(%),低位发热量(GJ/t或GJ/万立方米),排放口编号,脱硫效率(%),脱硝效率(%),除尘效率(%),"
                  "二氧化硫排放量(吨),氮氧化物排放量(吨),颗粒物排放量(吨),核算方法").split(",")
 COL = {name: i for i, name in enumerate(BASIC_HEADER)}
+BCOL = {name.split("(")[0]: i for i, name in enumerate(BOILER_HEADER)}  # G103-1 column index by header without unit
 TONNE_COLUMNS = [i for i, h in enumerate(BASIC_HEADER) if h.endswith("(吨)")]
 FUEL_COLUMN = {"fuel_oil": "燃料油消耗量(吨)", "natural_gas": "天然气消耗量(万立方米)"}  # coal: 煤炭消耗量(吨)
 FIRST_DATA_ROW = 3  # row 1 title, row 2 header
@@ -154,14 +160,53 @@ def _boiler_rows(ey: EnterpriseYear, ids: IdentityCells, names: dict[str, str]) 
             gas = is_gas_volume(o.fuel_code)
             if is_solid(o.fuel_code):
                 sulfur, ash = quality.solid(o.fuel_code)
-                s_cell, a_cell = round(sulfur, 2), round(ash, 2)
+                s_cell, a_cell, mode = round(sulfur, 2), round(ash, 2), quality.technology
             else:
-                s_cell, a_cell = "/", "/"
+                s_cell, a_cell, mode = "/", "/", "/"
+            removal = removal_pct(o.fuel_code, power=ey.power, key_site=site.management_category == "重点管理",
+                                  quality=quality)
+            efficiencies = ["/" if removal[p] is None else removal[p] for p in ("SO2", "NOx", "PM")]
             rows.append(([ids.code, ids.name, site.permit_no if ids.keeps_permit else None, f"{o.boiler_no}锅炉", o.rated_tph,
-                          names[o.fuel_code], round(oy.quantity, 4 if gas else 2), "万立方米" if gas else "吨",
-                          s_cell, a_cell, default_ncv()[o.fuel_code], o.code, oy.emitted["SO2"], oy.emitted["NOx"],
-                          oy.emitted["PM"], accounting_method(site, o)], o.fuel_code, site.permit_no))
+                          mode, names[o.fuel_code], round(oy.quantity, 4 if gas else 2), "万立方米" if gas else "吨",
+                          s_cell, a_cell, default_ncv()[o.fuel_code], o.code, *efficiencies, oy.emitted["SO2"],
+                          oy.emitted["NOx"], oy.emitted["PM"], accounting_method(site, o)], o.fuel_code, site.permit_no))
     return rows
+
+
+def boiler_fuels_with_permit(enterprise: Enterprise, year: int, first_year: int) -> set[str]:
+    """Fuels of the G103-1 rows this enterprise-year gets that carry its permit number and a code (empty: none).
+
+    For picking gap-fill cases before the files are written; an anomaly's (clean) enterprise is not asked about.
+    """
+    ey = _enterprise_year(enterprise, year)
+    ids = identity_cells(enterprise, year, first_year)
+    if not _covered(ey) or not ids.keeps_permit or ids.code is None:
+        return set()
+    return {oy.outlet.fuel_code for sy in ey.sites for oy in sy.outlets if oy.quantity > 0}
+
+
+def _gap_fill_entry(spec: dict, rows: list[tuple[int, list]], rel: str) -> None:
+    """Complete one gap-fill case from its G103-1 rows (number, cells), blanking the sulfur cell if it is that case.
+
+    fuel_line_missing_from_ghg: the rows stay as they are; the quantity as written is what the GHG side lacks.
+    sulfur_missing_in_statistics: 含硫量 becomes "/"; the permit fuel analysis keeps the site's S % (same quality draw).
+    """
+    spec.update(file=rel, sheet="G103-1", boiler_rows=[n for n, _ in rows])
+    quantity = round(sum(float(r[BCOL["燃料消耗量"]]) for _, r in rows), 4)
+    if spec["kind"] == "fuel_line_missing_from_ghg":
+        spec["fuel_consumed_units"] = quantity
+        return
+    sulfur = rows[0][1][BCOL["含硫量"]]
+    if not all(r[BCOL["含硫量"]] == sulfur for _, r in rows) or not isinstance(sulfur, float):
+        raise ValueError(f"gap fill: {spec['uscc']} {spec['fuel_code']} rows carry no single sulfur value")
+    expected = 0.0
+    for _, r in rows:
+        fgd = r[BCOL["脱硫效率"]]
+        so2_removal = fgd if isinstance(fgd, float) else 0.0
+        expected += (float(r[BCOL["燃料消耗量"]]) * 20.0 * sulfur * (1 - SULFUR_RETAINED) / 1000.0
+                     * (1 - so2_removal / 100.0))
+        r[BCOL["含硫量"]] = "/"
+    spec.update(sulfur_pct=sulfur, expected_so2_mass_t=round(expected, 6))
 
 
 def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], rng: random.Random,
@@ -196,13 +241,16 @@ def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], r
 
 
 def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies: dict,
-                        truth: list[dict] | None = None) -> list[dict]:
+                        truth: list[dict] | None = None, gap_fill: list[dict] | None = None) -> list[dict]:
     """One 基101/G103-1 workbook per year in inbox/envstat/; returns manifest entries (files, anomaly, bad rows).
 
     `anomalies["fuel_disagreement"]` ({uscc, year, fuel_code, ghg_factor}) marks the enterprise whose GHG
     report carries a wrong quantity; here the TRUE quantity is written and reported back.
     `truth` (if given) receives every data row's true enterprise and site (identity_dirt.truth_row).
+    `gap_fill` (if given): case dicts ({kind, uscc, facility_id, year, fuel_code}) completed in place from the
+    G103-1 rows of that site, year and fuel (`_gap_fill_entry`).
     """
+    cases = {(c["uscc"], int(c["year"])): c for c in gap_fill or []}
     inbox = Path(inbox)
     folder = inbox / ENVSTAT_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -249,10 +297,16 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
                 main_eys.append(ey)
                 where[enterprise.uscc] = ("基101", FIRST_DATA_ROW + len(main_rows) - 1)
             found.append((*where[enterprise.uscc], enterprise, ids, single))
+            case = cases.get((enterprise.uscc, year))
+            case_rows: list[tuple[int, list]] = []
             for r, fuel, permit in _boiler_rows(ey, ids, names):
                 boiler_rows.append(r)
                 boiler_row_of.setdefault(enterprise.uscc, []).append((FIRST_DATA_ROW + len(boiler_rows) - 1, fuel))
                 found.append(("G103-1", FIRST_DATA_ROW + len(boiler_rows) - 1, enterprise, ids, permit))
+                if case and fuel == case["fuel_code"] and permit == case["facility_id"] and r[BCOL["排污许可证编号"]]:
+                    case_rows.append((FIRST_DATA_ROW + len(boiler_rows) - 1, r))
+            if case_rows:
+                _gap_fill_entry(case, case_rows, (folder / _file_name(year)).relative_to(inbox).as_posix())
             if forced:
                 manifest.append(_disagreement_entry(disagreement, ey, folder, inbox, where, boiler_row_of,
                                                     main_rows, bool(_covered(ey))))
@@ -271,6 +325,10 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
                                    table="envstat_g101_g103", year=year,
                                    sheets={"基101": len(main_rows), "基101(万吨)": len(wan_rows),
                                            "G103-1": len(boiler_rows)}, header_rows=[2]))
+    for case in cases.values():
+        if not case.get("boiler_rows"):
+            raise ValueError(f"gap fill {case['kind']}: no G103-1 row of {case['facility_id']} {case['year']} "
+                             f"{case['fuel_code']} carries the permit number")
     return manifest
 
 

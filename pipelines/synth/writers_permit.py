@@ -95,6 +95,18 @@ def default_ncv() -> dict[str, float]:
     return {r["fuel_code"]: float(r["value"]) for r in rows if r["factor_id"] == f"C1-{r['fuel_code']}-ncv"}
 
 
+@cache
+def c1_defaults() -> dict[tuple[str, str], float]:
+    """(fuel, 'ncv' | 'cc' | 'of') -> value of the default factor rows 'C1-<fuel>-<parameter>'."""
+    table = pl.read_csv(DEFAULT_FACTOR_SET / "factors.csv", infer_schema=False)
+    out = {}
+    for r in table.iter_rows(named=True):
+        parts = (r["factor_id"] or "").split("-")
+        if len(parts) == 3 and parts[0] == "C1" and parts[1] == r["fuel_code"]:
+            out[(parts[1], parts[2])] = float(r["value"])
+    return out
+
+
 def fuel_quantity(fuel_code: str, heat_gj: float) -> float:
     """True quantity (t or 10^4 Nm3) = heat / default NCV; the single place to change if NCVs vary."""
     return heat_gj / default_ncv()[fuel_code]
@@ -197,6 +209,20 @@ def line_emissions(fuel_code: str, quantity: float, *, power: bool, key_site: bo
         e_pm = gen["PM"]
     emitted = {"SO2": gen["SO2"] * (1 - eff["SO2"]), "NOx": gen["NOx"] * (1 - eff["NOx"]), "PM": e_pm}
     return gen, emitted
+
+
+def removal_pct(fuel_code: str, *, power: bool, key_site: bool, quality: FuelQuality) -> dict[str, float | None]:
+    """脱硫/脱硝/除尘效率 (%) that `line_emissions` applies to a line; None where it applies no facility.
+
+    SO2: FGD on solid fuels of 重点管理 sites; NOx: LNB+SCR on every line of a power site; PM: the effective
+    removal 1 - E_PM10 / G_PM10 of the site's dust collector on solid fuels (the model is linear in quantity).
+    """
+    pm = None
+    if is_solid(fuel_code):
+        gen, emitted = line_emissions(fuel_code, 1.0, power=power, key_site=key_site, quality=quality, capacity_mw=0.0)
+        pm = round(100.0 * (1.0 - emitted["PM"] / gen["PM"]), 2) if gen["PM"] > 0 else None
+    return {"SO2": round(FGD_LIMESTONE_GYPSUM * 100, 2) if is_solid(fuel_code) and key_site else None,
+            "NOx": round(LNB_SCR * 100, 2) if power else None, "PM": pm}
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,47 @@ def test_clean_statistics_lines_compute_back_to_the_reported_masses(built, sql):
     assert pairs.height > 100
     close = (pairs["calculated"] - pairs["reported"]).abs() <= 0.02 * pairs["reported"] + 0.01
     assert close.mean() > 0.98, pairs.filter(~close).head(5)
+
+
+def test_gap_filled_values_appear_as_the_manifest_says(built, sql):
+    _, manifest, _ = built
+    cases = {c["kind"]: c for c in manifest["gap_fill"]}
+    assert set(cases) == {"fuel_line_missing_from_ghg", "sulfur_missing_in_statistics"}
+
+    line = cases["fuel_line_missing_from_ghg"]
+    row = sql(f"""select * from core_inventory__yearly_facility_species_candidates
+                  where facility_id = '{line['facility_id']}' and year = {line['year']} and species = 'CO2'
+                    and gap_fill_kind = 'missing_line'""").row(0, named=True)
+    assert (row["method"], row["source_system"], row["source_table"], row["is_chosen"], row["selection"]) == (
+        "gap_filled", line["filled_from"], line["source_table"], True, "supplement")
+    assert row["mass_t"] == pytest.approx(line["expected_co2_mass_t"], rel=1e-6)
+    assert line["fuel_code"] in row["filled_from"]
+    assert all(f":G103-1:{r}#" in row["source_record"] for r in line["boiler_rows"])
+    # on top of the GHG figure of the same site and year, in the facility table
+    ghg = sql(f"""select sum(mass_t) as t from core_inventory__yearly_facility_species
+                  where facility_id = '{line['facility_id']}' and year = {line['year']} and species = 'CO2'
+                    and scope = 'combustion' and source_system = 'ghg'""")["t"][0]
+    wide = sql(f"""select co2_combustion_t, co2_method, has_gap_filled from out_inventory__yearly_facility
+                   where facility_id = '{line['facility_id']}' and year = {line['year']}""").row(0, named=True)
+    assert wide["co2_combustion_t"] == pytest.approx(ghg + row["mass_t"], rel=1e-9)
+    assert wide["co2_method"] == "gap_filled+reported" and wide["has_gap_filled"]
+    # never across years: the other years of that site have no missing-line fill
+    other_years = sql(f"""select count(*) as n from core_inventory__yearly_facility_species_candidates
+                          where facility_id = '{line['facility_id']}' and year <> {line['year']}
+                            and gap_fill_kind = 'missing_line'""")["n"][0]
+    assert other_years == 0
+
+    sulfur = cases["sulfur_missing_in_statistics"]
+    row = sql(f"""select * from core_inventory__yearly_facility_species_candidates
+                  where facility_id = '{sulfur['facility_id']}' and year = {sulfur['year']} and species = 'SO2'
+                    and source_system = 'envstat' and method = 'gap_filled'""").row(0, named=True)
+    assert row["gap_fill_kind"] == "parameter" and row["filled_from"].startswith("permit/")
+    donor = sql(f"""select sulfur_pct from core_permit__fuel_analysis where permit_no = '{sulfur['facility_id']}'
+                    and year = {sulfur['year']} and fuel_code = '{sulfur['fuel_code']}'""")["sulfur_pct"][0]
+    assert donor == sulfur["sulfur_pct"]
+    # the site's candidate = the filled coal rows (manifest, by hand) + its other fuel lines (computed back to what
+    # the form reports for them, clean data)
+    others = sql(f"""select coalesce(sum(so2_mass_t), 0) as t from core_envstat__boilers
+                     where permit_no = '{sulfur['facility_id']}' and year = {sulfur['year']}
+                       and fuel_code <> '{sulfur['fuel_code']}'""")["t"][0]
+    assert row["mass_t"] == pytest.approx(sulfur["expected_so2_mass_t"] + others, rel=1e-3, abs=0.01)

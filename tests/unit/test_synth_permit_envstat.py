@@ -103,8 +103,9 @@ def test_envstat_malformed_rows_and_fuel_truth(runs):
     truth = next(m for m in manifest if m.get("anomaly") == "fuel_disagreement")
     book = openpyxl.load_workbook(inbox / truth["file"])
     boilers = book["G103-1"]
-    assert sum(boilers.cell(r, 7).value for r in truth["boiler_rows"]) == pytest.approx(truth["envstat_quantity"],
-                                                                                          abs=0.05)
+    quantity = [c.value for c in boilers[2]].index("燃料消耗量") + 1
+    assert sum(boilers.cell(r, quantity).value for r in truth["boiler_rows"]) == pytest.approx(
+        truth["envstat_quantity"], abs=0.05)
 
 
 def test_same_seed_gives_identical_bytes(runs):
