@@ -40,7 +40,7 @@ NAME_VARIANTS = {"SO2": ("二氧化硫", "SO2"), "NOx": ("氮氧化物", "NOx"),
                  "VOCs": ("挥发性有机物", "VOCs")}
 YEAR_LABELS = ("第一年", "第二年", "第三年", "第四年", "第五年")
 EXEC_HEADER = ("报告年份,报告类型,许可证编号,排放口类型,排放口编码,排放口名称,污染物代码,污染物名称,"
-               "第一个月,第二个月,第三个月,合计(t),备注").split(",")
+               "第一个月,第二个月,第三个月,合计(t),核算方法,备注").split(",")
 FUEL_HEADER = ("报告年份,许可证编号,燃料种类,消耗量,单位,含硫量(%),灰分(%),"
                "低位发热量(MJ/kg),核算方法").split(",")
 REGISTRY_HEADER = ("省/直辖市,地市,许可证编号,单位名称,行业类别,所在地区,有效期限,发证日期,"
@@ -623,11 +623,11 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
                     if not is_target and outlet_values[o.code][p] > 0 and rng.random() < 0.03:
                         value, note = _fmt(outlet_values[o.code][p] * 1000, 1), "单位:千克"
                     exec_rows.append([year, "年报", site.permit_no, port, o.code, o.name, code, pname, "", "", "",
-                                      value, note])
+                                      value, accounting_method(site, o), note])
             for p in POLLUTANTS:
                 code, pname = HJ524[p]
                 exec_rows.append([year, "年报", site.permit_no, "全厂合计", "", "", code, pname, "", "", "",
-                                  _fmt(totals[p]), ""])
+                                  _fmt(totals[p]), "", ""])
             if is_target:
                 limit_t = limits[site.permit_no]["SO2"]
                 n = year - int(site.valid_from[:4]) + 1

@@ -119,3 +119,15 @@ def test_gap_filled_values_appear_as_the_manifest_says(built, sql):
                      where permit_no = '{sulfur['facility_id']}' and year = {sulfur['year']}
                        and fuel_code <> '{sulfur['fuel_code']}'""")["t"][0]
     assert row["mass_t"] == pytest.approx(sulfur["expected_so2_mass_t"] + others, rel=1e-3, abs=0.01)
+
+
+def test_permit_sites_monitored_on_every_outlet_are_monitored(built, sql):
+    methods = sql("""select e.permit_no as facility_id, e.year, e.pollutant as species,
+                            bool_and(e.accounting_method in ('自动监测', '手工监测')) as all_monitored
+                     from core_permit__execution_emissions e where e.emission_scope = 'outlet' group by all""")
+    chosen = sql("""select facility_id, year, species, method from core_inventory__yearly_facility_species
+                    where source_system = 'permit'""")
+    joined = chosen.join(methods, on=["facility_id", "year", "species"])
+    assert joined.height > 100 and joined["all_monitored"].any() and (~joined["all_monitored"]).any()
+    expected = joined.select(pl.when(pl.col("all_monitored")).then(pl.lit("monitored")).otherwise(pl.lit("reported")))
+    assert (joined["method"] == expected.to_series()).all()
