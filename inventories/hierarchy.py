@@ -46,7 +46,6 @@ def missing_lines(ghg: pl.DataFrame, line_results: pl.DataFrame, fuel_groups: pl
     filled = lacking.with_columns(
         pl.lit("gap_filled").alias("method"), pl.lit("missing_line").alias("gap_fill_kind"),
         pl.format("ghg 缺 missing {}", "fuel_code").alias("filled_from"),
-        pl.col("source_table"),
     ).drop("_fuels", "_has_coal", "_stat", "_has_stat", "fuel_group")
     return summarise(filled)
 

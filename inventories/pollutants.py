@@ -53,14 +53,13 @@ def pollutant_lines(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFr
     )
     solid = pl.col("_solid")
     coal_key = pl.when(solid).then(pl.lit("coal")).otherwise(pl.col("fuel_code"))
-    tech = pl.when(solid & (pl.col("_department") == "power")).then(pl.lit(POWER_NOX_SIZE_CLASS)) \
-        .when(solid).then(pl.col("combustion_mode"))
-    mb_tech = pl.when(solid).then(pl.col("combustion_mode"))
+    mb_tech = pl.when(solid).then(pl.col("combustion_mode"))  # coal rows are keyed by combustion technology
+    nox_tech = pl.when(solid & (pl.col("_department") == "power")).then(pl.lit(POWER_NOX_SIZE_CLASS)).otherwise(mb_tech)
     for parameter, fuel, technology in (
         ("sulfur_retention", coal_key, mb_tech), ("ash_to_bottom_fraction", coal_key, mb_tech),
         ("pm10_fraction", coal_key, mb_tech), ("so2_generation", pl.col("fuel_code"), pl.lit(None, pl.String)),
-        ("nox_generation", coal_key, tech), ("pm10_generation", pl.col("fuel_code"), pl.lit(None, pl.String)),
-        ("vocs_generation", coal_key, pl.when(solid).then(pl.col("combustion_mode"))),
+        ("nox_generation", coal_key, nox_tech), ("pm10_generation", pl.col("fuel_code"), pl.lit(None, pl.String)),
+        ("vocs_generation", coal_key, mb_tech),
     ):
         base = base.join(_pick(base, factor_set, parameter, fuel, technology), on="line_key", how="left")
     liquid_with_s = ~solid & pl.col("sulfur_pct").is_not_null() & (pl.col("fuel_group") == "oil")

@@ -169,12 +169,11 @@ def _plan_clear_of_threshold(world: World, seed: int, defaults: dict) -> tuple[l
 
     Rounding must not flip key-emitter flags, so edge enterprises get 10 % more heat and the plan is redone.
     """
-    threshold = float(key_emitter_rule()["threshold_co2e_t"])
     for _ in range(10):
         lines = plan_lines(world, random.Random(seed + 2), defaults)
         anomalies = _apply_anomalies(lines, world, random.Random(seed + 3))
         totals = enterprise_year_co2(lines, defaults)
-        edges = [k for k, v in totals.items() if 0.97 * threshold <= v <= 1.03 * threshold]
+        edges = [k for k, v in totals.items() if not _clear_of_threshold(v)]
         if not edges:
             break
         for uscc, year in edges:
@@ -306,22 +305,32 @@ def _write_2023(folder: Path, lines: list[Line], render: random.Random, names: d
     return Written(entry, rejected, owners), {"file": entry["path"], **extras}
 
 
+def _by_enterprise(lines: list[Line]) -> list[tuple[str, list[Line]]]:
+    """Lines grouped by USCC, in USCC order (deterministic picks)."""
+    groups: dict[str, list[Line]] = {}
+    for ln in lines:
+        groups.setdefault(ln.enterprise.uscc, []).append(ln)
+    return sorted(groups.items())
+
+
+def _clear_of_threshold(co2_t: float) -> bool:
+    """Outside 0.97–1.03 x the key-emitter threshold, so rounding cannot flip a flag."""
+    threshold = float(key_emitter_rule()["threshold_co2e_t"])
+    return not 0.97 * threshold <= co2_t <= 1.03 * threshold
+
+
 def _pick_correction(lines: list[Line], excluded: set[str], defaults: dict, rng: random.Random) -> tuple[Line, Line]:
     """A non-power reporter with >= 2 lines and no anomaly; its largest line re-submitted at 90 % of the quantity.
 
     Candidates whose corrected total lands near the key-emitter threshold are skipped (flags must not hang on rounding).
     """
-    threshold = float(key_emitter_rule()["threshold_co2e_t"])
-    groups: dict[str, list[Line]] = {}
-    for ln in lines:
-        groups.setdefault(ln.enterprise.uscc, []).append(ln)
     candidates = []
-    for uscc, group in sorted(groups.items()):
+    for uscc, group in _by_enterprise(lines):
         co2 = [expected_co2(ln, defaults) for ln in group]
         if uscc in excluded or len(group) < 2 or None in co2 or group[0].enterprise.industry_code in power_industry_codes():
             continue
         largest = max(range(len(group)), key=lambda i: co2[i])
-        if not 0.97 * threshold <= sum(co2) - 0.1 * co2[largest] <= 1.03 * threshold:
+        if _clear_of_threshold(sum(co2) - 0.1 * co2[largest]):
             candidates.append(group[largest])
     if not candidates:
         raise ValueError("no enterprise fits the 2022 re-submission; generate a larger province")
@@ -440,12 +449,8 @@ def _pick_missing_line(world: World, lines: list[Line], effective: list[Line], e
     The enterprise has another line that year, its 2023 statistics have G103-1 rows of that fuel with the permit
     number, and without the line its CO2 stays clear of the key-emitter threshold edge in every year.
     """
-    threshold = float(key_emitter_rule()["threshold_co2e_t"])
-    groups: dict[str, list[Line]] = {}
-    for ln in lines:
-        groups.setdefault(ln.enterprise.uscc, []).append(ln)
     candidates = []
-    for uscc, group in sorted(groups.items()):
+    for uscc, group in _by_enterprise(lines):
         enterprise = group[0].enterprise
         if (uscc in excluded or len(enterprise.sites) != 1 or enterprise.industry_code in power_industry_codes()
                 or len(group) < 2 or not any(ln.fuel_code in GAP_FILL_GHG_FUELS for ln in group)):
@@ -453,7 +458,7 @@ def _pick_missing_line(world: World, lines: list[Line], effective: list[Line], e
         in_statistics = boiler_fuels_with_permit(enterprise, GAP_FILL_GHG_YEAR, world.years[0])
         for ln in (ln for ln in group if ln.fuel_code in GAP_FILL_GHG_FUELS and ln.fuel_code in in_statistics):
             totals = enterprise_year_co2([x for x in effective if x.enterprise.uscc == uscc and x is not ln], defaults)
-            if all(not 0.97 * threshold <= v <= 1.03 * threshold for v in totals.values()):
+            if all(_clear_of_threshold(v) for v in totals.values()):
                 candidates.append(ln)
     return rng.choice(candidates) if candidates else None
 
