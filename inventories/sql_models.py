@@ -44,10 +44,16 @@ def enterprise_inventory(facility: pl.DataFrame, enterprises: pl.DataFrame) -> p
     return run_model("out_inventory__yearly_enterprise", facility=facility, enterprises=enterprises)
 
 
-def key_emitter_register(enterprise: pl.DataFrame) -> pl.DataFrame:
-    """out_key_emitters__register with the thresholds and window from inventories/rules."""
+def key_emitter_register(enterprise: pl.DataFrame, captive: pl.DataFrame, ghg: pl.DataFrame) -> pl.DataFrame:
+    """out_key_emitters__register with the thresholds, window and basis from inventories/rules.
+
+    captive: uscc, captive_power_evidence (inventories.key_emitters.captive_power); ghg: uscc, year, co2_mass_t of
+    the enterprises' own GHG reports (whether they report, and what they say).
+    """
     rule = key_emitter_rule()
     rule_frame = pl.DataFrame({"threshold_co2e_t": [float(rule["threshold_co2e_t"])],
-                               "lookback_years": [int(rule["lookback_years"])]})
-    return run_model("out_key_emitters__register", enterprise=enterprise,
-                     scope=sector_scope().select("industry_code"), rule=rule_frame)
+                               "threshold_energy_tce": [float(rule["threshold_energy_tce"])],
+                               "lookback_years": [int(rule["lookback_years"])],
+                               "emissions_basis": [str(rule["emissions_basis"])]})
+    return run_model("out_key_emitters__register", enterprise=enterprise, scope=sector_scope(), captive=captive,
+                     ghg=ghg.select("uscc", "year", "co2_mass_t"), rule=rule_frame)

@@ -33,7 +33,7 @@ class Field:
 
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
-SOURCE_SYSTEMS = ("permit", "envstat", "ghg", "cems")
+SOURCE_SYSTEMS = ("permit", "envstat", "ghg", "cems", "register")
 METHODS = ("monitored", "reported", "calculated", "gap_filled")
 FACTOR_STATUSES = ("verified", "recalled", "derived")
 PARAMETER_SOURCES = ("measured", "default", "mixed")
@@ -134,11 +134,43 @@ _FIELDS: list[Field] = [
     Field("uncomputed_line_count", "int", "无法核算行数",
           "Fuel lines with neither a measured carbon value nor an applicable default (not summed)", ge=0),
     # --- key emitters ----------------------------------------------------------------------
-    Field("is_covered_sector", "bool", "属于覆盖行业", "Industry code in the key-emitter sector scope"),
+    Field("is_covered_sector", "bool", "属于覆盖行业",
+          "Industry code in the key-emitter sector scope, or a captive power unit (自备电厂) in any industry"),
+    Field("sector_code", "string", "覆盖行业", "Key-emitter sector (inventories/rules/sector_scope.csv)",
+          isin=("power", "petrochemical", "chemical", "building_materials", "steel", "nonferrous", "paper", "aviation")),
+    Field("coverage_basis", "string", "纳入行业依据",
+          "industry_code: the enterprise's own industry is covered; captive_power: a power unit in a non-covered "
+          "industry (counted as power)", isin=("industry_code", "captive_power")),
+    Field("captive_power_evidence", "string", "自备电厂依据",
+          "Which records show a power unit: permit 行业类别 naming a power industry, or GHG power-unit 存证 rows"),
+    Field("emissions_basis", "string", "排放量口径",
+          "direct: co2e_t; direct_plus_indirect: co2e_t + CO2 of purchased electricity and heat "
+          "(inventories/rules/key_emitters.yaml)", isin=("direct", "direct_plus_indirect")),
+    Field("basis_co2e_t", "float", "判定排放量", "Emissions on the register's basis (emissions_basis)", unit="tCO2e"),
+    Field("meets_co2e_threshold", "bool", "排放量达标", "basis_co2e_t >= threshold_co2e_t in this year"),
+    Field("meets_energy_threshold", "bool", "能耗达标", "energy_tce >= threshold_energy_tce in this year"),
     Field("is_key_emitter", "bool", "重点排放单位", "On the key-emitter register for this year", nullable=False),
-    Field("key_emitter_criterion", "string", "判定依据", "Which criterion put the enterprise on the register"),
-    Field("trigger_year", "int", "触发年度", "Year whose emissions met the threshold"),
+    Field("key_emitter_criterion", "string", "判定依据",
+          "Which criterion met the threshold in trigger_year (emissions, energy, or both)",
+          isin=("co2e", "energy_tce", "co2e_and_energy_tce")),
+    Field("trigger_year", "int", "触发年度", "Latest year of the window whose emissions or energy met a threshold"),
+    Field("trigger_basis_co2e_t", "float", "触发年度排放量", "basis_co2e_t of trigger_year", unit="tCO2e"),
+    Field("trigger_energy_tce", "float", "触发年度能耗", "energy_tce of trigger_year", unit="tce"),
     Field("threshold_co2e_t", "float", "排放量门槛", "CO2e threshold applied", unit="tCO2e", ge=0),
+    Field("threshold_energy_tce", "float", "能耗门槛", "Comprehensive energy threshold applied", unit="tce", ge=0),
+    Field("window_years", "int", "判定年数", "Years looked at: the year and the ones before it (任一年)", ge=1),
+    Field("is_ghg_reporter", "bool", "已报送温室气体报告", "The enterprise filed GHG fuel lines for this year"),
+    Field("ghg_reported_co2_t", "float", "报告燃烧排放", "Combustion CO2 of the enterprise's own GHG report "
+          "(evidence; null when it filed none)", unit="tCO2"),
+    Field("is_newly_entering", "bool", "新纳入",
+          "First year on the register: not a key emitter in the year before (later than the first data year)"),
+    Field("years_below_threshold", "int", "连续低于门槛年数",
+          "Consecutive years up to this one in which neither threshold was met", ge=0),
+    Field("register_status", "string", "名录状态",
+          "reporting / missing_from_ghg_reporting / newly_entering / below_threshold / not_covered_sector",
+          nullable=False, isin=("reporting", "missing_from_ghg_reporting", "newly_entering", "below_threshold",
+                                "not_covered_sector")),
+    Field("evidence_zh", "string", "判定说明", "The values, years and sources behind the status, in words"),
     # --- factor library --------------------------------------------------------------------
     Field("factor_id", "string", "因子编号", "Stable id of a factor row", nullable=False),
     Field("technology", "string", "技术/燃烧方式", "Combustion technology, control technology or unit size class the "
@@ -164,7 +196,7 @@ _FIELDS: list[Field] = [
     # --- permits (排污许可) ------------------------------------------------------------------
     Field("permit_no", "string", "许可证编号", "22-character permit number; characters 1-18 are the USCC (or an H9 code)",
           pattern=r"^([0-9A-HJ-NPQRTUWXY]{18}|H9\d{6}[0-9A-Z]{9}[a-hj-np-z])\d{3}[A-Z]$"),
-    Field("industry_name", "string", "行业类别", "Industry as written on the permit"),
+    Field("industry_name", "string", "行业类别", "Industry as written on the permit (or on a published key-emitter list)"),
     Field("management_category", "string", "管理类别", "Permit management category",
           isin=("重点管理", "简化管理", "登记管理")),
     Field("issue_date", "date", "发证日期", "Date the permit was issued"),
@@ -349,6 +381,34 @@ _FIELDS: list[Field] = [
           nullable=False, isin=("applied", "stale", "invalid")),
     Field("message_zh", "string", "说明(中文)", "Message in Chinese"),
     Field("message_en", "string", "Message", "Message in English"),
+    # --- published key-emitter lists (重点排放单位名录) and the comparison with the computed register -----
+    Field("list_period", "string", "名录年度", "Period of the published key-emitter list, as the list names it: a year "
+          "or a span of years (2019-2020, 2025); from a column, else the title row or the file name", nullable=False,
+          pattern=r"^\d{4}(-\d{4})?$"),
+    Field("sequence_no", "int", "序号", "Sequence number on the published list", ge=1),
+    Field("province_name", "string", "省份", "Province as written on the published list"),
+    Field("city_name", "string", "所在地市", "Prefecture as written on the published list"),
+    Field("listed_industry_code", "string", "名录行业代码", "GB/T 4754 code as the list gives it, at any level: a "
+          "2-digit division (44 电力、热力生产和供应业) up to a 4-digit class (3011 水泥制造)", pattern=r"^\d{2,4}$"),
+    Field("list_periods", "string", "所在名录年度", "Published list periods naming the USCC (;-joined); empty: on none"),
+    Field("is_on_published_list", "bool", "在公布名录中", "The USCC is on at least one published list in the inbox",
+          nullable=False),
+    Field("is_computed_key_emitter", "bool", "核算为重点排放单位",
+          "The computed register (out_key_emitters__register) flags the USCC as a key emitter in at least one year",
+          nullable=False),
+    Field("computed_key_years", "string", "核算达标年度", "Years the computed register flags the USCC (;-joined)"),
+    Field("latest_register_year", "int", "核算最近年度", "Latest year of the computed register for the USCC (empty: "
+          "not in the computed register)", ge=2000, le=2100),
+    Field("latest_register_status", "string", "核算最近名录状态", "register_status of latest_register_year (empty: not "
+          "in the computed register)", isin=("reporting", "missing_from_ghg_reporting", "newly_entering",
+                                             "below_threshold", "not_covered_sector")),
+    Field("comparison", "string", "比对结果", "on_both: listed and computed; only_published: listed, but the computed "
+          "register is below the threshold or has no data; only_computed: computed key emitter not on any list",
+          nullable=False, isin=("on_both", "only_published", "only_computed")),
+    Field("comparison_zh", "string", "比对结果(中文)", "comparison in Chinese", nullable=False,
+          isin=("名录与核算一致", "仅在公布名录 (核算未达门槛或无数据)", "仅核算达标 (未在公布名录)")),
+    Field("published_name_variants", "string", "名录名称写法", "Distinct names the published lists give the USCC "
+          "(;-joined): a dirty or changed name shows here, it never makes a second enterprise"),
 ]
 
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}

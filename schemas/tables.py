@@ -187,6 +187,15 @@ _TABLES = [
         ("file_sha256", "sheet_name", "row_number"),
     ),
     Table(
+        "core_register__published_list",
+        "重点排放单位名录(公布名单)",
+        "Published key-emitter lists (the MEE national list, provincial notices) as published: one row per listed "
+        "enterprise and list, the list period as written (2019-2020, 2025), names normalised but never corrected.",
+        ("list_period", "sequence_no", "province_name", "city_name", "enterprise_name", "uscc", "industry_name",
+         "listed_industry_code", "not_applicable_fields", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
         "core_enterprise__entity",
         "企业(法人)名录",
         "One row per legal person (USCC) any source names: current name, former names, old organisation code, "
@@ -328,7 +337,7 @@ _TABLES = [
         "The facility inventory summed per legal-person enterprise (USCC) and year.",
         ("uscc", "enterprise_name", "industry_code", "region_code", "city_code", "year", "facility_count",
          "co2_combustion_t", "co2_process_t", "co2_indirect_electricity_t", "co2_indirect_heat_t", "co2_indirect_t",
-         "co2e_t", "gwp_set", "so2_mass_t", "nox_mass_t", "pm_mass_t", "vocs_mass_t", "energy_tce",
+         "co2e_t", "gwp_set", "so2_mass_t", "nox_mass_t", "pm_mass_t", "vocs_mass_t", "energy_tce", "co2_method",
          "is_co2_complete", "is_pollutant_complete", "has_gap_filled", "has_allocated_value", "has_recalled_factor",
          "source_systems", "factor_set"),
         ("uscc", "year"),
@@ -336,12 +345,29 @@ _TABLES = [
     Table(
         "out_key_emitters__register",
         "重点排放单位名录",
-        "Key-emitter register per enterprise and year: covered sector and CO2e at or above the threshold "
-        "in the year or the year before (methods-factors §5).",
-        ("uscc", "enterprise_name", "industry_code", "city_code", "year", "co2_mass_t", "co2e_t",
-         "gwp_set", "is_covered_sector", "is_key_emitter", "key_emitter_criterion", "trigger_year",
-         "threshold_co2e_t", "factor_set", "has_recalled_factor"),
+        "Key-emitter register per enterprise (USCC, its sites summed) and year, on the fused inventory: covered "
+        "sector (or captive power) AND emissions or comprehensive energy at or above the threshold in any year of "
+        "the window; the criterion, year, basis and evidence behind it, and whether the enterprise reports.",
+        ("uscc", "enterprise_name", "industry_code", "city_code", "year", "sector_code", "coverage_basis",
+         "captive_power_evidence", "is_covered_sector", "emissions_basis", "co2e_t", "co2_indirect_t", "basis_co2e_t",
+         "energy_tce", "meets_co2e_threshold", "meets_energy_threshold", "is_key_emitter", "key_emitter_criterion",
+         "trigger_year", "trigger_basis_co2e_t", "trigger_energy_tce", "threshold_co2e_t", "threshold_energy_tce",
+         "window_years", "is_ghg_reporter", "ghg_reported_co2_t", "is_newly_entering", "years_below_threshold",
+         "register_status", "evidence_zh", "source_systems", "co2_method", "gwp_set", "factor_set",
+         "has_recalled_factor", "has_gap_filled"),
         ("uscc", "year"),
+    ),
+    Table(
+        "out_key_emitters__published_comparison",
+        "公布名录与核算名录比对",
+        "Per USCC, the published key-emitter lists against the computed register: on both, only on a published list "
+        "(computed below the threshold or no data: latest computed year, status, basis and evidence shown) or only "
+        "computed; the list periods, the computed key years and every name the lists give the USCC. Only USCCs on a "
+        "list or computed key emitters in some year appear.",
+        ("uscc", "enterprise_name", "province_name", "city_code", "list_periods", "is_on_published_list",
+         "is_computed_key_emitter", "computed_key_years", "latest_register_year", "latest_register_status",
+         "basis_co2e_t", "energy_tce", "evidence_zh", "comparison", "comparison_zh", "published_name_variants"),
+        ("uscc",),
     ),
 ]
 
@@ -367,4 +393,5 @@ SUBMISSION_KEYS: dict[str, tuple[str, ...]] = {
     "core_ghg__energy_flows": ("uscc", "year"),
     "core_ghg__process_lines": ("uscc", "year"),
     "core_ghg__reported_totals": ("uscc", "year"),
+    "core_register__published_list": ("list_period", "uscc"),
 }

@@ -5,6 +5,11 @@ WITH systems AS (  -- kept apart: unnesting the systems multiplies rows
     SELECT uscc, year, string_agg(DISTINCT system, ';' ORDER BY system) AS source_systems
     FROM (SELECT uscc, year, unnest(string_split(source_systems, ';')) AS system FROM facility)
     GROUP BY uscc, year
+),
+methods AS (  -- the distinct methods behind the sites' combustion CO2, kept apart for the same reason
+    SELECT uscc, year, string_agg(DISTINCT method, '+' ORDER BY method) AS co2_method
+    FROM (SELECT uscc, year, unnest(string_split(co2_method, '+')) AS method FROM facility)
+    GROUP BY uscc, year
 )
 SELECT
     f.uscc,
@@ -26,6 +31,7 @@ SELECT
     sum(pm_mass_t) AS pm_mass_t,
     sum(vocs_mass_t) AS vocs_mass_t,
     sum(energy_tce) AS energy_tce,
+    any_value(m.co2_method) AS co2_method,
     bool_and(is_co2_complete) AS is_co2_complete,
     bool_and(is_pollutant_complete) AS is_pollutant_complete,
     bool_or(has_gap_filled) AS has_gap_filled,
@@ -36,5 +42,6 @@ SELECT
 FROM facility f
 LEFT JOIN enterprises e USING (uscc)
 LEFT JOIN systems s ON s.uscc = f.uscc AND s.year = f.year
+LEFT JOIN methods m ON m.uscc = f.uscc AND m.year = f.year
 GROUP BY f.uscc, f.year
 ORDER BY f.uscc, f.year

@@ -11,6 +11,7 @@ from inventories.candidates import Sources
 from inventories.combustion import fuel_line_co2
 from inventories.facility_inventory import chosen_species, facility_candidates
 from inventories.factor_library import load_factor_set
+from inventories.key_emitters import captive_power
 from inventories.reference import accounting_settings, fuels, key_emitter_rule, power_industry_codes
 from inventories.sql_models import enterprise_inventory, facility_inventory, ghg_enterprise_co2, key_emitter_register
 from pipelines.resources import SynergyConfig
@@ -130,11 +131,22 @@ def _core_inventory__yearly_enterprise_ghg(context: dg.AssetExecutionContext,
 
 
 @dg.asset(group_name="out_key_emitters", kinds={"duckdb"})
-def out_key_emitters__register(synergy: SynergyConfig,
+def out_key_emitters__register(synergy: SynergyConfig, core_inventory__yearly_facility_species: pl.DataFrame,
+                               core_facility__entity: pl.DataFrame, core_enterprise__entity: pl.DataFrame,
+                               core_permit__registry: pl.DataFrame, core_ghg__power_monthly: pl.DataFrame,
                                _core_inventory__yearly_enterprise_ghg: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    """Key-emitter flags per enterprise and year, judged over the full look-back window."""
-    register = key_emitter_register(_core_inventory__yearly_enterprise_ghg)
+    """Key-emitter register per enterprise and year on the fused inventory, judged over the full look-back window.
+
+    The enterprise sums are taken again over the window years (the published inventory holds the requested years only).
+    """
+    facility = facility_inventory(core_inventory__yearly_facility_species, core_facility__entity, core_enterprise__entity)
+    enterprise = enterprise_inventory(facility, core_enterprise__entity)
+    captive = captive_power(core_permit__registry, core_facility__entity, core_ghg__power_monthly, core_enterprise__entity)
+    register = key_emitter_register(enterprise, captive, _core_inventory__yearly_enterprise_ghg)
     register = conform(_requested(register, synergy), "out_key_emitters__register")
     flagged = register.filter(pl.col("is_key_emitter"))
-    return dg.Output(register, metadata={"rows": register.height, "key_emitter_rows": flagged.height,
-                                         "key_emitter_enterprises": flagged["uscc"].n_unique()})
+    statuses = dict(register.group_by("register_status").len().iter_rows())
+    return dg.Output(register, metadata={
+        "rows": register.height, "key_emitter_rows": flagged.height, "key_emitter_enterprises": flagged["uscc"].n_unique(),
+        "emissions_basis": str(key_emitter_rule()["emissions_basis"]), "captive_power_enterprises": captive.height,
+        **{f"status_{k}": int(v) for k, v in sorted(statuses.items())}})

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from inventories.reference import key_emitter_rule, power_industry_codes
 from pipelines.synth.identity_dirt import TRUTH_FILE, write_truth
+from pipelines.synth.register_truth import edges, enterprise_basis, expected_register, statistics_view
 from pipelines.synth.world import World, build_world
 from pipelines.synth.writers_envstat import boiler_fuels_with_permit
 from pipelines.synth.writers_ghg import (
@@ -39,7 +40,7 @@ from pipelines.synth.writers_ghg import (
     write_csv,
     write_xlsx_merged,
 )
-from pipelines.synth.writers_ghg_extras import add_extra_sheets
+from pipelines.synth.writers_ghg_extras import PROCESS, Extras, add_extra_sheets, plan_extras
 from pipelines.synth.writers_permit import c1_defaults, is_coal, permit_sites
 
 FLAT_HEADERS_2022 = ["年度", "统一社会信用代码", "企业名称", "国民经济行业代码", "所在地区代码", "机组编号", "燃料种类",
@@ -63,6 +64,7 @@ FUEL_SHEET_2023 = "燃料燃烧排放"
 CORRECTION = 0.9  # the re-submitted line's consumption relative to the first submission
 GAP_FILL_GHG_FUELS = ("diesel", "natural_gas")  # the line a GHG report may leave out (gap fill case 1)
 GAP_FILL_GHG_YEAR, GAP_FILL_SULFUR_YEAR = 2023, 2022
+EXTRAS_YEAR = 2023  # the GHG report year with energy-flow, process and totals sheets
 
 
 def _flat_row(year: int, c: dict, rng: random.Random, fullwidth: bool) -> list[str]:
@@ -116,20 +118,19 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     """Write the demo inbox and the manifest; returns the manifest."""
     world = build_world(seed, n_sites, years)
     defaults = _defaults()
-    lines, anomalies, totals = _plan_clear_of_threshold(world, seed, defaults)
-    reporters, missing = choose_reporters(world, totals, random.Random(seed + 4))
-    anomalies.append(missing)
-    reported = _with_raw_coal([ln for ln in lines if ln.enterprise.uscc in reporters], anomalies)
-    ghg = _write_ghg(inbox / "ghg", reported, world, seed, anomalies, defaults)
-    expected, key_rows = _expectations(ghg.pop("effective_lines"), world, defaults)
+    plan = _plan_clear_of_threshold(world, seed, defaults)
+    anomalies = [*plan.anomalies, plan.missing, *([plan.captive] if plan.captive else [])]
+    reported = _with_raw_coal([ln for ln in plan.lines if ln.enterprise.uscc in plan.reporters], anomalies)
+    ghg = _write_ghg(inbox / "ghg", reported, world, seed, anomalies, defaults, plan.extras[EXTRAS_YEAR])
+    effective, dropped = ghg.pop("effective_lines"), ghg.pop("dropped_line")
     gap_fill = [c for c in (ghg.pop("gap_fill"),) if c]
     manifest = {
         "synthetic": True,
         "note": "合成演示数据 synthetic demo data: every enterprise name starts with 演示",
         "seed": seed, "years": world.years,
-        "counts": {"sites": len(world.sites), "enterprises": len(world.enterprises), "ghg_reporters": len(reporters)},
-        "ghg": {**ghg, "expected_enterprise_year": expected, "expected_key_emitter_rows": len(key_rows),
-                "expected_key_emitter_enterprises": len({r["uscc"] for r in key_rows}), "key_emitter_rows": key_rows},
+        "counts": {"sites": len(world.sites), "enterprises": len(world.enterprises), "ghg_reporters": len(plan.reporters)},
+        "ghg": {**ghg, "expected_enterprise_year": _expected_ghg(effective, defaults)},
+        "key_emitters": _register_truth(world, plan, effective, dropped, defaults),
         "anomalies": anomalies,
     }
     truth: list[dict] = []
@@ -164,23 +165,113 @@ def _namesake_entry(world: World) -> dict | None:
             "namesake_uscc": twin.uscc, "namesake_name": twin.name, "expected": "ambiguous, in out_qa__match_review"}
 
 
-def _plan_clear_of_threshold(world: World, seed: int, defaults: dict) -> tuple[list[Line], list[dict], dict]:
-    """Fuel lines, GHG anomalies and CO2 totals, every enterprise-year clear of the threshold edge.
+@dataclass
+class Plan:
+    """Everything decided before a file is written: fuel lines, who reports, and the GHG report's extra sheets."""
 
-    Rounding must not flip key-emitter flags, so edge enterprises get 10 % more heat and the plan is redone.
+    lines: list[Line]
+    statistics: list[Line]  # the same fuel as the statistics form carries it, before the GHG anomalies
+    anomalies: list[dict]
+    reporters: set[str]
+    missing: dict
+    captive: dict | None
+    extras: dict[int, Extras]
+    designed: list[dict] = field(default_factory=list)  # enterprises set to test the energy criterion and new entry
+
+    def reporter_years(self, lines: list[Line]) -> set[tuple[str, int]]:
+        return {(ln.enterprise.uscc, ln.year) for ln in lines if ln.enterprise.uscc in self.reporters}
+
+
+def _plan_once(world: World, seed: int, defaults: dict) -> Plan:
+    lines = plan_lines(world, random.Random(seed + 2), defaults)
+    statistics = [statistics_view(ln) for ln in lines]
+    anomalies = _apply_anomalies(lines, world, random.Random(seed + 3))
+    totals = enterprise_year_co2(lines, defaults)
+    reporters, missing = choose_reporters(world, totals, random.Random(seed + 4))
+    captive = _pick_captive(world, enterprise_year_co2(statistics, defaults), reporters)
+    last = sorted({ln.enterprise.uscc: ln.enterprise for ln in lines
+                   if ln.year == EXTRAS_YEAR and ln.enterprise.uscc in reporters}.items())
+    extras = {EXTRAS_YEAR: plan_extras([e for _, e in last], EXTRAS_YEAR, random.Random(seed + 10))}
+    return Plan(lines, statistics, anomalies, reporters, missing, captive, extras)
+
+
+def _plan_clear_of_threshold(world: World, seed: int, defaults: dict) -> Plan:
+    """The plan with every enterprise-year's expected emissions and energy clear of the key-emitter thresholds.
+
+    Rounding and parameter differences must not flip a flag, so edge enterprises get 10 % more heat and the plan
+    is redone.
     """
-    for _ in range(10):
-        lines = plan_lines(world, random.Random(seed + 2), defaults)
-        anomalies = _apply_anomalies(lines, world, random.Random(seed + 3))
-        totals = enterprise_year_co2(lines, defaults)
-        edges = [k for k, v in totals.items() if not _clear_of_threshold(v)]
-        if not edges:
-            break
-        for uscc, year in edges:
+    targets = _design_register_cases(world)
+    for _ in range(12):
+        plan = _plan_once(world, seed, defaults)
+        basis = enterprise_basis(plan.lines, plan.statistics, plan.reporter_years(plan.lines), plan.extras, defaults)
+        scale = {key: 1.1 for key in edges(basis)}
+        for key, (metric, target) in targets.items():
+            value = getattr(basis[key], metric)
+            if abs(target / value - 1) > 0.02:
+                scale[key] = target / value
+        if not scale:
+            plan.designed = _designed_entries(targets)
+            return plan
+        for (uscc, year), factor in scale.items():
             for ent in (e for e in world.enterprises if e.uscc == uscc):
                 for site in ent.sites:
-                    site.fuel_heat_gj[year] = {f: h * 1.1 for f, h in site.fuel_heat_gj[year].items()}
-    return lines, anomalies, totals
+                    site.fuel_heat_gj[year] = {f: h * factor for f, h in site.fuel_heat_gj[year].items()}
+    raise ValueError(f"enterprise-years stay near a key-emitter threshold or off their design: {sorted(scale)[:5]}")
+
+
+def _design_register_cases(world: World) -> dict[tuple[str, int], tuple[str, float]]:
+    """Two enterprises the register must judge by more than one year's CO2 (targets per enterprise-year).
+
+    - energy only: a single-site enterprise of a covered non-power industry without process emissions, burning
+      natural gas only, at 1.15x the energy threshold: its CO2 (about 1.6 t/tce) stays below the emissions threshold
+      and below the 20,000 t at which the demo's covered enterprises report, so it is also missing from reporting;
+    - newly entering: a covered non-power enterprise at 0.5x the emissions threshold until the last year, then 1.5x.
+    """
+    rule = key_emitter_rule()
+    co2_limit, tce_limit = float(rule["threshold_co2e_t"]), float(rule["threshold_energy_tce"])
+    # not the industries the GHG anomalies and the missing reporter are drawn from, nor ones with process lines
+    pool = sorted((e for e in world.enterprises if e.industry_code in COVERED and e.industry_code not in
+                   power_industry_codes() | {"3011", "2221", "2614"} | set(PROCESS) and len(e.sites) == 1),
+                  key=lambda e: e.uscc)
+    if len(pool) < 2:
+        return {}
+    gas, rising = pool[0], pool[1]
+    years, last = world.years, max(world.years)
+    for year in years:
+        gas.sites[0].fuel_heat_gj[year] = {"natural_gas": sum(gas.sites[0].fuel_heat_gj[year].values())}
+    targets = {(gas.uscc, y): ("energy_tce", 1.15 * tce_limit) for y in years}
+    targets |= {(rising.uscc, y): ("co2e_t", (1.5 if y == last else 0.5) * co2_limit) for y in years}
+    return targets
+
+
+def _designed_entries(targets: dict[tuple[str, int], tuple[str, float]]) -> list[dict]:
+    by_uscc: dict[str, dict] = {}
+    for (uscc, year), (metric, target) in sorted(targets.items()):
+        by_uscc.setdefault(uscc, {"uscc": uscc, "metric": metric, "targets": {}})["targets"][str(year)] = round(target, 1)
+    return list(by_uscc.values())
+
+
+def _pick_captive(world: World, statistics_co2: dict[tuple[str, int], float], reporters: set[str]) -> dict | None:
+    """A non-covered enterprise, not reporting, with permits only, whose permit 行业类别 will also name 热电联产.
+
+    Its own industry is outside the scope, so only the captive power unit puts it on the register (and it files no
+    GHG report: missing from reporting). The largest such emitter is taken, so it stays clear of the threshold.
+    """
+    for enterprise in world.enterprises:
+        enterprise.captive_power = False
+    threshold = float(key_emitter_rule()["threshold_co2e_t"])
+    candidates = [e for e in world.enterprises if e.industry_code not in COVERED and e.uscc not in reporters
+                  and all(s.management_category != "登记管理" for s in e.sites)]
+    lowest = {e.uscc: min(statistics_co2.get((e.uscc, y), 0.0) for y in world.years) for e in candidates}
+    if not candidates or max(lowest.values()) < 1.2 * threshold:
+        return None
+    chosen = max(candidates, key=lambda e: (lowest[e.uscc], e.uscc))
+    chosen.captive_power = True
+    return {"kind": "captive_power_missing_from_ghg_reporting", "uscc": chosen.uscc, "enterprise_name": chosen.name,
+            "industry_code": chosen.industry_code, "permit_no": [s.permit_no for s in chosen.sites],
+            "note": "permit 行业类别 adds 热电联产: a captive power unit, counted as power, so the enterprise is covered; "
+                    "it files no GHG report"}
 
 
 def _with_raw_coal(reported: list[Line], anomalies: list[dict]) -> list[Line]:
@@ -195,7 +286,7 @@ def _with_raw_coal(reported: list[Line], anomalies: list[dict]) -> list[Line]:
 
 
 def _write_ghg(folder: Path, reported: list[Line], world: World, seed: int, anomalies: list[dict],
-               defaults: dict) -> dict:
+               defaults: dict, extras: Extras) -> dict:
     """The GHG report files in drop order; returns the manifest's ghg part plus the lines that count after correction
     (and without the line gap fill case 1 leaves out) and that case ("gap_fill", None if no enterprise fits)."""
     years = world.years
@@ -214,13 +305,13 @@ def _write_ghg(folder: Path, reported: list[Line], world: World, seed: int, anom
                                  random.Random(seed + 12))
     effective = [ln for ln in effective if ln is not dropped]
     combustion = {u: v for (u, y), v in enterprise_year_co2(effective, defaults).items() if y == 2023}
-    xlsx_file, extras = _write_2023(folder, by_year[2023], render, names, combustion, random.Random(seed + 10),
-                                    dropped)
+    xlsx_file, extras_truth = _write_2023(folder, by_year[2023], render, names, combustion, extras, dropped)
     files += [csv_file.entry, {"path": resubmission["path"], "rows": resubmission["rows"], "encoding": None, "rejected": 0},
               xlsx_file.entry, _write_power_monthly(folder, by_year[2023], random.Random(seed + 6))]
     _stamp_last(folder / Path(resubmission["path"]).name, 10)
-    return {"files": files, "rejected_rows": csv_file.rejected + xlsx_file.rejected, "extras": extras,
-            "resubmission": resubmission, "effective_lines": effective, "gap_fill": _missing_line_case(dropped)}
+    return {"files": files, "rejected_rows": csv_file.rejected + xlsx_file.rejected, "extras": extras_truth,
+            "resubmission": resubmission, "effective_lines": effective, "dropped_line": dropped,
+            "gap_fill": _missing_line_case(dropped)}
 
 
 @dataclass
@@ -280,7 +371,7 @@ def _append_flat(sheet, rows: list[list[str]]) -> None:
 
 
 def _write_2023(folder: Path, lines: list[Line], render: random.Random, names: dict[str, str],
-                combustion: dict[str, float], extras_rng: random.Random, dropped: Line | None = None) -> tuple[Written, dict]:
+                combustion: dict[str, float], planned: Extras, dropped: Line | None = None) -> tuple[Written, dict]:
     """XLSX with other header spellings, two malformed fuel rows, then the energy, process and totals sheets.
 
     `dropped` (gap fill case 1) is rendered like every line, so the other lines' cells keep their draws, then left out.
@@ -294,7 +385,7 @@ def _write_2023(folder: Path, lines: list[Line], render: random.Random, names: d
     bad, owners = _insert_malformed(data, [ln.enterprise.uscc for ln in lines], MALFORMED[4:], 3)
     _append_flat(sheet, data)
     reporters = list({ln.enterprise.uscc: ln.enterprise for ln in lines}.values())
-    extras = add_extra_sheets(book, reporters, 2023, combustion, extras_rng)
+    extras = add_extra_sheets(book, reporters, 2023, combustion, planned)
     path = folder / "2023年度温室气体排放报告_演示数据.xlsx"
     save_workbook(book, path)
     sheets = {FUEL_SHEET_2023: len(data), **{s["sheet"]: s["rows"] for s in extras["sheets"]}}
@@ -374,22 +465,25 @@ def _stamp_last(path: Path, seconds: float) -> None:
     os.utime(path, (latest + seconds, latest + seconds))
 
 
-def _expectations(lines: list[Line], world: World, defaults: dict) -> tuple[list[dict], list[dict]]:
-    """Expected CO2 per enterprise-year from the lines that count, and the key-emitter rows derived from it."""
+def _expected_ghg(lines: list[Line], defaults: dict) -> list[dict]:
+    """Expected GHG-reported combustion CO2 per enterprise-year from the lines that count."""
     expected = []
     for (uscc, year), value in sorted(enterprise_year_co2(lines, defaults).items()):
         uncomputed = sum(1 for ln in lines if ln.enterprise.uscc == uscc and ln.year == year
                          and expected_co2(ln, defaults) is None)
         expected.append({"uscc": uscc, "year": year, "co2_mass_t": value, "uncomputed_line_count": uncomputed})
-    co2 = {(r["uscc"], r["year"]): r["co2_mass_t"] for r in expected}
-    industry = {e.uscc: e.industry_code for e in world.enterprises}
-    rule = key_emitter_rule()
-    threshold, lookback = float(rule["threshold_co2e_t"]), int(rule["lookback_years"])
-    key_rows = [
-        {"uscc": u, "year": y} for (u, y) in sorted(co2)
-        if industry[u] in COVERED and any(co2.get((u, y - k), 0.0) >= threshold for k in range(lookback + 1))
-    ]
-    return expected, key_rows
+    return expected
+
+
+def _register_truth(world: World, plan: Plan, effective: list[Line], dropped: Line | None, defaults: dict) -> dict:
+    """The expected register from the lines as written: a line a GHG report leaves out is filled from statistics."""
+    reported = effective + ([statistics_view(dropped)] if dropped else [])
+    reporter_years = plan.reporter_years(effective)
+    basis = enterprise_basis(reported, plan.statistics, reporter_years, plan.extras, defaults)
+    near = edges(basis)
+    if near:
+        raise ValueError(f"after writing, enterprise-years lie near a key-emitter threshold: {near[:5]}")
+    return {**expected_register(world, basis, reporter_years), "designed_cases": plan.designed}
 
 
 def _write_power_monthly(folder: Path, lines: list[Line], rng: random.Random) -> dict:

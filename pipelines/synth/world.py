@@ -82,6 +82,7 @@ class Enterprise:
     sites: list[Site]
     former_name: str | None = None  # set for renamed enterprises (现用名（曾用名）)
     unidentified_year: int | None = None  # the statistics form of this year carries no code (a name-only record)
+    captive_power: bool = False  # runs a captive power unit: its permits' 行业类别 also name 热电联产
 
     @property
     def org_code(self) -> str:

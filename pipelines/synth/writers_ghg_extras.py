@@ -164,10 +164,22 @@ def _sum(values: list[float], digits: int) -> float:
     return round(sum(values), digits)
 
 
+@dataclass(frozen=True)
+class Extras:
+    """One year's purchased/exported energy and process lines, planned before any file is written."""
+
+    flows: list[Flow]
+    processes: list[ProcessLine]
+
+
+def plan_extras(enterprises: list[Enterprise], year: int, rng: random.Random) -> Extras:
+    return Extras(plan_flows(enterprises, year, rng), plan_process(enterprises, year, rng))
+
+
 def add_extra_sheets(book: openpyxl.Workbook, enterprises: list[Enterprise], year: int,
-                     combustion: dict[str, float], rng: random.Random) -> dict:
+                     combustion: dict[str, float], extras: Extras) -> dict:
     """Append the three sheets after the fuel-line sheet; returns their ground truth for the manifest."""
-    flows, processes = plan_flows(enterprises, year, rng), plan_process(enterprises, year, rng)
+    flows, processes = extras.flows, extras.processes
     totals = [_totals_row(e, year, combustion.get(e.uscc, 0.0), flows, processes) for e in enterprises]
     _append_sheet(book, ENERGY_SHEET, ENERGY_HEADERS, [_flow_row(f, year) for f in flows])
     _append_sheet(book, PROCESS_SHEET, PROCESS_HEADERS, [_process_row(p, year) for p in processes])

@@ -387,6 +387,12 @@ def permit_sites(world: World) -> list[tuple[Enterprise, Site]]:
     return [(e, s) for e in world.enterprises for s in e.sites if s.management_category != "登记管理"]
 
 
+def _industry_label(enterprise: Enterprise) -> str:
+    """行业类别 as the permit list shows it: one industry per activity, a captive power unit adding 热电联产."""
+    own = industry_rows()[enterprise.industry_code]["industry_name"]
+    return f"{own}，{industry_rows()['4412']['industry_name']}" if enterprise.captive_power else own
+
+
 def _dms(value: float) -> str:
     centis = round(value * 360000)
     deg, rest = divmod(centis, 360000)
@@ -423,7 +429,7 @@ def _write_registry(world: World, folder: Path, rng: random.Random) -> tuple[Pat
         if rng.random() < 0.2:
             lon, lat = _dms(site.lon), _dms(site.lat)
         sheet.append(["河南省", _city_label(site.city_code, rng), site.permit_no, site.name,
-                      industry_rows()[enterprise.industry_code]["industry_name"], sep.join(parts),
+                      _industry_label(enterprise), sep.join(parts),
                       f"{site.valid_from}至{site.valid_to}", issued.isoformat(), site.management_category, lon, lat])
         rows += 1
     path = folder / "排污许可证信息公开_河南省_演示数据.xlsx"

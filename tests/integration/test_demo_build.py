@@ -80,13 +80,46 @@ def test_one_enterprise_by_hand(built, sql):
     assert line["factor_ids"] == "GB2589-raw_coal-ncv" and line["ncv_source"] == "default"
 
 
-def test_key_emitters_as_predicted(built, sql):
+def test_key_emitters_and_missing_reporters_as_the_manifest_says(built, sql):
+    """The register on the fused basis: every key-emitter row, its status and criterion, and who does not report."""
     ws, manifest, _ = built
-    flagged = sql("select uscc, year from out_key_emitters__register where is_key_emitter order by all")
-    assert flagged.height == manifest["ghg"]["expected_key_emitter_rows"]
-    assert [tuple(r) for r in flagged.iter_rows()] == [(r["uscc"], r["year"]) for r in manifest["ghg"]["key_emitter_rows"]]
-    missing = next(a for a in manifest["anomalies"] if a["kind"] == "missing_from_ghg_reporting")
-    assert sql(f"select count(*) as n from out_key_emitters__register where uscc = '{missing['uscc']}'")["n"][0] == 0
+    truth = manifest["key_emitters"]
+    flagged = sql("""select uscc, year, register_status, key_emitter_criterion, trigger_year, is_ghg_reporter
+                     from out_key_emitters__register where is_key_emitter order by uscc, year""")
+    assert flagged.to_dicts() == truth["rows"]
+    missing = sql("select distinct uscc from out_key_emitters__register where is_key_emitter and not is_ghg_reporter "
+                  "order by uscc")["uscc"].to_list()
+    assert missing == truth["missing_reporters"]
+    injected = {a["uscc"] for a in manifest["anomalies"]
+                if a["kind"] in ("missing_from_ghg_reporting", "captive_power_missing_from_ghg_reporting")}
+    assert len(injected) == 2 and injected <= set(missing)
+
+
+def test_register_shows_captive_power_energy_criterion_and_new_entry(built, sql):
+    ws, manifest, _ = built
+    captive = next(a for a in manifest["anomalies"] if a["kind"] == "captive_power_missing_from_ghg_reporting")
+    row = sql(f"select * from out_key_emitters__register where uscc = '{captive['uscc']}' order by year").to_dicts()
+    assert {r["coverage_basis"] for r in row} == {"captive_power"} and {r["sector_code"] for r in row} == {"power"}
+    assert all(p in row[0]["captive_power_evidence"] for p in captive["permit_no"]) and "热电联产" in row[0]["evidence_zh"]
+    gas, rising = (c["uscc"] for c in manifest["key_emitters"]["designed_cases"])
+    energy = sql(f"select * from out_key_emitters__register where uscc = '{gas}'")
+    assert (energy["key_emitter_criterion"] == "energy_tce").all() and (energy["basis_co2e_t"] < 26_000).all()
+    new = sql(f"select year, register_status, is_newly_entering from out_key_emitters__register where uscc = '{rising}' "
+              "order by year").rows()
+    assert new == [(2021, "below_threshold", False), (2022, "below_threshold", False), (2023, "newly_entering", True)]
+
+
+def test_register_totals_match_the_enterprise_inventory(sql):
+    """The register weighs the published enterprise inventory: same CO2e, indirect CO2 and energy per enterprise-year."""
+    diff = sql("""select count(*) as n from out_key_emitters__register r
+                  join out_inventory__yearly_enterprise e using (uscc, year)
+                  where abs(r.co2e_t - e.co2e_t) > 1e-6 or abs(r.energy_tce - e.energy_tce) > 1e-6
+                     or abs(r.basis_co2e_t - e.co2e_t - coalesce(e.co2_indirect_t, 0)) > 1e-6
+                     or (r.co2e_t is null) <> (e.co2e_t is null)""")
+    assert diff["n"][0] == 0
+    counts = sql("""select (select count(*) from out_key_emitters__register) as r,
+                           (select count(*) from out_inventory__yearly_enterprise) as e""").row(0)
+    assert counts[0] == counts[1]
 
 
 def test_recalled_factors_are_marked(built, sql):

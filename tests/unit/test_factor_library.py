@@ -51,11 +51,13 @@ def test_pandera_range_violation_really_fails():
 
     columns = TABLES["out_key_emitters__register"].fields
     row = {f.name: {"string": "x", "int": 2022, "float": 1.0, "bool": True}[f.dtype] for f in columns}
-    row |= {"uscc": "91130200699229617X", "industry_code": "4411", "city_code": "410100", "gwp_set": "SAR"}
+    row |= {"uscc": "91130200699229617X", "industry_code": "4411", "city_code": "410100", "gwp_set": "SAR",
+            "sector_code": "power", "coverage_basis": "industry_code", "emissions_basis": "direct_plus_indirect",
+            "key_emitter_criterion": "co2e", "register_status": "reporting"}
     good = pl.DataFrame([row])
     pandera_schema("out_key_emitters__register").validate(good, lazy=True)
     with pytest.raises(SchemaErrors):
-        pandera_schema("out_key_emitters__register").validate(good.with_columns(co2_mass_t=pl.lit(-1.0)), lazy=True)
+        pandera_schema("out_key_emitters__register").validate(good.with_columns(threshold_co2e_t=pl.lit(-1.0)), lazy=True)
 
 
 def test_user_set_extends_the_default_and_overrides_by_id(tmp_path):

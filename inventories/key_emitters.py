@@ -1,0 +1,53 @@
+"""Inputs of the key-emitter register that are not plain sums: captive power units (自备电厂).
+
+A captive unit makes an enterprise of any industry count as power (methods-factors.md §5, 环办气候函〔2023〕43号).
+The evidence is what the bureau already receives: a permit whose 行业类别 names a power industry (permits list
+one industry per activity, e.g. "淀粉及淀粉制品制造，热电联产"), or GHG power-unit 存证 rows filed by an enterprise
+whose own industry is not power.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from inventories.reference import industries, key_emitter_rule, power_industry_codes
+
+INDUSTRY_SEPARATORS = r"[，,、;；/／]"
+EVIDENCE_COLUMNS = {"uscc": pl.String, "captive_power_evidence": pl.String}
+
+
+def _power_names() -> dict[str, str]:
+    """GB/T 4754 name -> code for the power-sector codes of the scope table."""
+    codes = power_industry_codes()
+    return {r["industry_name"]: r["industry_code"] for r in industries().iter_rows(named=True) if r["industry_code"] in codes}
+
+
+def captive_power(permits: pl.DataFrame, facilities: pl.DataFrame, power_monthly: pl.DataFrame,
+                  enterprises: pl.DataFrame) -> pl.DataFrame:
+    """uscc, captive_power_evidence for enterprises outside power that run a power unit.
+
+    permits: core_permit__registry (permit_no, industry_name); facilities: core_facility__entity (permit_no, uscc);
+    power_monthly: core_ghg__power_monthly (uscc, unit_id); enterprises: core_enterprise__entity (uscc, industry_code).
+    """
+    if not key_emitter_rule().get("captive_power_counts_as_power", True):
+        return pl.DataFrame(schema=EVIDENCE_COLUMNS)
+    names = _power_names()
+    from_permits = (
+        permits.select("permit_no", pl.col("industry_name").str.replace_all(INDUSTRY_SEPARATORS, ",").str.split(",")
+                       .alias("name"))
+        .explode("name")
+        .with_columns(pl.col("name").str.strip_chars())
+        .filter(pl.col("name").is_in(list(names)))
+        .join(facilities.select("permit_no", "uscc").drop_nulls(), on="permit_no")
+        .select("uscc", pl.format("排污许可证 {} 行业类别含「{}」", "permit_no", "name").alias("evidence"))
+    )
+    from_ghg = power_monthly.select("uscc", pl.format("温室气体发电设施存证 机组 {}", "unit_id").alias("evidence"))
+    power = power_industry_codes()
+    outside_power = enterprises.filter(~pl.col("industry_code").fill_null("").is_in(list(power))).select("uscc")
+    return (
+        pl.concat([from_permits, from_ghg]).unique()
+        .join(outside_power, on="uscc", how="semi")
+        .group_by("uscc").agg(pl.col("evidence").sort().str.join("；").alias("captive_power_evidence"))
+        .sort("uscc")
+        .cast(EVIDENCE_COLUMNS)
+    )
