@@ -27,8 +27,7 @@ def run_model(name: str, **inputs: pl.DataFrame) -> pl.DataFrame:
 
 
 def ghg_enterprise_co2(fuel_line_co2: pl.DataFrame, fuel_lines: pl.DataFrame, gwp_set: str) -> pl.DataFrame:
-    """GHG-reported combustion CO2 per enterprise and year: the key-emitter register's basis until the
-    register takes the fused inventory (issue 8)."""
+    """GHG-reported combustion CO2 per enterprise and year: the register's evidence of who reports and what."""
     gwp = pl.DataFrame({"gwp_set": [gwp_set], "value": [1.0]})  # CO2's GWP is 1 in every set
     return run_model("core_inventory__yearly_enterprise_ghg", fuel_line_co2=fuel_line_co2, fuel_lines=fuel_lines,
                      gwp=gwp)

@@ -152,6 +152,47 @@ def demo(
     """Write the synthetic demo province into the inbox, then build everything."""
     synth(sites=sites, years="2021-2023", seed=seed)
     build(year=None, factor_set=None)
+    ws = _workspace()
+    _export_register(ws, None, ws.exports / "register")
+
+
+def _export_register(ws: Workspace, years: tuple[int, int] | None, out: Path) -> None:
+    """Write the register files and print, per year, key emitters and how many of them report (exit 2 if no register)."""
+    from pipelines.register_export import RegisterExportError, export_register, read_register, register_counts
+
+    try:
+        paths = export_register(ws.warehouse, out, years)
+        counts = register_counts(read_register(ws.warehouse, years))
+    except RegisterExportError as err:
+        console.print(str(err), style="red", markup=False)
+        raise typer.Exit(2) from None
+    if counts.is_empty():
+        console.print("所选年度没有重点排放单位 / no key emitters in the selected years (files have headers only)")
+    else:
+        table = Table("年度 year", "重点排放单位 key emitters", "已报告 reporting", "未报告 not reporting",
+                      "其中新纳入 newly entering", title="重点排放单位名录 key-emitter register")
+        for row in counts.iter_rows():
+            table.add_row(*(f"{v}" for v in row))
+        console.print(table)
+    console.print("名录文件 / register files:")
+    for path in paths:
+        console.print(f"  {path}", markup=False, soft_wrap=True)
+
+
+@app.command()
+def register(
+    years: Annotated[str | None, typer.Option(help="Years, e.g. 2021-2023; default every year in the register.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder to write into; default <SYNERGY_HOME>/exports/register/.")] = None,
+) -> None:
+    """Export the key-emitter register (重点排放单位名录) and the list of key emitters without a GHG report (XLSX + CSV)."""
+    try:
+        selected = _parse_years(years) if years else None
+        if selected and selected[0] > selected[1]:
+            raise ValueError(years)
+    except ValueError:
+        raise typer.BadParameter(f"{years!r}: expected YEAR or FIRST-LAST, e.g. 2021-2023", param_hint="--years") from None
+    ws = _workspace()
+    _export_register(ws, selected, out or ws.exports / "register")
 
 
 def _destination(inbox: Path, source: str, path: Path) -> Path:

@@ -1,5 +1,5 @@
 -- GHG-reported combustion CO2 per enterprise (USCC) and year, summed from the fuel-line table
--- (the key-emitter register's basis until it takes the fused inventory).
+-- (the key-emitter register's evidence of who reports and what their own report says).
 -- Inputs: fuel_line_co2 (core_inventory__ghg_fuel_line_co2), fuel_lines (core_ghg__fuel_lines).
 -- Lines whose CO2 could not be computed are counted in uncomputed_line_count, never summed as zero.
 WITH attrs AS (

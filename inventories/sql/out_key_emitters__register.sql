@@ -4,7 +4,10 @@
 -- Inputs: enterprise (out_inventory__yearly_enterprise), scope (industry_code -> sector_code), captive (uscc ->
 -- captive_power_evidence), ghg (GHG-reported combustion CO2 per uscc and year), rule (one row of parameters).
 WITH sectors AS (
-    SELECT DISTINCT industry_code, sector_code FROM scope
+    SELECT DISTINCT industry_code, sector_code, sector_zh FROM scope
+),
+power AS (
+    SELECT any_value(sector_zh) AS sector_zh FROM scope WHERE sector_code = 'power'
 ),
 base AS (
     SELECT
@@ -13,6 +16,7 @@ base AS (
         CASE WHEN s.sector_code IS NOT NULL THEN 'industry_code'
              WHEN c.uscc IS NOT NULL THEN 'captive_power' END AS coverage_basis,
         c.captive_power_evidence,
+        coalesce(s.sector_zh, CASE WHEN c.uscc IS NOT NULL THEN (SELECT sector_zh FROM power) END) AS sector_zh,
         r.emissions_basis,
         CASE r.emissions_basis WHEN 'direct' THEN e.co2e_t
              ELSE e.co2e_t + coalesce(e.co2_indirect_t, 0) END AS basis_co2e_t
@@ -90,7 +94,7 @@ SELECT
     s.is_ghg_reporter, s.ghg_reported_co2_t, s.is_newly_entering, s.years_below_threshold::INTEGER AS years_below_threshold,
     s.register_status,
     concat_ws('；',
-        CASE s.coverage_basis WHEN 'industry_code' THEN format('覆盖行业 {}（行业代码 {}）', s.sector_code, s.industry_code)
+        CASE s.coverage_basis WHEN 'industry_code' THEN format('覆盖行业 {}（行业代码 {}）', s.sector_zh, s.industry_code)
              WHEN 'captive_power' THEN format('自备电厂按发电行业纳入：{}', s.captive_power_evidence)
              ELSE format('行业代码 {} 不在覆盖范围', coalesce(s.industry_code, '未知')) END,
         CASE WHEN s.trigger_year IS NOT NULL THEN format('{}年{} {} tCO2e、综合能耗 {} tce（门槛 {} tCO2e / {} tce）',
@@ -106,7 +110,8 @@ SELECT
              THEN format('连续{}年低于门槛', s.years_below_threshold) END,
         CASE WHEN s.is_ghg_reporter THEN format('已报送温室气体报告（燃烧排放 {} tCO2）', printf('%.1f', s.ghg_reported_co2_t))
              WHEN s.is_key_emitter THEN '未报送温室气体报告' END,
-        format('数据来源 {}', coalesce(s.source_systems, '无'))
+        format('数据来源 {}', coalesce(replace(replace(replace(replace(replace(s.source_systems,
+            'permit', '排污许可'), 'envstat', '排放源统计'), 'ghg', '温室气体报告'), 'cems', '在线监测'), ';', '、'), '无'))
     ) AS evidence_zh,
     s.source_systems, s.co2_method, s.gwp_set, s.factor_set, s.has_recalled_factor, s.has_gap_filled
 FROM stated s

@@ -116,7 +116,7 @@ def _core_inventory__yearly_enterprise_ghg(context: dg.AssetExecutionContext,
                                            core_inventory__ghg_fuel_line_co2: pl.DataFrame,
                                            core_ghg__fuel_lines: pl.DataFrame,
                                            core_facility__assn_sources: pl.DataFrame) -> pl.DataFrame:
-    """GHG-reported combustion CO2 per enterprise over the requested and look-back years (register basis).
+    """GHG-reported combustion CO2 per enterprise over the requested and look-back years (who reports, and what).
 
     Lines a matching guard holds back (is_countable false) stay out of the sums until an analyst resolves them.
     """
