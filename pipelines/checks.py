@@ -100,5 +100,18 @@ def match_conflicts(out_qa__match_conflicts: pl.DataFrame) -> dg.AssetCheckResul
                                metadata={k: int(v) for k, v in counts.items()} or {"conflicts": 0})
 
 
+@dg.asset_check(asset="out_key_emitters__register",
+                description="Key emitters that file no GHG report for the year (missing from carbon reporting, or "
+                            "newly entering and not reporting yet): the bureau's follow-up list.")
+def key_emitters_not_reporting(out_key_emitters__register: pl.DataFrame) -> dg.AssetCheckResult:
+    register = out_key_emitters__register
+    missing = register.filter(pl.col("is_key_emitter") & ~pl.col("is_ghg_reporter"))
+    return dg.AssetCheckResult(passed=missing.height == 0, severity=dg.AssetCheckSeverity.WARN, metadata={
+        "key_emitter_rows": register.filter(pl.col("is_key_emitter")).height,
+        "not_reporting_rows": missing.height, "not_reporting_enterprises": missing["uscc"].n_unique(),
+        "first": ", ".join(f"{r[0]} {r[1]} {r[2]}" for r in missing.select("uscc", "enterprise_name", "year")
+                           .head(5).iter_rows()) or "none"})
+
+
 CHECKS = [rows_accounted_for, recalled_or_uncomputed, enterprise_equals_facility_sum, match_share, match_conflicts,
-          *(contract_check(t) for t in TABLES)]
+          key_emitters_not_reporting, *(contract_check(t) for t in TABLES)]

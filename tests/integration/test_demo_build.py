@@ -93,6 +93,8 @@ def test_key_emitters_and_missing_reporters_as_the_manifest_says(built, sql):
     injected = {a["uscc"] for a in manifest["anomalies"]
                 if a["kind"] in ("missing_from_ghg_reporting", "captive_power_missing_from_ghg_reporting")}
     assert len(injected) == 2 and injected <= set(missing)
+    check = next(e for e in built[2].get_asset_check_evaluations() if e.check_name == "key_emitters_not_reporting")
+    assert not check.passed and check.metadata["not_reporting_enterprises"].value == len(missing)
 
 
 def test_register_shows_captive_power_energy_criterion_and_new_entry(built, sql):
