@@ -379,10 +379,30 @@ GHG_REPORTED_TOTALS = Layout(
     },
 )
 
+# Published key-emitter lists (重点排放单位名录): the MEE national list (2019-2020) and provincial notices. The list
+# period ("2019-2020", "2025") is a column in some lists and only the title or file name in others.
+REGISTER_PUBLISHED_LIST = Layout(
+    "raw_register__published_list", "register", "重点排放单位名录(公布名单)",
+    {
+        "sequence_no": ("序号", "排序"),
+        "province": ("省份", "省(区、市)", "地区", "省", "省(自治区、直辖市)", "所在省份"),
+        "city": ("所在地市", "地市", "城市", "所在城市", "市"),
+        "enterprise_name": ("企业名称", "单位名称", "重点排放单位名称", "排放单位名称", "企业(单位)名称"),
+        "uscc": _USCC,
+        "industry": ("行业", "行业类别", "所属行业", "行业名称", "行业子类"),
+        "industry_code": ("行业代码", "行业类别代码", "国民经济行业代码"),
+        "list_period": ("名录年度", "年度", "纳入年度", "名录年份", "纳入年份"),
+    },
+    required=("enterprise_name", "uscc"),
+    signature=("sequence_no", "province", "enterprise_name"),
+    context=("list_period",),
+)
+
 LAYOUTS: dict[str, Layout] = {x.table: x for x in (
     PERMIT_REGISTRY, PERMIT_LIMITS, PERMIT_EXECUTION, PERMIT_FUEL, PERMIT_PRODUCTION, ENVSTAT_ENTERPRISE,
     ENVSTAT_BOILERS, ENVSTAT_KILNS,
-    GHG_FUEL_LINES, GHG_POWER_MONTHLY, GHG_ENERGY_FLOWS, GHG_PROCESS_LINES, GHG_REPORTED_TOTALS)}
+    GHG_FUEL_LINES, GHG_POWER_MONTHLY, GHG_ENERGY_FLOWS, GHG_PROCESS_LINES, GHG_REPORTED_TOTALS,
+    REGISTER_PUBLISHED_LIST)}
 
 
 def layouts_of(source_system: str) -> list[Layout]:

@@ -99,8 +99,10 @@ def read_inbox(inbox: Path, archive: Path, source_system: str) -> InboxRead:
                                          "message": "与已入库文件内容相同，未重复读取 / same content as a file already read"})
             continue
         seen[digest] = name
-        try:  # matched against every layout, so a file in the wrong folder is named, not misread
-            read = _own_tables(read_layout_file(path, name, digest, list(LAYOUTS.values())), source_system)
+        try:  # matched against every layout, so a file in the wrong folder is named, not misread; the folder's own
+            # layouts come first, so they win when another system's layout fits the headers exactly as well
+            layouts = sorted(LAYOUTS.values(), key=lambda x: x.source_system != source_system)
+            read = _own_tables(read_layout_file(path, name, digest, layouts), source_system)
         except Exception as err:  # noqa: BLE001 - any unreadable file is logged and the others go on
             result.files.append(entry | {"file_status": "unreadable",
                                          "message": f"文件无法读取 / cannot read file: {type(err).__name__}: {err}"})

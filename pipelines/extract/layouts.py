@@ -24,6 +24,10 @@ PROVENANCE = ("source_file", "sheet_name", "row_number", "file_sha256", "source_
 _YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PERMIT_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([0-9A-HJ-NPQRTUWXY]{18}\d{3}[A-Z])(?![0-9A-Za-z])")
+# a list period: one year or a span (`2019-2020年`, `2019—2020年度`, `2025年`); in a file name the 年 may be missing
+_SPAN = r"(?:19|20)\d{2}(?:\s*(?:[-—–~～至到_]|年\s*[-—–~～至到])\s*(?:19|20)\d{2})?"
+_PERIOD_IN_TEXT = re.compile(rf"(?<!\d)({_SPAN})\s*年")
+_PERIOD_IN_NAME = re.compile(rf"(?<!\d)({_SPAN})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -135,15 +139,22 @@ def detect_header(sheet: Sheet, layouts: list[Layout]) -> HeaderMatch | None:
 
 
 def context_values(sheet: Sheet, match: HeaderMatch, file_name: str) -> dict[str, str | None]:
-    """Values the layout takes from title rows, the sheet name or the file name (year, permit number)."""
-    texts = [c for row in sheet.rows[:match.row_index] for c in row if c] + [sheet.name or "", Path(file_name).stem]
+    """Values the layout takes from title rows, the sheet name or the file name (year, list period, permit number)."""
+    # rows above the data rows: title rows, and the top row of a two-row header (a title merged across the sheet
+    # is joined onto a one-row header as its parent, so it has to be looked at there)
+    above = sheet.rows[:match.first_data_index - 1]
+    texts = [c for row in above for c in row if c] + [sheet.name or "", Path(file_name).stem]
     out: dict[str, str | None] = {}
     for column in match.layout.context:
         found: str | None = None
         for text in texts:
             norm = normalise_text(text)
-            hit = (_YEAR_IN_TEXT.search(norm) or _YEAR_IN_NAME.search(norm)) if column == "year" \
-                else _PERMIT_IN_TEXT.search(norm.upper())
+            if column == "year":
+                hit = _YEAR_IN_TEXT.search(norm) or _YEAR_IN_NAME.search(norm)
+            elif column == "list_period":
+                hit = _PERIOD_IN_TEXT.search(norm) or _PERIOD_IN_NAME.search(norm)
+            else:
+                hit = _PERMIT_IN_TEXT.search(norm.upper())
             if hit:
                 found = hit.group(1)
                 break

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pipelines.transform.envstat import ENVSTAT_TRANSFORMS
 from pipelines.transform.ghg import GHG_TRANSFORMS
 from pipelines.transform.permit import PERMIT_TRANSFORMS
+from pipelines.transform.register import REGISTER_TRANSFORMS
 from pipelines.transform.rows import TableTransform
 
-TRANSFORMS: dict[str, TableTransform] = {**PERMIT_TRANSFORMS, **ENVSTAT_TRANSFORMS, **GHG_TRANSFORMS}
-INGESTED_SOURCES = ("permit", "envstat", "ghg")
+TRANSFORMS: dict[str, TableTransform] = {**PERMIT_TRANSFORMS, **ENVSTAT_TRANSFORMS, **GHG_TRANSFORMS,
+                                         **REGISTER_TRANSFORMS}
+INGESTED_SOURCES = ("permit", "envstat", "ghg", "register")

@@ -82,3 +82,4 @@ def test_ingest_a_handwritten_file_then_quality_and_templates(tmp_path, monkeypa
     assert (tmp_path / "home" / "reports" / "data_docs" / "index.html").is_file()
     result = runner.invoke(app, ["templates", "--out", str(tmp_path / "t")])
     assert result.exit_code == 0 and len(list((tmp_path / "t").glob("*.xlsx"))) == len(LAYOUTS)
+    assert len(list((tmp_path / "t").glob("模板_register_published_list_*.xlsx"))) == 1  # the published-list layout too

@@ -29,6 +29,8 @@ _PATTERN_EXAMPLES = {  # one valid value per field pattern; row i must give a di
     r"^I[0-9a-f]{11}$": lambda i: f"I{i:011x}",
     r"^[0-9A-Z]{8}[0-9X]$": lambda i: f"MA44AB{i % 100:02d}X",
     r"^([0-9A-HJ-NPQRTUWXY]{18}|H9\d{6}[0-9A-Z]{9}[a-hj-np-z])\d{3}[A-Z]$": lambda i: f"{USCCS[i % len(USCCS)]}{i:03d}P",
+    r"^\d{4}(-\d{4})?$": lambda i: ("2019-2020", "2025")[i % 2],
+    r"^\d{2,4}$": lambda i: ("44", "3011")[i % 2],
 }
 
 
