@@ -232,7 +232,8 @@ def _report_files(ws: Workspace, names: list[str]) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (CSV/XLSX) to copy into the inbox.")],
-    source: Annotated[str | None, typer.Option(help="permit, envstat or ghg; default: detected from the headers.")] = None,
+    source: Annotated[str | None, typer.Option(help="permit, envstat, ghg or register (a published key-emitter list); "
+                                                    "default: detected from the headers.")] = None,
     build_after: Annotated[bool, typer.Option("--build/--no-build", help="Run the build after copying.")] = True,
 ) -> None:
     """Copy files into inbox/<source>/ (source detected from their headers), then build and report per file."""
@@ -249,8 +250,8 @@ def ingest(
             console.print(f"[red]无法读取 / cannot read[/red] {path}: {err}")
             continue
         if found not in INGESTED_SOURCES:
-            console.print(f"[yellow]未识别来源系统，未复制 / not recognised as permit, envstat or ghg, not copied:[/yellow] "
-                          f"{path} (use --source, or `synergy templates` for the expected headers)")
+            console.print("[yellow]未识别来源系统，未复制 / not recognised as permit, envstat, ghg or register, not "
+                          f"copied:[/yellow] {path} (use --source, or `synergy templates` for the expected headers)")
             continue
         target = _destination(ws.inbox, found, path)
         target.parent.mkdir(parents=True, exist_ok=True)

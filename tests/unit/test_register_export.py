@@ -121,7 +121,7 @@ def test_follow_up_list_holds_exactly_the_non_reporting_key_emitter_rows(warehou
     assert [(r["序号"], r["统一社会信用代码"], r["年度"]) for r in body] == [
         (1, CEMENT_C, 2022), (2, CEMENT_C, 2023), (3, STARCH_B, 2023)]
     assert body[0]["判定排放量(tCO2e)"] == 80000.0 and body[2]["综合能耗(tce)"] == 12000.0
-    assert (body[0]["判定依据"], body[0]["数据来源"]) == ("排放量(2022年)", "环境统计、排污许可")
+    assert (body[0]["判定依据"], body[0]["数据来源"]) == ("排放量(2022年)", "排放源统计、排污许可")
 
 
 @pytest.mark.parametrize("stem", ["重点排放单位名录_2022-2023", "未报告重点排放单位_2022-2023"])
