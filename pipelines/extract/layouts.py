@@ -65,10 +65,16 @@ class FileRead:
 
 
 def _header_cells(sheet: Sheet, index: int, two_rows: bool) -> list[str | None]:
-    """Header texts of row `index`, or of rows index and index+1 joined as parent/child."""
+    """Header texts of row `index`, or of rows index and index+1 joined as parent/child.
+
+    A top row with a single text (a title merged across the sheet, or written once in a CSV) is no parent: joined,
+    its words (`计量单位：万吨`) would become the unit of every column below it.
+    """
     top = list(sheet.rows[index])
     if not two_rows:
         return top
+    if len({c for c in top if c}) <= 1:
+        return []
     bottom = sheet.rows[index + 1] if index + 1 < len(sheet.rows) else []
     cells: list[str | None] = []
     parent: str | None = None
@@ -140,10 +146,7 @@ def detect_header(sheet: Sheet, layouts: list[Layout]) -> HeaderMatch | None:
 
 def context_values(sheet: Sheet, match: HeaderMatch, file_name: str) -> dict[str, str | None]:
     """Values the layout takes from title rows, the sheet name or the file name (year, list period, permit number)."""
-    # rows above the data rows: title rows, and the top row of a two-row header (a title merged across the sheet
-    # is joined onto a one-row header as its parent, so it has to be looked at there)
-    above = sheet.rows[:match.first_data_index - 1]
-    texts = [c for row in above for c in row if c] + [sheet.name or "", Path(file_name).stem]
+    texts = [c for row in sheet.rows[:match.row_index] for c in row if c] + [sheet.name or "", Path(file_name).stem]
     out: dict[str, str | None] = {}
     for column in match.layout.context:
         found: str | None = None

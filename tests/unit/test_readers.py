@@ -147,6 +147,17 @@ def test_envstat_org_codes_former_names_and_wan_units(tmp_path):
     assert wan_row["year"] == 2023  # no title row on this sheet: the year comes from the file name
 
 
+def test_merged_title_row_is_no_header_parent(tmp_path):
+    """A title merged across the sheet gives the year, never a unit to the columns below it."""
+    header = ["组织机构代码", "单位名称", "行政区划代码", "行业类别代码", "煤炭消耗量", "二氧化硫排放量"]
+    rows = [["2022年排放源统计调查 基101（计量单位：万吨）"] + [None] * 5, header,
+            ["699229617", "演示戊水泥有限公司", "410102", "3011", "1200", "3.5"]]
+    read, core, rejected = transform_file(_xlsx(tmp_path / "基101.xlsx", rows, ["A1:F1"]), "envstat")
+    row = core["core_envstat__enterprise"].row(0, named=True)
+    assert rejected.height == 0 and read.rows_read == 1 and row["year"] == 2022
+    assert row["coal_consumed_t"] == 1200 and row["so2_mass_t"] == 3.5
+
+
 def test_ghg_monthly_periods_and_energy_flows(tmp_path):
     monthly = ("统一社会信用代码,单位名称,机组编号,年月,燃料品种,燃料消耗量(t),低位发热量(GJ/t),元素碳含量(%),购入使用电量(MWh)\n"
                "91130200699229617X,演示甲热电有限公司,1号机组,2023年6月,烟煤,1000,20.5,55.2,10\n"
