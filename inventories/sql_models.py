@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from inventories.reference import key_emitter_rule, sector_scope
+from schemas.fields import SOURCE_SYSTEM_ZH
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -54,5 +55,6 @@ def key_emitter_register(enterprise: pl.DataFrame, captive: pl.DataFrame, ghg: p
                                "threshold_energy_tce": [float(rule["threshold_energy_tce"])],
                                "lookback_years": [int(rule["lookback_years"])],
                                "emissions_basis": [str(rule["emissions_basis"])]})
+    names = pl.DataFrame({"code": list(SOURCE_SYSTEM_ZH), "zh": list(SOURCE_SYSTEM_ZH.values())})
     return run_model("out_key_emitters__register", enterprise=enterprise, scope=sector_scope(), captive=captive,
-                     ghg=ghg.select("uscc", "year", "co2_mass_t"), rule=rule_frame)
+                     ghg=ghg.select("uscc", "year", "co2_mass_t"), rule=rule_frame, source_names=names)

@@ -21,6 +21,7 @@ import polars.selectors as cs
 import xlsxwriter
 
 from inventories.reference import industries, key_emitter_rule, regions, sector_scope
+from schemas.fields import SOURCE_SYSTEM_ZH
 
 TABLE = "out_key_emitters__register"
 COLUMNS = ("uscc", "enterprise_name", "industry_code", "city_code", "year", "sector_code", "coverage_basis",
@@ -32,7 +33,6 @@ CRITERION_ZH = {"co2e": "排放量", "energy_tce": "综合能耗", "co2e_and_ene
 STATUS_ZH = {"reporting": "已报告", "missing_from_ghg_reporting": "未报告温室气体排放", "newly_entering": "新纳入",
              "below_threshold": "低于门槛", "not_covered_sector": "非覆盖行业"}
 BASIS_ZH = {"direct": "直接排放", "direct_plus_indirect": "直接排放+外购电力热力间接排放"}
-SOURCE_ZH = {"permit": "排污许可", "envstat": "排放源统计", "ghg": "温室气体报告", "cems": "在线监测", "register": "公布名录"}
 DECIMALS = 3  # t, tCO2e and tce kept to the kilogram in both files
 TONNES_FORMAT = "#,##0.0"  # every float column of both exports is in t, tCO2e or tce
 MAX_WIDTH = 60
@@ -87,7 +87,7 @@ def _labelled(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("register_status").replace_strict(STATUS_ZH, default=pl.col("register_status"),
                                                  return_dtype=pl.String).alias("名录状态"),
         pl.col("source_systems").str.split(";")
-        .list.eval(pl.element().replace_strict(SOURCE_ZH, default=pl.element(), return_dtype=pl.String))
+        .list.eval(pl.element().replace_strict(SOURCE_SYSTEM_ZH, default=pl.element(), return_dtype=pl.String))
         .list.join("、").alias("数据来源"),
     )
 

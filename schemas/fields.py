@@ -34,6 +34,9 @@ class Field:
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
 SOURCE_SYSTEMS = ("permit", "envstat", "ghg", "cems", "register")
+# what a bureau user reads for each source system (exports, evidence sentences)
+SOURCE_SYSTEM_ZH = {"permit": "排污许可", "envstat": "排放源统计", "ghg": "温室气体报告", "cems": "在线监测",
+                    "register": "公布名录"}
 METHODS = ("monitored", "reported", "calculated", "gap_filled")
 FACTOR_STATUSES = ("verified", "recalled", "derived")
 PARAMETER_SOURCES = ("measured", "default", "mixed")

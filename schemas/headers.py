@@ -13,6 +13,10 @@ _BRACKETS = str.maketrans({"〈": "(", "〔": "(", "【": "(", "〉": ")", "〕"
 _UNIT_IN_HEADER = re.compile(r"^(?P<name>.*?)\s*\((?P<unit>[^()]*)\)\s*$")
 
 
+# a year or a span of years as lists and titles write them: `2019-2020`, `2019—2020`, `2019年-2020` (groups: start, end)
+YEAR_SPAN = r"((?:19|20)\d{2})(?:\s*(?:[-—–~～至到_]|年\s*[-—–~～至到])\s*((?:19|20)\d{2}))?"
+
+
 def normalise_text(value: str) -> str:
     """NFKC plus the bracket map NFKC misses; collapses whitespace. Used on every header and cell."""
     text = unicodedata.normalize("NFKC", value).translate(_BRACKETS)

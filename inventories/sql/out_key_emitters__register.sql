@@ -2,7 +2,8 @@
 -- (methods-factors.md §5): covered sector (own industry, or a captive power unit counted as power) AND
 -- emissions on the configured basis >= threshold OR comprehensive energy >= threshold, in any year of the window.
 -- Inputs: enterprise (out_inventory__yearly_enterprise), scope (industry_code -> sector_code), captive (uscc ->
--- captive_power_evidence), ghg (GHG-reported combustion CO2 per uscc and year), rule (one row of parameters).
+-- captive_power_evidence), ghg (GHG-reported combustion CO2 per uscc and year), rule (one row of parameters),
+-- source_names (source system code -> the Chinese name the evidence sentence uses).
 WITH sectors AS (
     SELECT DISTINCT industry_code, sector_code, sector_zh FROM scope
 ),
@@ -74,6 +75,12 @@ dated AS (
     FROM flagged f
     LEFT JOIN flagged p ON p.uscc = f.uscc AND p.year = f.year - 1
 ),
+sources_zh AS (  -- the source systems of each enterprise-year by their Chinese names
+    SELECT uscc, year, string_agg(coalesce(n.zh, x.code), '、' ORDER BY x.code) AS source_systems_zh
+    FROM (SELECT uscc, year, unnest(string_split(source_systems, ';')) AS code FROM enterprise) x
+    LEFT JOIN source_names n USING (code)
+    GROUP BY uscc, year
+),
 stated AS (
     SELECT
         d.*,
@@ -110,10 +117,10 @@ SELECT
              THEN format('连续{}年低于门槛', s.years_below_threshold) END,
         CASE WHEN s.is_ghg_reporter THEN format('已报送温室气体报告（燃烧排放 {} tCO2）', printf('%.1f', s.ghg_reported_co2_t))
              WHEN s.is_key_emitter THEN '未报送温室气体报告' END,
-        format('数据来源 {}', coalesce(replace(replace(replace(replace(replace(s.source_systems,
-            'permit', '排污许可'), 'envstat', '排放源统计'), 'ghg', '温室气体报告'), 'cems', '在线监测'), ';', '、'), '无'))
+        format('数据来源 {}', coalesce(z.source_systems_zh, '无'))
     ) AS evidence_zh,
     s.source_systems, s.co2_method, s.gwp_set, s.factor_set, s.has_recalled_factor, s.has_gap_filled
 FROM stated s
 CROSS JOIN rule r
+LEFT JOIN sources_zh z USING (uscc, year)
 ORDER BY s.uscc, s.year

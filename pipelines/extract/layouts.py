@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.extract.files import Sheet, read_sheets
-from schemas.headers import normalise_text, split_header
+from schemas.headers import YEAR_SPAN, normalise_text, split_header
 from schemas.layouts import Layout, header_key, lookup
 
 SCAN_ROWS = 15
@@ -25,9 +25,8 @@ _YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PERMIT_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([0-9A-HJ-NPQRTUWXY]{18}\d{3}[A-Z])(?![0-9A-Za-z])")
 # a list period: one year or a span (`2019-2020年`, `2019—2020年度`, `2025年`); in a file name the 年 may be missing
-_SPAN = r"(?:19|20)\d{2}(?:\s*(?:[-—–~～至到_]|年\s*[-—–~～至到])\s*(?:19|20)\d{2})?"
-_PERIOD_IN_TEXT = re.compile(rf"(?<!\d)({_SPAN})\s*年")
-_PERIOD_IN_NAME = re.compile(rf"(?<!\d)({_SPAN})(?!\d)")
+_PERIOD_IN_TEXT = re.compile(rf"(?<!\d)({YEAR_SPAN})\s*年")
+_PERIOD_IN_NAME = re.compile(rf"(?<!\d)({YEAR_SPAN})(?!\d)")
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from functools import partial
 from pipelines.transform import parsers
 from pipelines.transform.rows import Raw, Rule, TableTransform, cell, from_column_or_context
 from pipelines.transform.values import CellError, is_missing, parse_number
-from schemas.headers import normalise_text
+from schemas.headers import YEAR_SPAN, normalise_text
 
-_PERIOD = re.compile(r"^((?:19|20)\d{2})(?:\.0)?(?:\s*(?:[-—–~～至到_]|年\s*[-—–~～至到])\s*((?:19|20)\d{2}))?\s*(?:年度|年)?$")
+_PERIOD = re.compile(rf"^{YEAR_SPAN}\s*(?:年度|年)?$")
 _LISTED_INDUSTRY = re.compile(r"^[A-T]?(\d{2,4})$")
 
 
@@ -27,7 +27,7 @@ def list_period(raw: Raw) -> str:
     if is_missing(text):
         raise CellError("名录年度为空(列、标题行和文件名中均未找到，如“2019-2020”或“2025”)",
                         "list period is missing (no column, title row or file name gives one, e.g. 2019-2020 or 2025)")
-    written = normalise_text(text or "").replace(" ", "")
+    written = normalise_text(text or "").replace(" ", "").removesuffix(".0")
     match = _PERIOD.match(written)
     if not match:
         raise CellError(f"无法识别的名录年度“{text}”(应为年份或年份区间，如“2019-2020”或“2025”)",
@@ -53,7 +53,7 @@ def listed_industry_code(text: str | None) -> str | None:
     """The GB/T 4754 code as the list gives it: a 2-digit division (44) up to a 4-digit class (3011)."""
     if is_missing(text):
         return None
-    written = normalise_text(text or "").replace(" ", "").upper()
+    written = normalise_text(text or "").replace(" ", "").removesuffix(".0").upper()
     match = _LISTED_INDUSTRY.match(written.removesuffix(".0"))
     if not match:
         raise CellError(f"行业代码应为GB/T 4754的2至4位数字代码“{text}”",
