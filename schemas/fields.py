@@ -380,10 +380,49 @@ _FIELDS: list[Field] = [
     Field("decided_by", "string", "决定人", "Analyst who made the decision"),
     Field("decision_reason", "string", "理由", "Why the analyst decided so"),
     Field("decided_on", "string", "日期", "Date of the decision as written"),
-    Field("curation_status", "string", "处理状态", "applied / stale (identity not in this build) / invalid",
+    Field("curation_status", "string", "处理状态", "applied / stale (what the line refers to is not in this build, or "
+          "its data changed since the decision) / invalid",
           nullable=False, isin=("applied", "stale", "invalid")),
     Field("message_zh", "string", "说明(中文)", "Message in Chinese"),
     Field("message_en", "string", "Message", "Message in English"),
+    # --- cross-checks (交叉校核): findings of the rule catalogue and the analysts' explanations ---------
+    Field("finding_id", "string", "问题编号", "Stable id of a finding: F + 12 hex digits of the rule and what it is about "
+          "(site, enterprise, year, subject); a rebuild gives the same finding the same id", nullable=False,
+          pattern=r"^F[0-9a-f]{12}$"),
+    Field("rule_id", "string", "规则编号", "Id of the cross-check rule in inventories/crosscheck/catalogue.yaml",
+          nullable=False),
+    Field("rule_group", "string", "规则类别", "coverage / activity / implied_co2 / parameters / permit_compliance / "
+          "coherence / year_over_year", nullable=False,
+          isin=("coverage", "activity", "implied_co2", "parameters", "permit_compliance", "coherence", "year_over_year")),
+    Field("rule_title_zh", "string", "规则名称", "Title of the rule in Chinese", nullable=False),
+    Field("severity", "string", "严重程度", "error (data wrong or a duty not met: act) / warn (look at it) / info",
+          nullable=False, isin=("error", "warn", "info")),
+    Field("subject", "string", "核对对象", "What within the site or enterprise-year the finding is about: a fuel, "
+          "pollutant, parameter, unit or permit number"),
+    Field("compared_quantity", "string", "比较量", "The quantity compared, as a column name with its unit "
+          "(fuel_consumed_units, energy_tce, co2_mass_t, so2_mass_t, carbon_content_tc_per_gj, ...)", nullable=False),
+    Field("value_unit", "string", "计量单位", "Unit of value_a and value_b"),
+    Field("value_a", "float", "比较值A", "The value under test (unit in value_unit)"),
+    Field("source_a", "string", "来源A", "Where value_a comes from: a source system, the fused inventory, the factor "
+          "library or the rule", isin=("permit", "envstat", "ghg", "cems", "register", "inventory", "factor_library",
+                                      "rule")),
+    Field("value_b", "float", "比较值B", "The value value_a is compared with (another system, a default, a limit, "
+          "a peer median or a threshold)"),
+    Field("source_b", "string", "来源B", "Where value_b comes from", isin=("permit", "envstat", "ghg", "cems",
+                                                                         "register", "inventory", "factor_library",
+                                                                         "rule")),
+    Field("value_difference", "float", "差值", "value_a - value_b"),
+    Field("value_ratio", "float", "比值", "value_a / value_b (empty when value_b is 0 or missing)"),
+    Field("tolerance", "float", "容差", "The catalogue tolerance the values broke, in the rule's terms (see "
+          "tolerance_text)"),
+    Field("tolerance_text", "string", "容差说明", "The tolerance in words, e.g. 相对差 ≤ 5 % / relative difference ≤ 5 %"),
+    Field("evidence_hash", "string", "证据指纹", "Fingerprint of the compared values (16 hex digits): an analyst's "
+          "explanation holds while it is unchanged", nullable=False, pattern=r"^[0-9a-f]{16}$"),
+    Field("finding_status", "string", "核查状态", "open / explained (an analyst's explanation in curation/findings.csv "
+          "holds for this data) / confirmed (an analyst confirmed the problem)", nullable=False,
+          isin=("open", "explained", "confirmed")),
+    Field("finding_action", "string", "处理决定", "explain (the data are right, with why) / confirm (a real problem)",
+          isin=("explain", "confirm")),
     # --- published key-emitter lists (重点排放单位名录) and the comparison with the computed register -----
     Field("list_period", "string", "名录年度", "Period of the published key-emitter list, as the list names it: a year "
           "or a span of years (2019-2020, 2025); from a column, else the title row or the file name", nullable=False,

@@ -369,6 +369,28 @@ _TABLES = [
          "basis_co2e_t", "energy_tce", "evidence_zh", "comparison", "comparison_zh", "published_name_variants"),
         ("uscc",),
     ),
+    Table(
+        "out_crosscheck__findings",
+        "交叉校核问题清单",
+        "One row per finding of the cross-check rule catalogue (inventories/crosscheck/catalogue.yaml): the site or "
+        "enterprise and year, the two values compared with their sources, difference, ratio and the tolerance broken, a "
+        "message in Chinese and English, and whether an analyst explained or confirmed it (curation/findings.csv).",
+        ("finding_id", "rule_id", "rule_group", "rule_title_zh", "severity", "uscc", "enterprise_name", "facility_id",
+         "city_code", "industry_code", "year", "subject", "compared_quantity", "value_unit", "value_a", "source_a",
+         "value_b", "source_b", "value_difference", "value_ratio", "tolerance", "tolerance_text", "message_zh",
+         "message_en", "source_record", "evidence_hash", "finding_status", "decided_by", "decision_reason",
+         "decided_on"),
+        ("finding_id",),
+    ),
+    Table(
+        "core_qa__finding_curation_log",
+        "问题核查决定处理记录",
+        "Each row of curation/findings.csv and what this build did with it: applied, stale (the finding is gone or its "
+        "data changed since the decision, so it is open again) or invalid (with why, file row and column).",
+        ("row_number", "finding_id", "finding_action", "evidence_hash", "decided_by", "decision_reason", "decided_on",
+         "curation_status", "message_zh", "message_en"),
+        ("row_number",),
+    ),
 ]
 
 TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
