@@ -386,6 +386,79 @@ def matches(
                       f"已应用: {counts[0][2]} · stale/invalid 失效/无效: {counts[0][3]}  (--unmatched, --review)")
 
 
+def _city_code(city: str) -> str:
+    """A prefecture given as its 6-digit code or its name (郑州 / 郑州市)."""
+    from inventories.reference import region_name_lookup
+
+    code = city if city.isdigit() else region_name_lookup().get(city.strip())
+    if not code:
+        console.print(f"[red]未知地市 / unknown city: {city}[/red] (6-digit code or a Henan prefecture name)")
+        raise typer.Exit(2)
+    return code
+
+
+def _explain(finding_id: str, who: str | None, why: str | None, confirm: bool) -> None:
+    """Append an analyst's decision on one finding, with the evidence it was taken on, to curation/findings.csv."""
+    import datetime as dt
+
+    from pipelines.transform.finding_curation import append_decision
+
+    if not who or not why:
+        console.print("[red]须注明 --who 和 --why / --who and --why are required[/red]")
+        raise typer.Exit(2)
+    _, rows = _query("select evidence_hash, message_zh from out_crosscheck__findings where finding_id = ?", [finding_id])
+    if not rows:
+        console.print(f"[red]没有问题 {finding_id} / no finding {finding_id} in the warehouse[/red]")
+        raise typer.Exit(2)
+    action = "confirm" if confirm else "explain"
+    path = append_decision(_workspace().curation, finding_id, action, rows[0][0], who, why, dt.date.today().isoformat())
+    console.print(f"{path}: {finding_id} {action} ({rows[0][1]})")
+    console.print("下次构建生效 / applies from the next `synergy build`; it holds while the data behind the finding "
+                  "are unchanged.")
+
+
+@app.command()
+def checks(
+    year: Annotated[int | None, typer.Option(help="Only this reporting year.")] = None,
+    rule: Annotated[str | None, typer.Option(help="Only this rule id (see the summary).")] = None,
+    city: Annotated[str | None, typer.Option(help="Only this prefecture: 6-digit code or name (郑州).")] = None,
+    severity: Annotated[str | None, typer.Option(help="Only error / warn / info.")] = None,
+    status: Annotated[str, typer.Option(help="open / explained / confirmed / all.")] = "open",
+    limit: Annotated[int, typer.Option(help="At most this many findings.")] = 200,
+    explain: Annotated[str | None, typer.Option(help="Finding id to mark explained (with --who and --why).")] = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="With --explain: mark the problem confirmed.")] = False,
+    who: Annotated[str | None, typer.Option(help="Analyst deciding (with --explain).")] = None,
+    why: Annotated[str | None, typer.Option(help="Reason (with --explain).")] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (every column) instead of a table.")] = False,
+) -> None:
+    """交叉校核 cross-check findings: a summary per rule, then the findings; --explain records an analyst's decision."""
+    if explain:
+        _explain(explain, who, why, confirm)
+        return
+    where, params = ["true"], []
+    for column, value in (("year", year), ("rule_id", rule), ("city_code", _city_code(city) if city else None),
+                          ("severity", severity), ("finding_status", None if status == "all" else status)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    condition = " and ".join(where)
+    if not as_csv:
+        summary = f"""select rule_id, any_value(rule_title_zh) as title,
+                             count(*) filter (where severity = 'error') as error, count(*) filter (where severity = 'warn')
+                             as warn, count(*) filter (where severity = 'info') as info
+                      from out_crosscheck__findings where {condition} group by rule_id order by rule_id"""
+        _print(*_query(summary, params), False, "交叉校核 cross-checks")
+    columns = "*" if as_csv else ("finding_id, severity, rule_id, coalesce(enterprise_name, uscc) as enterprise, "
+                                  "city_code as city, year, subject, message_zh, finding_status as status")
+    query = f"""select {columns} from out_crosscheck__findings where {condition}
+                order by case severity when 'error' then 0 when 'warn' then 1 else 2 end, rule_id, uscc, year
+                limit {int(limit)}"""
+    _print(*_query(query, params), as_csv, "问题 findings")
+    if not as_csv:
+        console.print("Explain or confirm one: synergy checks --explain <finding_id> --who <name> --why <reason> "
+                      "[--confirm]; one enterprise side by side: synergy enterprise <USCC or name>")
+
+
 @app.command()
 def ui(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 3000,
@@ -405,6 +478,51 @@ def ui(
         except subprocess.TimeoutExpired:
             process.kill()
         console.print("Dagster stopped.")
+
+
+@app.command()
+def enterprise(
+    query: Annotated[str, typer.Argument(help="USCC (18 characters), permit number (22) or a name / former name / old "
+                                              "organisation code (or part of one).")],
+    out: Annotated[Path | None, typer.Option(help="Also write every section as a sheet of this XLSX file.")] = None,
+) -> None:
+    """一企一档: everything the warehouse knows about one enterprise, the three systems side by side."""
+    from rich.text import Text
+
+    from pipelines.dossier import DossierError, dossier_for, renderables, write_xlsx
+
+    ws = workspace_from_env()
+    try:
+        lookup, dossier = dossier_for(ws.warehouse, query)
+    except DossierError as err:
+        console.print(str(err), style="red", markup=False)
+        raise typer.Exit(2) from None
+    if dossier is None and not lookup.candidates:
+        console.print(f"没有找到企业「{lookup.text}」(已按统一社会信用代码、排污许可证编号、名称、曾用名和组织机构代码查找) / "
+                      f"no enterprise found for '{lookup.text}' (searched USCC, permit number, names, former names and "
+                      "organisation codes)", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    if dossier is None:
+        shown = lookup.candidates[:50]
+        table = Table(title=f"候选企业 candidates ({len(lookup.candidates)})", title_justify="left")
+        table.add_column("统一社会信用代码 USCC", no_wrap=True, min_width=18)  # the code to type next: never cut
+        for column in ("企业名称 name", "所在地市 city", "匹配到的名称或代码 matched alias"):
+            table.add_column(column, overflow="fold")
+        for candidate in shown:
+            table.add_row(*(Text(v) for v in (candidate.uscc, candidate.enterprise_name, candidate.city, candidate.matched)))
+        console.print(table)
+        if len(lookup.candidates) > len(shown):
+            console.print(f"… 另有 {len(lookup.candidates) - len(shown)} 家 / {len(lookup.candidates) - len(shown)} more")
+        console.print(f"「{lookup.text}」对应 {len(lookup.candidates)} 家企业, 请用统一社会信用代码或更完整的名称指定 / "
+                      f"'{lookup.text}' fits {len(lookup.candidates)} enterprises: give the USCC or a fuller name",
+                      style="yellow", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(Text.assemble(("一企一档 enterprise dossier", "bold"), f": {dossier.enterprise_name} ({dossier.uscc})"))
+    for section in dossier.sections:
+        for renderable in renderables(section):
+            console.print(renderable)
+    if out:
+        console.print(f"XLSX: {write_xlsx(dossier, out)}", markup=False, soft_wrap=True)
 
 
 if __name__ == "__main__":
