@@ -30,7 +30,9 @@ GROUPS = FIELDS["rule_group"].isin or ()
 QUERY_COLUMNS = ("uscc", "facility_id", "year", "subject", "compared_quantity", "value_unit", "value_a", "source_a",
                  "value_b", "source_b", "tolerance", "tolerance_text", "message_zh", "message_en", "source_record")
 FINDING_KEY = ("rule_id", "uscc", "facility_id", "year", "subject")
-SHARED_INPUTS = ("core_enterprise__entity", "core_facility__entity")  # labels of findings; sites per enterprise
+# read by every run: the labels of findings and the tables behind the shared views (sql/crosscheck/_views.sql)
+SHARED_INPUTS = ("core_enterprise__entity", "core_facility__entity", "core_facility__assn_sources", "core_ghg__fuel_lines",
+                 "core_envstat__boilers", "core_permit__fuel_analysis")
 
 
 class CatalogueError(ValueError):
@@ -96,7 +98,7 @@ def load_catalogue(path: Path = CATALOGUE) -> list[Rule]:
 
 
 def catalogue_inputs(rules: list[Rule]) -> tuple[str, ...]:
-    """Every table some rule reads, plus the enterprise register the findings are labelled from."""
+    """Every table some rule or shared view reads, plus the entities the findings are labelled from."""
     return tuple(sorted({*SHARED_INPUTS, *(name for rule in rules for name in rule.inputs)}))
 
 

@@ -12,3 +12,20 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real data folder not found at {REALDATA}")
     return REALDATA
+
+
+@pytest.fixture(scope="session")
+def table_frame():
+    """Build a typed frame of a published table from partial rows (columns not given are null)."""
+    import polars as pl
+
+    from schemas.generate import polars_schema
+    from schemas.tables import TABLES
+
+    def make(table: str, rows: list[dict]) -> pl.DataFrame:
+        schema = polars_schema(TABLES[table])
+        unknown = {k for r in rows for k in r} - set(schema)
+        assert not unknown, f"{table} has no columns {unknown}"
+        return pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema)
+
+    return make
