@@ -519,7 +519,7 @@ def enterprise(
         raise typer.Exit(1)
     console.print(Text.assemble(("一企一档 enterprise dossier", "bold"), f": {dossier.enterprise_name} ({dossier.uscc})"))
     for section in dossier.sections:
-        for renderable in renderables(section):
+        for renderable in renderables(section, console.width):
             console.print(renderable)
     if out:
         console.print(f"XLSX: {write_xlsx(dossier, out)}", markup=False, soft_wrap=True)
