@@ -8,6 +8,9 @@ expected CO2 and key-emitter flags, so tests can check the pipeline against know
   its G103-1 rows carry (CO2 to fill from core_envstat__boilers with the default factors);
 - sulfur_missing_in_statistics: a single-site coal user's 2022 G103-1 rows write 含硫量 "/", which the 2022
   permit fuel analysis carries (SO2 to fill from core_permit__fuel_analysis).
+
+Cross-check (交叉校核) anomalies (`crosscheck_cases`, and repeated_monthly_parameters here) touch enterprises nothing
+else touches; `manifest["crosscheck"]["touched_usccs"]` lists every enterprise that is not clean.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from inventories.reference import key_emitter_rule, power_industry_codes
+from pipelines.synth.crosscheck_cases import pick_statistics_slips, pick_validity_cases, touched_usccs
 from pipelines.synth.identity_dirt import TRUTH_FILE, write_truth
 from pipelines.synth.register_truth import edges, enterprise_basis, expected_register, statistics_view
 from pipelines.synth.world import World, build_world
@@ -65,6 +69,9 @@ CORRECTION = 0.9  # the re-submitted line's consumption relative to the first su
 GAP_FILL_GHG_FUELS = ("diesel", "natural_gas")  # the line a GHG report may leave out (gap fill case 1)
 GAP_FILL_GHG_YEAR, GAP_FILL_SULFUR_YEAR = 2023, 2022
 EXTRAS_YEAR = 2023  # the GHG report year with energy-flow, process and totals sheets
+# months one power unit's monthly 存证 repeats April's carbon and NCV results (the pattern of the falsified carbon
+# test reports made public in 2022)
+REPEATED_MONTHS = range(4, 13)
 
 
 def _flat_row(year: int, c: dict, rng: random.Random, fullwidth: bool) -> list[str]:
@@ -123,6 +130,8 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     reported = _with_raw_coal([ln for ln in plan.lines if ln.enterprise.uscc in plan.reporters], anomalies)
     ghg = _write_ghg(inbox / "ghg", reported, world, seed, anomalies, defaults, plan.extras[EXTRAS_YEAR])
     effective, dropped = ghg.pop("effective_lines"), ghg.pop("dropped_line")
+    # touched, but not (yet) named by USCC in the manifest: malformed GHG rows' and 原煤 lines' owners, the namesakes
+    unnamed = ghg.pop("malformed_owners") | _gap_fill_excluded(world, reported, anomalies)
     gap_fill = [c for c in (ghg.pop("gap_fill"),) if c]
     manifest = {
         "synthetic": True,
@@ -132,15 +141,18 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
         "ghg": {**ghg, "expected_enterprise_year": _expected_ghg(effective, defaults)},
         "key_emitters": _register_truth(world, plan, effective, dropped, defaults),
         "anomalies": anomalies,
+        "gap_fill": gap_fill,
     }
+    anomalies += pick_validity_cases(world, plan.reporters, plan.reporter_years(effective),
+                                     touched_usccs(manifest, unnamed), random.Random(seed + 15))
     truth: list[dict] = []
     excluded = _gap_fill_excluded(world, reported, anomalies) | {ghg["resubmission"]["uscc"]}
-    manifest.update(_other_systems(world, inbox, seed, anomalies, truth, gap_fill, excluded))
+    manifest.update(_other_systems(world, inbox, seed, anomalies, truth, gap_fill, excluded,
+                                   touched_usccs(manifest, unnamed)))
     for case in gap_fill:
         if case["kind"] == "fuel_line_missing_from_ghg":
             ncv, cc, of = (c1_defaults()[(case["fuel_code"], p)] for p in ("ncv", "cc", "of"))
             case["expected_co2_mass_t"] = round(case["fuel_consumed_units"] * ncv * cc * of * CO2_PER_C, 6)
-    manifest["gap_fill"] = gap_fill
     write_truth(manifest_path.parent / TRUTH_FILE, truth)
     manifest["identity"] = {
         "truth_file": TRUTH_FILE, "envstat_rows": len(truth),
@@ -149,6 +161,12 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
         "rule": "identity_truth.csv gives every statistics row's true enterprise (uscc) and site (facility_id, "
                 "null for an enterprise-level row of a multi-site enterprise); permit and GHG rows carry their true "
                 "permit number or USCC as written",
+    }
+    manifest["crosscheck"] = {
+        "touched_usccs": sorted(touched_usccs(manifest, unnamed)),
+        "note": "enterprises an anomaly, malformed row, gap-fill case, the re-submission, a designed key-emitter case, "
+                "the namesake pair or a missing reporter touches (also owners of malformed GHG rows and 原煤 lines); "
+                "every other enterprise is clean: cross-checks must raise nothing on it",
     }
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
@@ -288,7 +306,8 @@ def _with_raw_coal(reported: list[Line], anomalies: list[dict]) -> list[Line]:
 def _write_ghg(folder: Path, reported: list[Line], world: World, seed: int, anomalies: list[dict],
                defaults: dict, extras: Extras) -> dict:
     """The GHG report files in drop order; returns the manifest's ghg part plus the lines that count after correction
-    (and without the line gap fill case 1 leaves out) and that case ("gap_fill", None if no enterprise fits)."""
+    (and without the line gap fill case 1 leaves out), that case ("gap_fill", None if no enterprise fits) and the
+    enterprises whose rows the malformed rows copy ("malformed_owners"). Appends repeated_monthly_parameters."""
     years = world.years
     folder.mkdir(parents=True, exist_ok=True)
     names, render = _fuel_names(), random.Random(seed + 5)
@@ -306,12 +325,17 @@ def _write_ghg(folder: Path, reported: list[Line], world: World, seed: int, anom
     effective = [ln for ln in effective if ln is not dropped]
     combustion = {u: v for (u, y), v in enterprise_year_co2(effective, defaults).items() if y == 2023}
     xlsx_file, extras_truth = _write_2023(folder, by_year[2023], render, names, combustion, extras, dropped)
+    excluded |= xlsx_file.malformed_owners | ({dropped.enterprise.uscc} if dropped else set())
+    repeated = _pick_repeated_unit(by_year[2023], excluded, random.Random(seed + 14))
+    monthly, copied = _write_power_monthly(folder, by_year[2023], random.Random(seed + 6), repeated)
+    anomalies += [copied] if copied else []
     files += [csv_file.entry, {"path": resubmission["path"], "rows": resubmission["rows"], "encoding": None, "rejected": 0},
-              xlsx_file.entry, _write_power_monthly(folder, by_year[2023], random.Random(seed + 6))]
+              xlsx_file.entry, monthly]
     _stamp_last(folder / Path(resubmission["path"]).name, 10)
     return {"files": files, "rejected_rows": csv_file.rejected + xlsx_file.rejected, "extras": extras_truth,
             "resubmission": resubmission, "effective_lines": effective, "dropped_line": dropped,
-            "gap_fill": _missing_line_case(dropped)}
+            "gap_fill": _missing_line_case(dropped),
+            "malformed_owners": csv_file.malformed_owners | xlsx_file.malformed_owners}
 
 
 @dataclass
@@ -486,12 +510,25 @@ def _register_truth(world: World, plan: Plan, effective: list[Line], dropped: Li
     return {**expected_register(world, basis, reporter_years), "designed_cases": plan.designed}
 
 
-def _write_power_monthly(folder: Path, lines: list[Line], rng: random.Random) -> dict:
-    """Power units' monthly 存证 rows (source-formats.md §3.1), coal lines split over 12 months."""
+def _pick_repeated_unit(lines: list[Line], excluded: set[str], rng: random.Random) -> Line | None:
+    """A power unit's coal line with measured carbon and NCV (so it has monthly rows), of an enterprise no case touches."""
+    candidates = [ln for ln in lines if ln.enterprise.industry_code in power_industry_codes()
+                  and ln.carbon_pct is not None and ln.ncv is not None and ln.enterprise.uscc not in excluded]
+    return rng.choice(candidates) if candidates else None
+
+
+def _write_power_monthly(folder: Path, lines: list[Line], rng: random.Random,
+                         repeated: Line | None = None) -> tuple[dict, dict | None]:
+    """Power units' monthly 存证 rows (source-formats.md §3.1), coal lines split over 12 months; file entry and anomaly.
+
+    `repeated`'s unit writes April's 元素碳含量 and 低位发热量 unchanged in every month of REPEATED_MONTHS (the draws
+    are made all the same, so every other row is as without it); its annual GHG line is unchanged.
+    """
     headers = ["统一社会信用代码", "单位名称", "机组编号", "年月", "燃料品种", "燃料消耗量(t)", "低位发热量(GJ/t)",
                "元素碳含量(%)", "氢含量(%)", "全硫(%)", "水分(%)", "购入使用电量(MWh)", "发电量(MWh)", "供电量(MWh)",
                "供热量(GJ)", "负荷(出力)系数(%)", "运行小时数(h)"]
     rows = []
+    copied: tuple[str, str] | None = None
     for ln in lines:
         if ln.carbon_pct is None or ln.ncv is None:
             continue
@@ -499,23 +536,35 @@ def _write_power_monthly(folder: Path, lines: list[Line], rng: random.Random) ->
         for month, w in enumerate(weights, start=1):
             qty = ln.quantity * w / sum(weights)
             generation = qty * ln.ncv / 9.0  # illustrative heat rate, MWh per 9 GJ
+            ncv, carbon = f"{ln.ncv * rng.uniform(0.99, 1.01):.3f}", f"{ln.carbon_pct * rng.uniform(0.99, 1.01):.2f}"
+            if ln is repeated and month in REPEATED_MONTHS:
+                copied = copied or (ncv, carbon)
+                ncv, carbon = copied
             rows.append([ln.enterprise.uscc, ln.enterprise.name, ln.unit_name, f"{ln.year}{month:02d}", "烟煤",
-                         f"{qty:.2f}", f"{ln.ncv * rng.uniform(0.99, 1.01):.3f}",
-                         f"{ln.carbon_pct * rng.uniform(0.99, 1.01):.2f}", f"{rng.uniform(3, 4):.2f}",
+                         f"{qty:.2f}", ncv, carbon, f"{rng.uniform(3, 4):.2f}",
                          f"{rng.uniform(0.4, 1.2):.2f}", f"{rng.uniform(6, 12):.1f}", f"{generation * 0.005:.1f}",
                          f"{generation:.1f}", f"{generation * 0.94:.1f}", "", f"{rng.uniform(55, 85):.1f}",
                          f"{rng.randint(500, 744)}"])
     path = folder / f"发电设施月度存证_{lines[0].year}_演示数据.csv"
     write_csv(path, headers, rows, "utf-8-sig")
-    return {"path": f"ghg/{path.name}", "rows": len(rows), "encoding": "utf-8-sig", "rejected": 0,
-            "layout": "power_monthly", "ingested_from": "issue 3 (not read by the foundation slice)"}
+    entry = {"path": f"ghg/{path.name}", "rows": len(rows), "encoding": "utf-8-sig", "rejected": 0,
+             "layout": "power_monthly", "ingested_from": "issue 3 (not read by the foundation slice)"}
+    if repeated is None or copied is None:
+        return entry, None
+    return entry, {"kind": "repeated_monthly_parameters", "uscc": repeated.enterprise.uscc, "unit_id": repeated.unit_name,
+                   "year": repeated.year, "months": list(REPEATED_MONTHS), "carbon_mass_fraction_pct": float(copied[1]),
+                   "ncv_gj_per_unit": float(copied[0]), "file": entry["path"],
+                   "note": "元素碳含量(%) and 低位发热量 of the first of these months written unchanged in every one of them "
+                           "(other months and units vary about ±1 %); the annual GHG line is unchanged"}
 
 
 def _other_systems(world: World, inbox: Path, seed: int, anomalies: list[dict], truth: list[dict], gap_fill: list[dict],
-                   excluded: set[str]) -> dict:
+                   excluded: set[str], touched: set[str]) -> dict:
     """Permit and environmental-statistics files, rendered from the same world.
 
     Gap fill case 2 is picked once the permit anomaly is known; `gap_fill` gets it and both cases' G103-1 truth.
+    The G103-1 slips are picked after it, clear of `touched` and every case so far; `anomalies` gets them, completed.
+    Malformed statistics rows spare all of these.
     """
     from pipelines.synth.writers_envstat import write_envstat_files
     from pipelines.synth.writers_permit import write_permit_files
@@ -525,7 +574,12 @@ def _other_systems(world: World, inbox: Path, seed: int, anomalies: list[dict], 
     excluded = excluded | {m["uscc"] for m in permit if "uscc" in m} | {c["uscc"] for c in gap_fill}
     sulfur = _pick_sulfur_gap(world, excluded, random.Random(seed + 13))
     gap_fill += [sulfur] if sulfur else []
-    return {"permit": permit, "envstat": write_envstat_files(world, inbox, random.Random(seed + 8), shared, truth, gap_fill)}
+    touched = touched | excluded | {c["uscc"] for c in gap_fill}
+    slips = pick_statistics_slips(world, touched, random.Random(seed + 16))
+    anomalies += slips
+    shared |= {s["kind"]: s for s in slips}
+    return {"permit": permit,
+            "envstat": write_envstat_files(world, inbox, random.Random(seed + 8), shared, truth, gap_fill, touched)}
 
 
 def _gap_fill_excluded(world: World, reported: list[Line], anomalies: list[dict]) -> set[str]:

@@ -123,6 +123,21 @@ def _make_uscc(rng: random.Random, county: str, used: set[str]) -> str:
             return code
 
 
+def permit_validity(start_year: int, month: int, day: int) -> tuple[str, str]:
+    """有效期限 of a permit issued for five years: (valid_from, valid_to), ISO dates, the day before the fifth anniversary."""
+    return f"{start_year}-{month:02d}-{day:02d}", f"{start_year + 5}-{month:02d}-{day - 1 or 1:02d}"
+
+
+def renewal_start_years(years: list[int]) -> list[int]:
+    """Start years of the validity the registry shows for a clean site: in force in every data year.
+
+    Permits are renewed (延续) and the registry snapshot shows the current validity, so it starts no earlier than
+    five years before the last data year ends and no later than the first data year (just the first if the span is
+    longer than a permit).
+    """
+    return list(range(min(years[-1] - 4, years[0]), years[0] + 1))
+
+
 def build_world(seed: int = 20261121, n_sites: int = 1500, years: tuple[int, int] = (2021, 2023)) -> World:
     """A deterministic province of about `n_sites` sites (about 1.25 sites per enterprise)."""
     rng = random.Random(seed)
@@ -134,6 +149,7 @@ def build_world(seed: int = 20261121, n_sites: int = 1500, years: tuple[int, int
     cities = sorted(counties)
     weights = [a[2] for a in ARCHETYPES]
     year_list = list(range(years[0], years[1] + 1))
+    renewed = renewal_start_years(year_list)
     used: set[str] = set()
     enterprises: list[Enterprise] = []
     n_made = 0
@@ -151,9 +167,8 @@ def build_world(seed: int = 20261121, n_sites: int = 1500, years: tuple[int, int
             site_city = city if seq == 1 or rng.random() < 0.6 else rng.choice(cities)
             site_county = county if site_city == city else rng.choice(counties[site_city])
             lat0, lon0 = CITY_CENTRES[site_city]
-            start_year = rng.choice([2018, 2019, 2020, 2021, 2022])
-            start = f"{start_year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            end = f"{start_year + 5}-{start[5:7]}-{int(start[8:10]) - 1 or 1:02d}"
+            start_year = renewed[rng.randrange(5) * len(renewed) // 5]  # one draw of five, as before the renewals
+            start, end = permit_validity(start_year, rng.randint(1, 12), rng.randint(1, 28))
             category = "重点管理" if scale > 2e5 else rng.choice(["简化管理", "登记管理"])
             site_share = 1.0 if n_sites_here == 1 else (0.6 if seq == 1 else 0.4 / (n_sites_here - 1))
             site = Site(

@@ -20,6 +20,7 @@ from pipelines.synth.identity_dirt import IdentityCells, identity_cells, truth_r
 from pipelines.synth.world import Enterprise, World
 from pipelines.synth.writers_permit import (
     SULFUR_RETAINED,
+    OutletYear,
     SiteYear,
     accounting_method,
     default_ncv,
@@ -53,6 +54,10 @@ BCOL = {name.split("(")[0]: i for i, name in enumerate(BOILER_HEADER)}  # G103-1
 TONNE_COLUMNS = [i for i, h in enumerate(BASIC_HEADER) if h.endswith("(吨)")]
 FUEL_COLUMN = {"fuel_oil": "燃料油消耗量(吨)", "natural_gas": "天然气消耗量(万立方米)"}  # coal: 煤炭消耗量(吨)
 FIRST_DATA_ROW = 3  # row 1 title, row 2 header
+# anomalies that rewrite one pollutant cell of one G103-1 row (spec: uscc, facility_id, outlet_code, year, pollutant,
+# factor); the writer completes their truth (file, sheet, row, written and true tonnes)
+ROW_SLIPS = ("so2_inconsistent_with_sulfur", "nox_decimal_slip")
+SLIP_COLUMN = {"SO2": "二氧化硫排放量", "NOx": "氮氧化物排放量"}
 
 
 @dataclass
@@ -173,16 +178,23 @@ def _boiler_rows(ey: EnterpriseYear, ids: IdentityCells, names: dict[str, str]) 
     return rows
 
 
-def boiler_fuels_with_permit(enterprise: Enterprise, year: int, first_year: int) -> set[str]:
-    """Fuels of the G103-1 rows this enterprise-year gets that carry its permit number and a code (empty: none).
+def identified_outlets(enterprise: Enterprise, year: int, first_year: int) -> list[tuple[str, OutletYear]]:
+    """(permit number, outlet-year) of the G103-1 rows this enterprise-year gets that carry its permit number and a
+    code (empty: none), so a cross-check finds them without name matching.
 
-    For picking gap-fill cases before the files are written; an anomaly's (clean) enterprise is not asked about.
+    For picking gap-fill and anomaly cases before the files are written; an anomaly's (clean) enterprise is not asked
+    about.
     """
     ey = _enterprise_year(enterprise, year)
     ids = identity_cells(enterprise, year, first_year)
     if not _covered(ey) or not ids.keeps_permit or ids.code is None:
-        return set()
-    return {oy.outlet.fuel_code for sy in ey.sites for oy in sy.outlets if oy.quantity > 0}
+        return []
+    return [(sy.site.permit_no, oy) for sy in ey.sites for oy in sy.outlets if oy.quantity > 0]
+
+
+def boiler_fuels_with_permit(enterprise: Enterprise, year: int, first_year: int) -> set[str]:
+    """Fuels of the G103-1 rows this enterprise-year gets that carry its permit number and a code (empty: none)."""
+    return {oy.outlet.fuel_code for _, oy in identified_outlets(enterprise, year, first_year)}
 
 
 def _gap_fill_entry(spec: dict, rows: list[tuple[int, list]], rel: str) -> None:
@@ -207,6 +219,15 @@ def _gap_fill_entry(spec: dict, rows: list[tuple[int, list]], rel: str) -> None:
                      * (1 - so2_removal / 100.0))
         r[BCOL["含硫量"]] = "/"
     spec.update(sulfur_pct=sulfur, expected_so2_mass_t=round(expected, 6))
+
+
+def _slip_entry(spec: dict, number: int, row: list, rel: str) -> None:
+    """Write one G103-1 row's pollutant at `factor` x the model value and complete the anomaly's truth in place."""
+    column = BCOL[SLIP_COLUMN[spec["pollutant"]]]
+    true_t = row[column]
+    row[column] = round(true_t * float(spec["factor"]), 3)
+    key = spec["pollutant"].lower()
+    spec.update({"file": rel, "sheet": "G103-1", "row": number, f"{key}_written_t": row[column], f"{key}_true_t": true_t})
 
 
 def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], rng: random.Random,
@@ -241,7 +262,8 @@ def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], r
 
 
 def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies: dict,
-                        truth: list[dict] | None = None, gap_fill: list[dict] | None = None) -> list[dict]:
+                        truth: list[dict] | None = None, gap_fill: list[dict] | None = None,
+                        spared: frozenset[str] | set[str] = frozenset()) -> list[dict]:
     """One 基101/G103-1 workbook per year in inbox/envstat/; returns manifest entries (files, anomaly, bad rows).
 
     `anomalies["fuel_disagreement"]` ({uscc, year, fuel_code, ghg_factor}) marks the enterprise whose GHG
@@ -249,8 +271,13 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
     `truth` (if given) receives every data row's true enterprise and site (identity_dirt.truth_row).
     `gap_fill` (if given): case dicts ({kind, uscc, facility_id, year, fuel_code}) completed in place from the
     G103-1 rows of that site, year and fuel (`_gap_fill_entry`).
+    `anomalies[kind]` for a kind in ROW_SLIPS: that outlet's row written off by a factor (`_slip_entry`).
+    Malformed rows spare `spared` and every enterprise an anomaly or gap-fill case names: each problem on its own.
     """
     cases = {(c["uscc"], int(c["year"])): c for c in gap_fill or []}
+    slips = {(a["uscc"], int(a["year"])): a for k, a in anomalies.items() if k in ROW_SLIPS and a}
+    spared = set(spared) | {a["uscc"] for a in anomalies.values() if isinstance(a, dict) and "uscc" in a} | {
+        c["uscc"] for c in gap_fill or []}
     inbox = Path(inbox)
     folder = inbox / ENVSTAT_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -262,6 +289,7 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
     malformed_year = world.years[-1]
     manifest: list[dict] = []
     for year in world.years:
+        rel = (folder / _file_name(year)).relative_to(inbox).as_posix()
         book = new_workbook()
         main = book.active
         main.title = "基101"
@@ -297,23 +325,25 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
                 main_eys.append(ey)
                 where[enterprise.uscc] = ("基101", FIRST_DATA_ROW + len(main_rows) - 1)
             found.append((*where[enterprise.uscc], enterprise, ids, single))
-            case = cases.get((enterprise.uscc, year))
+            case, slip = cases.get((enterprise.uscc, year)), slips.get((enterprise.uscc, year))
             case_rows: list[tuple[int, list]] = []
             for r, fuel, permit in _boiler_rows(ey, ids, names):
                 boiler_rows.append(r)
-                boiler_row_of.setdefault(enterprise.uscc, []).append((FIRST_DATA_ROW + len(boiler_rows) - 1, fuel))
-                found.append(("G103-1", FIRST_DATA_ROW + len(boiler_rows) - 1, enterprise, ids, permit))
+                number = FIRST_DATA_ROW + len(boiler_rows) - 1
+                boiler_row_of.setdefault(enterprise.uscc, []).append((number, fuel))
+                found.append(("G103-1", number, enterprise, ids, permit))
                 if case and fuel == case["fuel_code"] and permit == case["facility_id"] and r[BCOL["排污许可证编号"]]:
-                    case_rows.append((FIRST_DATA_ROW + len(boiler_rows) - 1, r))
+                    case_rows.append((number, r))
+                if slip and permit == slip["facility_id"] and r[BCOL["排放口编号"]] == slip["outlet_code"]:
+                    _slip_entry(slip, number, r, rel)
             if case_rows:
-                _gap_fill_entry(case, case_rows, (folder / _file_name(year)).relative_to(inbox).as_posix())
+                _gap_fill_entry(case, case_rows, rel)
             if forced:
                 manifest.append(_disagreement_entry(disagreement, ey, folder, inbox, where, boiler_row_of,
                                                     main_rows, bool(_covered(ey))))
 
-        rel = (folder / _file_name(year)).relative_to(inbox).as_posix()
         if year == malformed_year:
-            manifest += _malform(main_rows, main_eys, protected, rng, rel)
+            manifest += _malform(main_rows, main_eys, protected | spared, rng, rel)
         for sheet, rows in ((main, main_rows), (wan, wan_rows), (boiler, boiler_rows)):
             for r in rows:
                 sheet.append(r)
@@ -329,6 +359,9 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
         if not case.get("boiler_rows"):
             raise ValueError(f"gap fill {case['kind']}: no G103-1 row of {case['facility_id']} {case['year']} "
                              f"{case['fuel_code']} carries the permit number")
+    for slip in slips.values():
+        if "row" not in slip:
+            raise ValueError(f"{slip['kind']}: no G103-1 row of {slip['facility_id']} {slip['outlet_code']} {slip['year']}")
     return manifest
 
 

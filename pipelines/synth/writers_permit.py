@@ -548,7 +548,8 @@ def _write_limits(world: World, folder: Path, rng: random.Random) -> tuple[Path,
 
 
 # --- c. execution reports and fuel analysis --------------------------------------------------------------
-def _pick_exceedance(world: World, spec: dict, rng: random.Random) -> tuple[Enterprise, Site] | None:
+def _pick_exceedance(world: World, spec: dict, rng: random.Random, taken: set[str]) -> tuple[Enterprise, Site] | None:
+    """A 重点管理 coal site with its permit in force all that year, of an enterprise no other anomaly names."""
     year = int(spec.get("year", 2022))
     if year not in world.years:
         raise ValueError(f"permit_limit_exceeded: year {year} not in world years {world.years}")
@@ -556,7 +557,7 @@ def _pick_exceedance(world: World, spec: dict, rng: random.Random) -> tuple[Ente
     candidates = [(e, s) for e, s in permit_sites(world)
                   if s.management_category == "重点管理" and int(s.valid_from[:4]) < year < int(s.valid_to[:4])
                   and any(is_coal(f) and h > 0 for f, h in s.fuel_heat_gj.get(year, {}).items())
-                  and (wanted is None or s.permit_no == wanted)]
+                  and (s.permit_no == wanted if wanted else e.uscc not in taken)]
     if not candidates:
         raise ValueError("permit_limit_exceeded: no 重点管理 coal site with a permit in force all that year")
     return rng.choice(candidates)
@@ -579,8 +580,8 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
     """Write registry list, limit tables, execution reports and fuel analysis into inbox/permit/.
 
     `anomalies.get("permit_limit_exceeded")` may be a dict with year (2022), ratio (1.4) and permit_no to
-    force the site; absent means pick one 重点管理 coal site for 2022 (skipped if 2022 is not a world year);
-    None/False disables the anomaly.
+    force the site; absent means pick one 重点管理 coal site for 2022 (skipped if 2022 is not a world year) of an
+    enterprise no other entry of `anomalies` names; None/False disables the anomaly.
     """
     folder = Path(inbox) / PERMIT_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -602,7 +603,8 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
         spec = spec if isinstance(spec, dict) else {}
         ex_year, ratio = int(spec.get("year", ex_year)), float(spec.get("ratio", ratio))
         if "permit_limit_exceeded" in anomalies or ex_year in world.years:  # the default needs 2022 in the world
-            target = _pick_exceedance(world, spec, rng)
+            taken = {a["uscc"] for a in anomalies.values() if isinstance(a, dict) and "uscc" in a}
+            target = _pick_exceedance(world, spec, rng, taken)
 
     names = {code: row["fuel_name_zh"] for code, row in fuel_info().items()}
     for year in world.years:

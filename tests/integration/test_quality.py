@@ -31,6 +31,8 @@ _PATTERN_EXAMPLES = {  # one valid value per field pattern; row i must give a di
     r"^([0-9A-HJ-NPQRTUWXY]{18}|H9\d{6}[0-9A-Z]{9}[a-hj-np-z])\d{3}[A-Z]$": lambda i: f"{USCCS[i % len(USCCS)]}{i:03d}P",
     r"^\d{4}(-\d{4})?$": lambda i: ("2019-2020", "2025")[i % 2],
     r"^\d{2,4}$": lambda i: ("44", "3011")[i % 2],
+    r"^F[0-9a-f]{12}$": lambda i: f"F{i:012x}",
+    r"^[0-9a-f]{16}$": lambda i: f"{i:016x}",
 }
 
 
