@@ -108,6 +108,10 @@ def _summary(ws: Workspace) -> None:
         key = con.execute("""select count(*) filter (where is_key_emitter),
                                     count(distinct uscc) filter (where is_key_emitter)
                              from out_key_emitters__register""").fetchone()
+        checked = con.execute("""select count(*) filter (where severity = 'error' and finding_status = 'open'),
+                                        count(*) filter (where severity = 'warn' and finding_status = 'open'),
+                                        count(*) filter (where finding_status <> 'open')
+                                 from out_crosscheck__findings""").fetchone()
         match = con.execute("""select count(*), count(*) filter (where is_countable),
                                       (select count(distinct identity_key) from out_qa__match_review)
                                from core_facility__assn_sources""").fetchone()
@@ -128,6 +132,8 @@ def _summary(ws: Workspace) -> None:
     table.add_row("SO2 / NOx 二氧化硫/氮氧化物", f"{inv[4] or 0:,.1f} t / {inv[5] or 0:,.1f} t")
     table.add_row("facility-years gap-filled / with recalled factors 补充/含待核实因子", f"{inv[6]:,} / {inv[7]:,}")
     table.add_row("key-emitter rows / enterprises 重点排放单位", f"{key[0]:,} / {key[1]:,}")
+    table.add_row("cross-check findings open: error / warn 交叉校核问题", f"{checked[0]:,} / {checked[1]:,} ({checked[2]:,} "
+                  "explained or confirmed 已处理: synergy checks)")
     table.add_row("warehouse 数据仓库", str(ws.warehouse))
     console.print(table)
 
