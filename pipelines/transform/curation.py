@@ -71,21 +71,29 @@ def _check(row: dict) -> tuple[str, str, str] | None:
     return None
 
 
-def load_decisions(folder: Path) -> tuple[list[Decision], pl.DataFrame]:
-    """Usable decisions and the log of every row read (invalid ones with their reason)."""
-    path = folder / CURATION_FILE
+def read_decision_file(path: Path, header: tuple[str, ...], header_zh: dict[str, str]) -> list[tuple[int, dict, dict]]:
+    """(row number, the row's `header` fields, every cell by column) of each non-empty row of an analysts' CSV.
+
+    Headers may be Chinese (mapped by `header_zh`) or English; cells are NFKC-normalised, blanks are None.
+    """
     if not path.exists():
-        return [], log_frame([])
+        return []
     sheet, _ = read_csv_rows(path)
     if not sheet.rows:
-        return [], log_frame([])
-    header = [HEADER_ZH.get(normalise_text(h or ""), normalise_text(h or "").lower()) for h in sheet.rows[0]]
-    decisions, log = [], []
+        return []
+    columns = [header_zh.get(normalise_text(h or ""), normalise_text(h or "").lower()) for h in sheet.rows[0]]
+    out = []
     for number, cells in enumerate(sheet.rows[1:], start=2):
-        if not any(cells):
-            continue
-        values = {h: normalise_text(c) if c else None for h, c in zip(header, cells, strict=False)}
-        row = {name: values.get(name) for name in HEADER}
+        if any(cells):
+            values = {h: normalise_text(c) if c else None for h, c in zip(columns, cells, strict=False)}
+            out.append((number, {name: values.get(name) for name in header}, values))
+    return out
+
+
+def load_decisions(folder: Path) -> tuple[list[Decision], pl.DataFrame]:
+    """Usable decisions and the log of every row read (invalid ones with their reason)."""
+    decisions, log = [], []
+    for number, row, values in read_decision_file(folder / CURATION_FILE, HEADER, HEADER_ZH):
         row["action"] = ACTIONS.get((row["action"] or "").lower())
         row["uscc"] = row["uscc"].upper() if row["uscc"] else None
         problem = _check(row)

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.extract.files import read_csv_rows
+from pipelines.transform.curation import read_decision_file
 from schemas.generate import conform
-from schemas.headers import normalise_text
 
 FINDINGS_CURATION_FILE = "findings.csv"
 HEADER = ("finding_id", "action", "evidence_hash", "who", "why", "decided_on")
@@ -60,19 +59,8 @@ def _problem(row: dict) -> tuple[str, str, str] | None:
 
 def read_decisions(folder: Path) -> list[dict]:
     """Every non-empty row of the file with its row number, action normalised and `problem` set when unusable."""
-    path = folder / FINDINGS_CURATION_FILE
-    if not path.exists():
-        return []
-    sheet, _ = read_csv_rows(path)
-    if not sheet.rows:
-        return []
-    header = [HEADER_ZH.get(normalise_text(h or ""), normalise_text(h or "").lower()) for h in sheet.rows[0]]
     rows = []
-    for number, cells in enumerate(sheet.rows[1:], start=2):
-        if not any(cells):
-            continue
-        values = {h: normalise_text(c) if c else None for h, c in zip(header, cells, strict=False)}
-        row = {name: values.get(name) for name in HEADER}
+    for number, row, _ in read_decision_file(folder / FINDINGS_CURATION_FILE, HEADER, HEADER_ZH):
         row["action"] = ACTIONS.get((row["action"] or "").lower())
         row["evidence_hash"] = (row["evidence_hash"] or "").lower() or None
         rows.append({"row_number": number, **row, "problem": _problem(row)})
