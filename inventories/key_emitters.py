@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from inventories.reference import industries, key_emitter_rule, power_industry_codes
+from inventories.reference import INDUSTRY_SEPARATORS, industries, key_emitter_rule, power_industry_codes
 
-INDUSTRY_SEPARATORS = r"[，,、;；/／]"
 EVIDENCE_COLUMNS = {"uscc": pl.String, "captive_power_evidence": pl.String}
 
 

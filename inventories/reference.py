@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -46,6 +47,32 @@ def regions() -> pl.DataFrame:
 def industries() -> pl.DataFrame:
     """GB/T 4754-2017 小类 table with section, division and group."""
     return _read(REFERENCE / "industries_gbt4754_2017.csv")
+
+
+INDUSTRY_SEPARATORS = r"[，,、;；/／]"
+
+
+@cache
+def industry_groups() -> pl.DataFrame:
+    """GB/T 4754-2017 中类: group_code, group_name, division_code, source."""
+    return _read(REFERENCE / "industry_groups_gbt4754_2017.csv")
+
+
+@cache
+def _industry_name_lookup() -> dict[str, str]:
+    return {normalise_text(r["industry_name"]).replace(" ", ""): r["industry_code"] for r in industries().iter_rows(named=True)}
+
+
+def industry_code_of(names: str | None) -> str | None:
+    """The GB/T 4754 code of the first 小类 named in a permit's 行业类别 ("淀粉及淀粉制品制造，热电联产" -> 1391).
+
+    Permits list one industry per activity, the main one first; a name that is not a 小类 name is skipped.
+    """
+    for name in re.split(INDUSTRY_SEPARATORS, names or ""):
+        code = _industry_name_lookup().get(normalise_text(name).replace(" ", ""))
+        if code:
+            return code
+    return None
 
 
 @cache

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from inventories.reference import key_emitter_rule, sector_scope
+from inventories.reference import industries, industry_groups, key_emitter_rule, regions, sector_scope
 from schemas.fields import SOURCE_SYSTEM_ZH
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -58,3 +58,19 @@ def key_emitter_register(enterprise: pl.DataFrame, captive: pl.DataFrame, ghg: p
     names = pl.DataFrame({"code": list(SOURCE_SYSTEM_ZH), "zh": list(SOURCE_SYSTEM_ZH.values())})
     return run_model("out_key_emitters__register", enterprise=enterprise, scope=sector_scope(), captive=captive,
                      ghg=ghg.select("uscc", "year", "co2_mass_t"), rule=rule_frame, source_names=names)
+
+
+def region_sector_inventory(species: pl.DataFrame, facility: pl.DataFrame) -> pl.DataFrame:
+    """out_inventory__yearly_region_sector: the chosen values of the facility table's sites and years, rolled up.
+
+    An industry code in two carbon-market sectors (none today) would count in the first only, so rows still add up.
+    """
+    market = (sector_scope().sort("sector_code").unique("industry_code", keep="first", maintain_order=True)
+              .select("industry_code", "sector_code", "sector_zh"))
+    return run_model("out_inventory__yearly_region_sector", species=species, facility=facility, regions=regions(),
+                     industries=industries(), industry_groups=industry_groups(), market=market)
+
+
+def region_sector_mismatches(rollup: pl.DataFrame, facility: pl.DataFrame) -> pl.DataFrame:
+    """Rows where the roll-up does not add up exactly (to its levels, its sectors, its parents, the facility table)."""
+    return run_model("out_inventory__region_sector_reconciliation", rollup=rollup, facility=facility)

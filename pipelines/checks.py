@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 from pandera.errors import SchemaErrors
 
+from inventories.sql_models import region_sector_mismatches
 from pipelines.resources import SynergyConfig
 from schemas.generate import pandera_schema
 from schemas.tables import TABLES
@@ -77,6 +78,20 @@ def enterprise_equals_facility_sum(out_inventory__yearly_enterprise: pl.DataFram
                                metadata={"years": both.height, "mismatches": len(off), "first": str(list(off.items())[:3])})
 
 
+@dg.asset_check(asset="out_inventory__yearly_region_sector", blocking=True,
+                additional_ins={"facility": dg.AssetIn("out_inventory__yearly_facility")},
+                description="Province, city and county rows add up exactly (to 1 g) to the facility inventory at every "
+                            "level and sector scheme, sector classes to their region's total, counties to their city, "
+                            "cities to the province.")
+def region_sector_reconciles(out_inventory__yearly_region_sector: pl.DataFrame,
+                             facility: pl.DataFrame) -> dg.AssetCheckResult:
+    off = region_sector_mismatches(out_inventory__yearly_region_sector, facility)
+    first = off.head(3).select("test", "year", "region_level", "region_code", "sector_scheme", "quantity", "difference")
+    return dg.AssetCheckResult(passed=off.is_empty(), metadata={
+        "mismatches": off.height, "rows_checked": out_inventory__yearly_region_sector.height,
+        "first": str(first.rows())})
+
+
 @dg.asset_check(asset="out_qa__match_summary",
                 description="Per source system and year, the share of records matched to an entity is at least "
                             "SynergyConfig.min_matched_share (default 0.97).")
@@ -113,5 +128,5 @@ def key_emitters_not_reporting(out_key_emitters__register: pl.DataFrame) -> dg.A
                            .head(5).iter_rows()) or "none"})
 
 
-CHECKS = [rows_accounted_for, recalled_or_uncomputed, enterprise_equals_facility_sum, match_share, match_conflicts,
-          key_emitters_not_reporting, *(contract_check(t) for t in TABLES)]
+CHECKS = [rows_accounted_for, recalled_or_uncomputed, enterprise_equals_facility_sum, region_sector_reconciles, match_share,
+          match_conflicts, key_emitters_not_reporting, *(contract_check(t) for t in TABLES)]

@@ -42,6 +42,7 @@ FACTOR_STATUSES = ("verified", "recalled", "derived")
 PARAMETER_SOURCES = ("measured", "default", "mixed")
 SPECIES = ("CO2", "CH4", "N2O", "SO2", "NOx", "PM", "VOCs")
 SCOPES = ("combustion", "process", "indirect_electricity", "indirect_heat")
+SECTOR_SCHEMES = ("all", "gbt4754_section", "gbt4754_division", "gbt4754_group", "carbon_market")
 
 _FIELDS: list[Field] = [
     # --- provenance of raw rows -------------------------------------------------------------
@@ -124,6 +125,26 @@ _FIELDS: list[Field] = [
     Field("has_allocated_value", "bool", "含分摊数据", "A value is a share of an enterprise-level GHG figure"),
     Field("is_co2_complete", "bool", "二氧化碳完整", "Combustion CO2 is known for the row"),
     Field("is_pollutant_complete", "bool", "污染物完整", "SO2, NOx and PM are all known for the row"),
+    # --- roll-ups by region and sector ----------------------------------------------------
+    Field("region_level", "string", "区划级别", "province / city / county (GB/T 2260)", nullable=False,
+          isin=("province", "city", "county")),
+    Field("region_name", "string", "行政区划名称", "GB/T 2260 name; 区县不详 where a site is known only to its city"),
+    Field("parent_region_code", "string", "上级行政区划代码", "City of a county row, province of a city row",
+          pattern=r"^\d{6}$"),
+    Field("sector_scheme", "string", "行业分类", "all (全部行业) / gbt4754_section (门类) / gbt4754_division (大类) / "
+          "gbt4754_group (中类) / carbon_market (碳市场行业, inventories/rules/sector_scope.csv)", nullable=False,
+          isin=SECTOR_SCHEMES),
+    Field("sector_class_code", "string", "行业代码(分类)", "Code within sector_scheme: ALL, a 门类 letter, a 2- or "
+          "3-digit GB/T 4754 code, a carbon-market sector, or unknown / not_covered", nullable=False),
+    Field("sector_class_name", "string", "行业名称", "Name of sector_class_code"),
+    *(Field(f"{m}_share", "float", f"{zh}占比", f"Share of mass_t whose value was {m}", ge=0, le=1)
+      for m, zh in (("monitored", "监测"), ("reported", "填报"), ("calculated", "核算"), ("gap_filled", "补充"))),
+    Field("recalled_factor_share", "float", "待核实因子占比", "Share of mass_t computed with a factor still marked "
+          "recalled", ge=0, le=1),
+    Field("previous_year_mass_t", "float", "上年排放量", "mass_t of the same region, sector, species and scope in the "
+          "previous year (empty: no value that year)", unit="t", ge=0),
+    Field("mass_change_pct", "float", "同比变化", "(mass_t - previous_year_mass_t) / previous_year_mass_t x 100",
+          unit="%"),
     # --- provenance of inventory values ----------------------------------------------------
     Field("method", "string", "核算方法", "monitored / reported / calculated / gap_filled",
           nullable=False, isin=METHODS),
@@ -335,9 +356,11 @@ _FIELDS: list[Field] = [
     Field("is_branch", "bool", "是否分支机构", "Name is a branch or plant (分公司/分厂/电厂): matched as a site, not the parent"),
     Field("registration_region_code", "string", "登记管理机关行政区划码", "USCC characters 3-8 (GB 32100)",
           pattern=r"^\d{6}$"),
-    Field("facility_count", "int", "设施数", "Sites of the enterprise", ge=0),
+    Field("facility_count", "int", "设施数", "Sites counted in the row (of the enterprise, or with a value in the "
+          "region and sector)", ge=0),
+    Field("enterprise_count", "int", "企业数", "Legal persons (USCC) with a value in the row", ge=0),
     Field("record_count", "int", "记录数", "Source records counted", ge=0),
-    Field("source_systems", "string", "来源系统", "Source systems that name the entity (;-separated)"),
+    Field("source_systems", "string", "来源系统", "Source systems that name the entity or give the values (;-separated)"),
     Field("first_year", "int", "首次出现年份", "First reporting year seen", ge=1990, le=2100),
     Field("last_year", "int", "最近出现年份", "Last reporting year seen", ge=1990, le=2100),
     Field("record_year", "int", "记录年份", "Reporting year of the record (empty for undated rows such as the permit "

@@ -57,8 +57,8 @@ _TABLES = [
         "core_permit__registry",
         "排污许可证登记",
         "Permit list rows (许可信息公开): one row per permit as exported, validity parsed, region resolved to GB/T 2260.",
-        ("permit_no", "uscc", "enterprise_name", "industry_name", "city_code", "region_code", "valid_from", "valid_to",
-         "issue_date", "management_category", "lon_deg", "lat_deg", "address", "issuing_authority",
+        ("permit_no", "uscc", "enterprise_name", "industry_name", "industry_code", "city_code", "region_code", "valid_from",
+         "valid_to", "issue_date", "management_category", "lon_deg", "lat_deg", "address", "issuing_authority",
          "not_applicable_fields", *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
     ),
@@ -341,6 +341,20 @@ _TABLES = [
          "is_co2_complete", "is_pollutant_complete", "has_gap_filled", "has_allocated_value", "has_recalled_factor",
          "source_systems", "factor_set"),
         ("uscc", "year"),
+    ),
+    Table(
+        "out_inventory__yearly_region_sector",
+        "省市县分行业清单",
+        "The facility inventory rolled up to province, city and county x sector (GB/T 4754 门类/大类/中类 and the "
+        "carbon-market sectors, plus all sectors) x species and scope: sites, enterprises, mass, CO2e, energy, the "
+        "share of each method and the change against the previous year. Within a level and scheme the rows add up "
+        "exactly (to 1 g) to the facility inventory.",
+        ("year", "region_level", "region_code", "region_name", "parent_region_code", "sector_scheme",
+         "sector_class_code", "sector_class_name", "species", "scope", "facility_count", "enterprise_count", "mass_t",
+         "co2e_t", "energy_tce", "monitored_share", "reported_share", "calculated_share", "gap_filled_share",
+         "recalled_factor_share", "previous_year_mass_t", "mass_change_pct", "source_systems", "gwp_set",
+         "factor_set"),
+        ("year", "region_level", "region_code", "sector_scheme", "sector_class_code", "species", "scope"),
     ),
     Table(
         "out_key_emitters__register",

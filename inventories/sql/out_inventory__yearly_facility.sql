@@ -1,24 +1,25 @@
 -- One row per facility and year from the chosen values (core_inventory__yearly_facility_species).
 -- Inputs: species (chosen values), facilities (core_facility__entity), enterprises (core_enterprise__entity).
 -- A species no source gave stays NULL (unknown), never 0. co2e_t is direct (combustion + process, every
--- greenhouse gas); indirect CO2 is kept in its own columns and not added to co2e_t.
+-- greenhouse gas); indirect CO2 is kept in its own columns and not added to co2e_t. Sums are exact to 1 g
+-- (DECIMAL(38, 6)), so the region and sector roll-ups reconcile with this table in any summation order.
 WITH sums AS (
     SELECT
         facility_id,
         year,
         any_value(uscc) AS uscc,
-        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope = 'combustion') AS co2_combustion_t,
-        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope = 'process') AS co2_process_t,
-        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope = 'indirect_electricity') AS co2_indirect_electricity_t,
-        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope = 'indirect_heat') AS co2_indirect_heat_t,
-        sum(mass_t) FILTER (WHERE species = 'CO2' AND scope LIKE 'indirect%') AS co2_indirect_t,
-        sum(co2e_t) FILTER (WHERE scope IN ('combustion', 'process')) AS co2e_t,
+        CAST(sum(CAST(mass_t AS DECIMAL(38, 6))) FILTER (WHERE species = 'CO2' AND scope = 'combustion') AS DOUBLE) AS co2_combustion_t,
+        CAST(sum(CAST(mass_t AS DECIMAL(38, 6))) FILTER (WHERE species = 'CO2' AND scope = 'process') AS DOUBLE) AS co2_process_t,
+        CAST(sum(CAST(mass_t AS DECIMAL(38, 6))) FILTER (WHERE species = 'CO2' AND scope = 'indirect_electricity') AS DOUBLE) AS co2_indirect_electricity_t,
+        CAST(sum(CAST(mass_t AS DECIMAL(38, 6))) FILTER (WHERE species = 'CO2' AND scope = 'indirect_heat') AS DOUBLE) AS co2_indirect_heat_t,
+        CAST(sum(CAST(mass_t AS DECIMAL(38, 6))) FILTER (WHERE species = 'CO2' AND scope LIKE 'indirect%') AS DOUBLE) AS co2_indirect_t,
+        CAST(sum(CAST(co2e_t AS DECIMAL(38, 6))) FILTER (WHERE scope IN ('combustion', 'process')) AS DOUBLE) AS co2e_t,
         any_value(gwp_set) FILTER (WHERE gwp_set IS NOT NULL) AS gwp_set,
-        sum(mass_t) FILTER (WHERE species = 'SO2') AS so2_mass_t,
-        sum(mass_t) FILTER (WHERE species = 'NOx') AS nox_mass_t,
-        sum(mass_t) FILTER (WHERE species = 'PM') AS pm_mass_t,
-        sum(mass_t) FILTER (WHERE species = 'VOCs') AS vocs_mass_t,
-        sum(energy_tce) FILTER (WHERE species = 'CO2') AS energy_tce,
+        CAST(sum(CAST(mass_t AS DECIMAL(38, 6))) FILTER (WHERE species = 'SO2') AS DOUBLE) AS so2_mass_t,
+        CAST(sum(CAST(mass_t AS DECIMAL(38, 6))) FILTER (WHERE species = 'NOx') AS DOUBLE) AS nox_mass_t,
+        CAST(sum(CAST(mass_t AS DECIMAL(38, 6))) FILTER (WHERE species = 'PM') AS DOUBLE) AS pm_mass_t,
+        CAST(sum(CAST(mass_t AS DECIMAL(38, 6))) FILTER (WHERE species = 'VOCs') AS DOUBLE) AS vocs_mass_t,
+        CAST(sum(CAST(energy_tce AS DECIMAL(38, 6))) FILTER (WHERE species = 'CO2') AS DOUBLE) AS energy_tce,
         string_agg(DISTINCT method, '+' ORDER BY method) FILTER (WHERE species = 'CO2' AND scope = 'combustion') AS co2_method,
         string_agg(DISTINCT method, '+' ORDER BY method) FILTER (WHERE species = 'SO2') AS so2_method,
         string_agg(DISTINCT method, '+' ORDER BY method) FILTER (WHERE species = 'NOx') AS nox_method,

@@ -13,7 +13,13 @@ from inventories.facility_inventory import chosen_species, facility_candidates
 from inventories.factor_library import load_factor_set
 from inventories.key_emitters import captive_power
 from inventories.reference import accounting_settings, fuels, key_emitter_rule, power_industry_codes
-from inventories.sql_models import enterprise_inventory, facility_inventory, ghg_enterprise_co2, key_emitter_register
+from inventories.sql_models import (
+    enterprise_inventory,
+    facility_inventory,
+    ghg_enterprise_co2,
+    key_emitter_register,
+    region_sector_inventory,
+)
 from pipelines.resources import SynergyConfig
 from schemas.generate import conform
 
@@ -109,6 +115,24 @@ def out_inventory__yearly_enterprise(out_inventory__yearly_facility: pl.DataFram
     table = conform(enterprise_inventory(out_inventory__yearly_facility, core_enterprise__entity),
                     "out_inventory__yearly_enterprise")
     return dg.Output(table, metadata={"enterprise_years": table.height, "co2e_t": float(table["co2e_t"].sum() or 0.0)})
+
+
+@dg.asset(group_name="out_inventory", kinds={"duckdb"})
+def out_inventory__yearly_region_sector(synergy: SynergyConfig, core_inventory__yearly_facility_species: pl.DataFrame,
+                                        core_facility__entity: pl.DataFrame,
+                                        core_enterprise__entity: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """Province, city and county x sector x species roll-ups with method shares and change on the previous year.
+
+    Rolled up over the look-back window too, so a one-year build still has the previous year to compare with.
+    """
+    facility = facility_inventory(core_inventory__yearly_facility_species, core_facility__entity, core_enterprise__entity)
+    table = conform(_requested(region_sector_inventory(core_inventory__yearly_facility_species, facility), synergy),
+                    "out_inventory__yearly_region_sector")
+    province = table.filter((pl.col("region_level") == "province") & (pl.col("sector_scheme") == "all"))
+    return dg.Output(table, metadata={
+        "rows": table.height, "cities": table.filter(pl.col("region_level") == "city")["region_code"].n_unique(),
+        "counties": table.filter(pl.col("region_level") == "county")["region_code"].n_unique(),
+        "province_co2e_t": float(province["co2e_t"].sum() or 0.0)})
 
 
 @dg.asset(group_name="core_inventory", kinds={"duckdb"})

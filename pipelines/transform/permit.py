@@ -11,6 +11,7 @@ from functools import partial
 
 import polars as pl
 
+from inventories.reference import industry_code_of
 from pipelines.transform import parsers
 from pipelines.transform.fuel_rules import fuel_rules
 from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context, number_with_unit
@@ -56,6 +57,12 @@ def _region(raw: Raw) -> dict[str, str | None]:
     return resolved
 
 
+def _industry(raw: Raw) -> dict[str, str | None]:
+    """行业类别 as written, and the GB/T 4754 code of its first activity (sector roll-ups need a code)."""
+    name = parsers.optional_text(raw.get("industry"))  # type: ignore[arg-type]
+    return {"industry_name": name, "industry_code": industry_code_of(name)}
+
+
 def _validity(raw: Raw) -> dict[str, object]:
     start, end = parsers.date_range(raw.get("validity"))  # type: ignore[arg-type]
     return {"valid_from": start, "valid_to": end}
@@ -64,7 +71,7 @@ def _validity(raw: Raw) -> dict[str, object]:
 REGISTRY_RULES = [
     Rule("permit_no", _registry_identity, _IDENTITY, ("uscc",)),
     cell("enterprise_name", partial(parsers.required, zh="单位名称", en="enterprise name")),
-    cell("industry", parsers.optional_text, "industry_name"),
+    Rule("industry", _industry, ("industry_name", "industry_code")),
     Rule("region", _region, ("city_code", "region_code"), ("city",)),
     Rule("validity", _validity, ("valid_from", "valid_to")),
     cell("issue_date", parsers.date),
