@@ -64,7 +64,7 @@ rolled AS (
         count(DISTINCT v.facility_id) AS facility_count,
         count(DISTINCT v.uscc) AS enterprise_count,
         sum(v.mass) AS mass,
-        sum(v.co2e) AS co2e,
+        sum(v.co2e) FILTER (WHERE v.scope IN ('combustion', 'process')) AS co2e,  -- direct only, as in co2e_t
         sum(v.energy) AS energy,
         sum(v.mass) FILTER (WHERE v.method = 'monitored') AS monitored_mass,
         sum(v.mass) FILTER (WHERE v.method = 'reported') AS reported_mass,
