@@ -135,6 +135,7 @@ def _summary(ws: Workspace) -> None:
     table.add_row("cross-check findings open: error / warn 交叉校核问题", f"{checked[0]:,} / {checked[1]:,} ({checked[2]:,} "
                   "explained or confirmed 已处理: synergy checks)")
     table.add_row("warehouse 数据仓库", str(ws.warehouse))
+    table.add_row("exports / reports 导出/报告", f"{ws.exports}/<year>/ , {ws.reports}/<year>/")
     console.print(table)
 
 
@@ -199,6 +200,39 @@ def register(
         raise typer.BadParameter(f"{years!r}: expected YEAR or FIRST-LAST, e.g. 2021-2023", param_hint="--years") from None
     ws = _workspace()
     _export_register(ws, selected, out or ws.exports / "register")
+
+
+@app.command("export")
+def export_inventory(
+    year: Annotated[int, typer.Option(help="Data year to export, e.g. 2023.")],
+    formats: Annotated[list[str] | None, typer.Option("--format", help="csv, xlsx or parquet (repeatable or "
+                                                                       "comma-separated); default all three.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder to write into; default <SYNERGY_HOME>/exports/<year>/.")] = None,
+) -> None:
+    """Export one year of the fused inventory (6 tables) as CSV, Parquet and one XLSX workbook, with manifest.json."""
+    import json
+
+    from pipelines.inventory_export import InventoryExportError, export_year, parse_formats
+
+    try:
+        chosen = parse_formats(formats or [])
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--format") from None
+    ws = _workspace()
+    try:
+        manifest = export_year(ws.warehouse, out or ws.exports / str(year), year, chosen)
+    except InventoryExportError as err:
+        console.print(str(err), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    table = Table(title=f"{year}年融合清单导出 / inventory export {year}", show_edge=False)  # fits 80 columns
+    table.add_column("文件 file", no_wrap=True)  # the names to open next and the hashes to compare: never cut
+    table.add_column("格式\nformat", no_wrap=True)
+    table.add_column("行数\nrows", justify="right", no_wrap=True)
+    table.add_column("sha256", no_wrap=True, min_width=12)
+    for entry in json.loads(manifest.read_text(encoding="utf-8"))["files"]:
+        table.add_row(entry["file"], entry["format"], f"{entry['rows']:,}", entry["sha256"][:12])
+    console.print(table)
+    console.print(f"清单 / manifest: {manifest}", markup=False, soft_wrap=True)
 
 
 def _destination(inbox: Path, source: str, path: Path) -> Path:
@@ -298,6 +332,24 @@ def quality() -> None:
         console.print(line, markup=False)
     if not report.success:
         raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    year: Annotated[int, typer.Option(help="Inventory year to report, e.g. 2023.")],
+    out: Annotated[Path | None, typer.Option(help="Folder to write into; default <SYNERGY_HOME>/reports/<year>/.")] = None,
+) -> None:
+    """清单报告: one self-contained HTML report of a year (charts inline and as SVG files under plots/), readable offline."""
+    from pipelines.report import ReportError, build_report
+
+    ws = _workspace()
+    try:
+        path = build_report(ws.warehouse, out or ws.reports / str(year), year)
+    except ReportError as err:
+        console.print(str(err), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    console.print(f"清单报告 / report: {path}", markup=False, soft_wrap=True)
+    console.print(f"图 / plots: {path.parent / 'plots'}", markup=False, soft_wrap=True)
 
 
 def _query(query: str, params: list | None = None) -> tuple[list[str], list[tuple]]:

@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from inventories.reference import industries, regions
-from pipelines.register_export import _width
+from pipelines.tabular_files import HEADER_STYLE, column_width
 from schemas.fields import FIELDS, SOURCE_SYSTEM_ZH
 from schemas.headers import normalise_text
 
@@ -518,8 +518,7 @@ def write_xlsx(dossier: Dossier, path: Path) -> Path:
     """The dossier as a workbook: 说明 first, then one sheet per section (frozen header, autofilter, 0.1 display)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    bold = book.add_format({"bold": True, "text_wrap": True, "align": "center", "valign": "vcenter", "border": 1,
-                            "bg_color": "#DDEBF7"})
+    bold = book.add_format(HEADER_STYLE)
     numbers = {d: book.add_format({"num_format": "#,##0." + "0" * d if d else "#,##0"}) for d in range(4)}
     readme = book.add_worksheet("说明")
     readme.write_row(0, 0, ["项目 item", "内容 content"], bold)
@@ -545,7 +544,7 @@ def write_xlsx(dossier: Dossier, path: Path) -> Path:
                     sheet.write_number(row, position, value, cell)
                 elif value is not None:
                     sheet.write(row, position, value if isinstance(value, int | str | bool) else str(value))
-            sheet.set_column(position, position, _width(column, values))
+            sheet.set_column(position, position, column_width(column, values, "#,##0.0"))
         sheet.freeze_panes(1, 0)
         if section.rows:
             sheet.autofilter(0, 0, len(section.rows), len(section.columns) - 1)

@@ -18,9 +18,9 @@ from typing import Any
 import duckdb
 import polars as pl
 import polars.selectors as cs
-import xlsxwriter
 
 from inventories.reference import industries, key_emitter_rule, regions, sector_scope
+from pipelines.tabular_files import new_workbook, write_csv, write_readme, write_table
 from schemas.fields import SOURCE_SYSTEM_ZH
 
 TABLE = "out_key_emitters__register"
@@ -35,7 +35,6 @@ STATUS_ZH = {"reporting": "已报告", "missing_from_ghg_reporting": "未报告�
 BASIS_ZH = {"direct": "直接排放", "direct_plus_indirect": "直接排放+外购电力热力间接排放"}
 DECIMALS = 3  # t, tCO2e and tce kept to the kilogram in both files
 TONNES_FORMAT = "#,##0.0"  # every float column of both exports is in t, tCO2e or tce
-MAX_WIDTH = 60
 
 
 class RegisterExportError(RuntimeError):
@@ -167,39 +166,15 @@ def _notes(title: str, what: str, count: str, rows: pl.DataFrame, behind: pl.Dat
     ]
 
 
-def _width(header: str, values: list) -> int:
-    """Excel column width: CJK characters take two columns; floats as they show in #,##0.0."""
-    shown = [header, *(f"{v:,.1f}" if isinstance(v, float) else str(v) for v in values if v is not None)]
-    return min(MAX_WIDTH, max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in text) for text in shown) + 2)
-
-
 def _write(frame: pl.DataFrame, stem: Path, sheet_name: str, notes: list[tuple[str, str]]) -> list[Path]:
     """One export as XLSX (frozen header, number formats, README sheet) and as CSV with the same headers and rows."""
     xlsx, csv = stem.parent / f"{stem.name}.xlsx", stem.parent / f"{stem.name}.csv"
-    book = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False})
-    bold = book.add_format({"bold": True, "text_wrap": True, "align": "center", "valign": "vcenter", "border": 1,
-                            "bg_color": "#DDEBF7"})
-    tonnes = book.add_format({"num_format": TONNES_FORMAT})
-    sheet = book.add_worksheet(sheet_name)
-    sheet.write_row(0, 0, frame.columns, bold)
-    for position, series in enumerate(frame.iter_columns()):
-        cell_format = tonnes if series.dtype.is_float() else None
-        values = series.to_list()
-        for row, value in enumerate(values, start=1):
-            if value is not None:
-                sheet.write(row, position, value, cell_format)
-        sheet.set_column(position, position, _width(series.name, values))
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, frame.height, frame.width - 1)
-    readme = book.add_worksheet("说明 README")
-    readme.write_row(0, 0, ["项目 item", "内容 content"], bold)
-    for row, pair in enumerate(notes, start=1):
-        readme.write_row(row, 0, pair)
-    readme.set_column(0, 0, 30)
-    readme.set_column(1, 1, 100)
+    book, bold = new_workbook(xlsx)
+    write_table(book, bold, sheet_name, frame,
+                num_formats=[TONNES_FORMAT if dtype.is_float() else None for dtype in frame.dtypes])
+    write_readme(book, bold, [(("项目 item", "内容 content"), notes)], widths=(30, 100))
     book.close()
-    frame.write_csv(csv, include_bom=True)
-    return [xlsx, csv]
+    return [xlsx, write_csv(frame, csv)]
 
 
 def export_register(warehouse: Path, out_dir: Path, years: tuple[int, int] | None = None) -> list[Path]:

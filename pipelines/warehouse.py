@@ -37,3 +37,11 @@ def publish_warehouse(tables: dict[str, pl.DataFrame], target: Path) -> dict[str
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     return counts
+
+
+def warehouse_years(target: Path) -> list[int]:
+    """The inventory years a published warehouse holds (none when it has no inventory yet)."""
+    with duckdb.connect(str(target), read_only=True) as con:
+        if not con.execute("select 1 from duckdb_tables() where table_name = 'out_inventory__yearly_facility'").fetchall():
+            return []
+        return [y for (y,) in con.execute("select distinct year from out_inventory__yearly_facility order by 1").fetchall()]

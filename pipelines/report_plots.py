@@ -1,0 +1,186 @@
+"""Charts of the inventory report (清单报告), drawn with matplotlib and returned as SVG text.
+
+Text stays text in the SVG (svg.fonttype none), so the reader's browser draws the Chinese labels with its own fonts
+and the report needs no embedded font; ids are salted with a fixed value and the date is left out, so the same
+warehouse gives byte-identical files. Figures are built without pyplot (no global state, no GUI backend).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from io import StringIO
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+matplotlib.use("Agg")  # never a GUI backend, even if a caller imports pyplot later
+
+SIZE = (8.0, 4.5)  # inches; an SVG scales, this fixes the proportions and the relative text size
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC",
+             "DejaVu Sans"]
+RC = {
+    "svg.fonttype": "none",  # text as <text>: the browser renders Chinese with its own CJK fonts
+    "svg.hashsalt": "synergy-inventory-report",  # stable element ids: same data, same file
+    "font.family": "sans-serif",
+    "font.sans-serif": CJK_FONTS,
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "axes.unicode_minus": False,  # U+2212 is missing from some CJK fonts
+}
+COLOURS = ("#3b6ea5", "#d9822b", "#5a9e6f", "#b54b4b", "#8064a2", "#7f7f7f")
+METHOD_COLOURS = {"monitored": "#3b6ea5", "reported": "#5a9e6f", "calculated": "#d9822b", "gap_filled": "#b54b4b"}
+
+
+@contextmanager
+def _quiet_style() -> Iterator[None]:
+    """The report's rcParams, without the missing-glyph and font-lookup noise (irrelevant: text is not embedded)."""
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), matplotlib.rc_context(RC):
+            warnings.filterwarnings("ignore", message=r"(?i).*(glyph|font).*", category=UserWarning)
+            yield
+    finally:
+        font_log.setLevel(level)
+
+
+def _thousands(decimals: int = 0) -> FuncFormatter:
+    return FuncFormatter(lambda value, _: f"{value:,.{decimals}f}")
+
+
+def _svg(fig: Figure) -> str:
+    """The figure as SVG text, without a date so that a rebuild writes the same bytes."""
+    buffer = StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def _finish(ax: Axes, title: str, legend: bool) -> None:
+    ax.set_title(title, loc="left", fontsize=10.5, fontweight="bold")
+    if legend:
+        ax.legend(frameon=False, fontsize=8.5)
+
+
+def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], title: str, value_label: str,
+              horizontal: bool = False, decimals: int = 0, size: tuple[float, float] = SIZE) -> str:
+    """Grouped bars, one group per label (cities: vertical; long sector names: horizontal, largest on top)."""
+    with _quiet_style():
+        fig = Figure(figsize=size)
+        ax = fig.subplots()
+        count = len(series)
+        width = 0.8 / count
+        positions = range(len(labels))
+        for index, (name, values) in enumerate(series.items()):
+            offsets = [p - 0.4 + width * (index + 0.5) for p in positions]
+            heights = [0.0 if v is None else v for v in values]
+            draw = ax.barh if horizontal else ax.bar
+            draw(offsets, heights, width * 0.92, label=name, color=COLOURS[index % len(COLOURS)])
+        if horizontal:
+            ax.set_yticks(list(positions), labels)
+            ax.invert_yaxis()
+            ax.set_xlabel(value_label)
+            ax.xaxis.set_major_formatter(_thousands(decimals))
+            ax.grid(axis="y", visible=False)
+        else:
+            ax.set_xticks(list(positions), labels, rotation=45, ha="right", rotation_mode="anchor")
+            ax.set_ylabel(value_label)
+            ax.yaxis.set_major_formatter(_thousands(decimals))
+            ax.grid(axis="x", visible=False)
+        if any(v is not None and v < 0 for values in series.values() for v in values):
+            (ax.axvline if horizontal else ax.axhline)(0, color="#444444", linewidth=0.8)
+        _finish(ax, title, legend=count > 1)
+        return _svg(fig)
+
+
+def overview_chart(co2: dict[str, float], pollutants: dict[str, float], title: str) -> str:
+    """Two panels side by side, because CO2 (10^4 t) and the air pollutants (t) differ by three orders of magnitude."""
+    with _quiet_style():
+        fig = Figure(figsize=SIZE)
+        left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+        for ax, values, colour, label, subtitle in (
+                (left, co2, COLOURS[0], "万吨 10⁴ t CO2", "二氧化碳(按排放范围) CO2 by scope"),
+                (right, pollutants, COLOURS[1], "吨 t", "大气污染物 air pollutants")):
+            names = list(values)
+            ax.barh(range(len(names)), list(values.values()), 0.6, color=colour)
+            ax.set_yticks(range(len(names)), names)
+            ax.invert_yaxis()
+            ax.set_xlabel(label)
+            ax.xaxis.set_major_formatter(_thousands())
+            ax.grid(axis="y", visible=False)
+            ax.set_title(subtitle, loc="left", fontsize=9.5)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=10.5, fontweight="bold")
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def pareto_chart(enterprise_share: Sequence[float], cumulative_share: Sequence[float], count_80: int, title: str) -> str:
+    """Cumulative share of CO2e over the share of enterprises, largest first, with the 80 % point marked."""
+    with _quiet_style():
+        fig = Figure(figsize=SIZE)
+        ax = fig.subplots()
+        ax.plot([0.0, *enterprise_share], [0.0, *cumulative_share], color=COLOURS[0], linewidth=1.8,
+                label="累计排放占比 cumulative share of CO2e")
+        ax.plot([0, 1], [0, 1], color="#999999", linewidth=0.8, linestyle=":", label="均匀分布 equal shares")
+        if count_80:
+            x80 = enterprise_share[count_80 - 1]
+            y80 = cumulative_share[count_80 - 1]
+            ax.axvline(x80, color=COLOURS[3], linewidth=0.9, linestyle="--")
+            ax.axhline(0.8, color=COLOURS[3], linewidth=0.9, linestyle="--")
+            ax.plot([x80], [y80], "o", color=COLOURS[3])
+            ax.annotate(f"前 {count_80:,} 家企业 ({x80:.1%}) 排放 80 %\ntop {count_80:,} enterprises emit 80 %",
+                        (x80, y80), xytext=(12, -34), textcoords="offset points", fontsize=9, color=COLOURS[3])
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("企业占比(按排放量从大到小) share of enterprises, largest first (%)")
+        ax.set_ylabel("直接排放 CO2e 累计占比 cumulative share (%)")
+        _finish(ax, title, legend=True)
+        ax.legend(frameon=False, fontsize=8.5, loc="lower right")
+        return _svg(fig)
+
+
+def stacked_shares(labels: Sequence[str], parts: dict[str, tuple[str, Sequence[float]]], title: str) -> str:
+    """Horizontal 100 % bars: parts maps a key (colour) to its legend label and one share (0-1) per label."""
+    with _quiet_style():
+        fig = Figure(figsize=SIZE)
+        ax = fig.subplots()
+        left = [0.0] * len(labels)
+        for key, (name, shares) in parts.items():
+            values = [s or 0.0 for s in shares]
+            ax.barh(range(len(labels)), values, 0.6, left=left, label=name, color=METHOD_COLOURS.get(key, COLOURS[5]))
+            left = [a + b for a, b in zip(left, values, strict=True)]
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("占排放量比例 share of mass (%)")
+        ax.grid(axis="y", visible=False)
+        _finish(ax, title, legend=False)
+        ax.legend(frameon=False, fontsize=8.5, ncols=len(parts), loc="upper center", bbox_to_anchor=(0.5, -0.14))
+        return _svg(fig)
+
+
+_XML_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+_ID = re.compile(r'\bid="([^"]+)"')
+_REFERENCE = re.compile(r'(url\(#|href="#)([^")]+)')
+
+
+def inline_svg(svg: str, prefix: str) -> str:
+    """The SVG for embedding in HTML: no XML prologue or metadata, ids prefixed so that figures never share one."""
+    body = _METADATA.sub("", _XML_PROLOGUE.sub("", svg, count=1))
+    body = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', body)
+    return _REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", body)

@@ -1,0 +1,147 @@
+"""清单报告 (`synergy report`) on the seed-7 demo build: self-contained HTML, its numbers, its charts, a real browser."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from pipelines.report import ReportError, build_report, count_to_share, no_previous_year, pareto, yoy_changes
+
+DIRECT = "scope in ('combustion', 'process')"
+
+
+@pytest.fixture(scope="module")
+def report_2023(built, tmp_path_factory) -> Path:
+    return build_report(built[0].warehouse, tmp_path_factory.mktemp("report_2023"), 2023)
+
+
+@pytest.fixture(scope="module")
+def report_2021(built, tmp_path_factory) -> Path:
+    return build_report(built[0].warehouse, tmp_path_factory.mktemp("report_2021"), 2021)
+
+
+def _section(path: Path, anchor: str) -> str:
+    found = re.search(rf'<section id="{anchor}">(.*?)</section>', path.read_text(encoding="utf-8"), re.S)
+    assert found, f"no section {anchor}"
+    return found.group(1)
+
+
+def _first_body_row(section: str) -> list[str]:
+    row = re.search(r"<tbody><tr>(.*?)</tr>", section, re.S).group(1)
+    return [html.unescape(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_every_plot_is_linked_and_every_link_exists(report_2023):
+    text = report_2023.read_text(encoding="utf-8")
+    files = sorted(p.name for p in (report_2023.parent / "plots").glob("*.svg"))
+    assert len(files) >= 9, files
+    linked = re.findall(r'<a href="plots/([^"]+\.svg)"', text)
+    figures = re.findall(r'<figure data-plot="plots/([^"]+\.svg)"', text)
+    assert sorted(linked) == sorted(figures) == files
+    for name in files:
+        assert (report_2023.parent / "plots" / name).read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert text.count("<svg") == len(files), "every chart is inlined, so the single file works when e-mailed"
+
+
+def test_report_fetches_nothing(report_2023):
+    text = report_2023.read_text(encoding="utf-8")
+    assert not re.search(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text, re.I)
+    assert not re.search(r"<script\b[^>]*\bsrc\s*=", text, re.I)
+    assert not re.search(r"<link\b|@import|url\(\s*['\"]?(?:https?:)?//", text, re.I)
+    assert '<html lang="zh-CN">' in text and '<meta charset="utf-8">' in text
+
+
+def test_overview_shows_the_province_direct_co2e(report_2023, sql):
+    total = sql(f"""select sum(co2e_t) as t from out_inventory__yearly_region_sector
+                    where year = 2023 and region_level = 'province' and sector_scheme = 'all' and {DIRECT}""")["t"][0]
+    facilities = sql("select sum(co2e_t) as t from out_inventory__yearly_facility where year = 2023")["t"][0]
+    assert total == pytest.approx(facilities, abs=1e-3)
+    overview = _section(report_2023, "overview")
+    assert f"{total:,.0f}" in overview
+    assert "待核实" in overview and "未处理错误 open errors" in overview
+
+
+def test_top_emitters_table_starts_with_the_largest_enterprise(report_2023, sql):
+    largest = sql("""select uscc, enterprise_name from out_inventory__yearly_enterprise where year = 2023
+                     order by co2e_t desc nulls last limit 1""").row(0, named=True)
+    section = _section(report_2023, "top-emitters")
+    first = _first_body_row(section)
+    assert first[:3] == ["1", largest["enterprise_name"], largest["uscc"]]
+    table = section[section.index("<table>"):]
+    assert table.count("<tr>") == 1 + 20  # header + the top 20
+
+
+def test_year_over_year_needs_a_previous_year(report_2023, report_2021):
+    assert 'data-plot="plots/yoy_city.svg"' in _section(report_2023, "yoy")
+    first_year = _section(report_2021, "yoy")
+    assert html.escape(no_previous_year(2021)) in first_year
+    assert "<figure" not in first_year
+    assert not (report_2021.parent / "plots" / "yoy_city.svg").exists()
+
+
+def test_pareto_and_yoy_by_hand():
+    frame = pl.DataFrame({"uscc": ["a", "b", "c", "d", "e"], "co2e_t": [10.0, 50.0, 30.0, 10.0, 0.0]})
+    ranked = pareto(frame)
+    assert ranked["uscc"].to_list() == ["b", "c", "a", "d"]  # largest first, ties by USCC, zero left out
+    assert ranked["cumulative_share"].to_list() == pytest.approx([0.5, 0.8, 0.9, 1.0])
+    assert count_to_share(ranked["cumulative_share"].to_list()) == 2  # 50 + 30 of 100 is exactly 80 %
+    assert count_to_share([0.5, 0.79, 1.0]) == 3
+    # like-for-like: 120 this year of which 20 in a scope new this year, against 80 last year -> +25 %
+    change = yoy_changes(pl.DataFrame({"co2e_t": [120.0], "co2e_new_t": [20.0], "co2e_previous_t": [80.0]}), ["co2e"])
+    assert change["co2e_change_pct"][0] == pytest.approx(25.0)
+
+
+def test_cli_writes_the_report_and_refuses_an_unknown_year(built, tmp_path, monkeypatch):
+    monkeypatch.setenv("SYNERGY_HOME", str(built[0].home))
+    result = CliRunner().invoke(app, ["report", "--year", "2022", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "清单报告_2022.html").is_file() and (tmp_path / "plots" / "city_co2e.svg").is_file()
+    missing = CliRunner().invoke(app, ["report", "--year", "1999", "--out", str(tmp_path / "none")])
+    assert missing.exit_code == 2 and "1999" in missing.output
+
+
+def test_an_old_or_absent_warehouse_is_refused_with_what_to_do(tmp_path):
+    with pytest.raises(ReportError, match="synergy build"):
+        build_report(tmp_path / "absent.duckdb", tmp_path / "out", 2023)
+    old = tmp_path / "old.duckdb"
+    duckdb.connect(str(old)).close()
+    with pytest.raises(ReportError, match="out_inventory__yearly_region_sector"):
+        build_report(old, tmp_path / "out", 2023)
+
+
+def _browser() -> str:
+    found = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    if found is None:
+        message = "no chromium / chromium-browser / google-chrome on PATH (Debian: apt-get install chromium fonts-noto-cjk)"
+        if os.environ.get("SYNERGY_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def test_headless_browser_renders_the_report(report_2023, tmp_path):
+    from PIL import Image
+
+    browser = _browser()
+    png = tmp_path / "report.png"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,2400",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", report_2023.resolve().as_uri()],
+                   check=True, capture_output=True, timeout=60)
+    with Image.open(png) as image:
+        pixels = image.convert("RGB")
+        assert pixels.size == (1280, 2400)
+        histogram = pixels.getcolors(maxcolors=1 << 24)
+    total = sum(count for count, _ in histogram)
+    non_white = sum(count for count, colour in histogram if min(colour) < 235)
+    assert non_white / total > 0.03, f"only {non_white / total:.1%} of the page is not white"
+    assert len(histogram) > 200, f"only {len(histogram)} colours: text and charts did not render"
