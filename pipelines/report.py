@@ -327,8 +327,8 @@ def _methods(page: Page, shares: pl.DataFrame, year: int) -> None:
 
 def no_previous_year(year: int) -> str:
     """The YoY section's one sentence when the warehouse holds no inventory of the year before."""
-    return (f"数据仓库中没有 {year - 1} 年的清单, 无法计算同比变化。 "
-            f"The warehouse holds no inventory for {year - 1}, so there is no year-over-year change.")
+    return (f"清单中没有 {year - 1} 年的可比数据, 无法计算同比变化。 "
+            f"The inventory has no {year - 1} values to compare with, so there is no year-over-year change.")
 
 
 def _yoy(page: Page, cities: pl.DataFrame, total: dict, has_previous: bool, year: int) -> None:
@@ -476,7 +476,9 @@ def build_report(warehouse: Path, out_dir: Path, year: int) -> Path:
     _top_emitters(page, enterprises, year)
     _ratios(page, divisions, total, year)
     _methods(page, shares, year)
-    _yoy(page, cities, total, year - 1 in years, year)
+    # the roll-up carries the previous year even when the build (and so the warehouse) holds one year only
+    has_previous = any(total.get(f"{k}_previous_t") is not None for k in ("co2e", "so2", "nox"))
+    _yoy(page, cities, total, has_previous, year)
     systems = sorted({s for s in (total["source_systems"] or "").split(";") if s})
     title = f"{province} {year}年 大气污染物与温室气体排放清单报告"
     nav = "".join(f'<li><a href="#{anchor}">{html.escape(label)}</a></li>' for anchor, label in TOC)
