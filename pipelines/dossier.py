@@ -24,6 +24,7 @@ from rich.text import Text
 
 from inventories.reference import industries, regions
 from pipelines.tabular_files import HEADER_STYLE, column_width
+from pipelines.warehouse import table_columns
 from schemas.fields import FIELDS, SOURCE_SYSTEM_ZH
 from schemas.headers import normalise_text
 
@@ -378,8 +379,7 @@ FINDING_COLUMNS = ("finding_id", "rule_id", "rule_title_zh", "severity", "year",
 
 def _findings(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
     """交叉校核问题 when the warehouse has them; a warehouse built before the cross-checks gets a one-line note."""
-    present = {name for (name,) in con.execute(
-        "select column_name from information_schema.columns where table_name = ?", [FINDINGS]).fetchall()}
+    present = table_columns(con, FINDINGS)
     wanted = [c for c in FINDING_COLUMNS if c in present]
     if "uscc" not in present or not wanted:
         return Section("findings", "交叉校核问题", "cross-check findings", [header(c) for c in FINDING_COLUMNS], [],

@@ -21,6 +21,7 @@ import polars as pl
 
 from inventories.reference import accounting_settings
 from pipelines.tabular_files import README_SHEET, new_workbook, write_csv, write_readme, write_table
+from pipelines.warehouse import table_columns
 from schemas.fields import SOURCE_SYSTEM_ZH, Field
 from schemas.generate import conform
 from schemas.tables import TABLES
@@ -61,8 +62,7 @@ def read_year(warehouse: Path, year: int) -> dict[str, pl.DataFrame]:
                                    "请先运行 synergy build / run synergy build first")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for name in EXPORT_TABLES:
-            present = {c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_name = ?", [name]).fetchall()}
+            present = table_columns(con, name)
             missing = [c for c in TABLES[name].columns if c not in present]
             if missing:
                 what = "没有该表 / no such table" if not present else f"缺少列 / missing columns {', '.join(missing)}"

@@ -21,6 +21,7 @@ import polars.selectors as cs
 
 from inventories.reference import industries, key_emitter_rule, regions, sector_scope
 from pipelines.tabular_files import new_workbook, write_csv, write_readme, write_table
+from pipelines.warehouse import table_columns
 from schemas.fields import SOURCE_SYSTEM_ZH
 
 TABLE = "out_key_emitters__register"
@@ -46,8 +47,7 @@ def read_register(warehouse: Path, years: tuple[int, int] | None = None) -> pl.D
     if not warehouse.exists():
         raise RegisterExportError(f"没有数据仓库 / no warehouse at {warehouse}: 请先运行 synergy build / run synergy build first")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        present = {name for (name,) in con.execute(
-            "select column_name from information_schema.columns where table_name = ?", [TABLE]).fetchall()}
+        present = table_columns(con, TABLE)
         missing = [c for c in COLUMNS if c not in present]
         if missing:
             what = "没有该表 / no such table" if not present else f"缺少列 / missing columns {', '.join(missing)}"

@@ -39,9 +39,15 @@ def publish_warehouse(tables: dict[str, pl.DataFrame], target: Path) -> dict[str
     return counts
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """Columns a published table has (empty if absent): readers name what an older warehouse lacks."""
+    return {c for (c,) in con.execute("select column_name from information_schema.columns where table_name = ?",
+                                      [table]).fetchall()}
+
+
 def warehouse_years(target: Path) -> list[int]:
     """The inventory years a published warehouse holds (none when it has no inventory yet)."""
     with duckdb.connect(str(target), read_only=True) as con:
-        if not con.execute("select 1 from duckdb_tables() where table_name = 'out_inventory__yearly_facility'").fetchall():
+        if not table_columns(con, "out_inventory__yearly_facility"):
             return []
         return [y for (y,) in con.execute("select distinct year from out_inventory__yearly_facility order by 1").fetchall()]
