@@ -70,27 +70,29 @@ def synth(
 def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool:
     import dagster as dg
 
+    from pipelines.build import run_build
     from pipelines.definitions import ASSETS, build_defs
     from pipelines.resources import SynergyConfig
+    from pipelines.run_failures import explain_run_failure
 
-    config = {"home": str(ws.home), "years": years}
+    config = {"home": str(ws.home)}
     if factor_set:
         config["factor_set_path"] = str(factor_set.resolve())
     defs = build_defs({"synergy": SynergyConfig(**config)})
-    job = defs.resolve_job_def("build_all")
     instance = dg.DagsterInstance.get()
-    steps = list(ASSETS)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
-        task = progress.add_task("Building (Dagster run, in-process)…", total=len(steps))
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
-                                        tags={"synergy/cli": "build", "synergy/years": ",".join(map(str, years))})
-        progress.update(task, completed=len(steps))
-    for event in result.all_events:
-        if event.is_step_failure:
-            console.print(f"[red]Step failed[/red]: {event.step_key}: {event.event_specific_data.error.message}")
-    console.print(f"Dagster run {result.run_id} {'succeeded' if result.success else '[red]FAILED[/red]'}")
-    return result.success
+        task = progress.add_task("Building (Dagster run, in-process)…", total=len(ASSETS))
+        result = run_build(defs, instance, ws, years, run_config=QUIET, tags={"synergy/cli": "build"})
+        progress.update(task, completed=len(ASSETS))
+    built = result.dagster_run.tags.get("synergy/years") or "none"
+    if result.success:
+        console.print(f"Dagster run {result.run_id} succeeded (years 年度: {built})")
+        return True
+    console.print(f"[red]构建失败 / build FAILED[/red]: Dagster run {result.run_id} (years 年度: {built})")
+    for line in explain_run_failure(instance, result.run_id):
+        console.print(f"  {line}", markup=False, soft_wrap=True)
+    return False
 
 
 def _summary(ws: Workspace) -> None:
@@ -139,14 +141,31 @@ def _summary(ws: Workspace) -> None:
     console.print(table)
 
 
+def _years_option(text: str | None, option: str) -> list[int]:
+    """YEAR or FIRST-LAST as a list of years (empty for none); a bad value is a usage error naming the option."""
+    if not text:
+        return []
+    try:
+        first, last = _parse_years(text)
+        if first > last:
+            raise ValueError(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: expected YEAR or FIRST-LAST, e.g. 2021-2023", param_hint=option) from None
+    return list(range(first, last + 1))
+
+
 @app.command()
 def build(
-    year: Annotated[list[int] | None, typer.Option(help="Build only this year (repeatable); default all years.")] = None,
+    years: Annotated[str | None, typer.Option(help="Reporting years to build (a backfill), e.g. 2023 or 2021-2023; "
+                                                   "default every year the inbox holds.")] = None,
     factor_set: Annotated[Path | None, typer.Option(help="Folder with factor_set.yaml + factors.csv.")] = None,
 ) -> None:
-    """Ingest everything in the inbox, compute the inventory and publish warehouse.duckdb (one Dagster run)."""
+    """Ingest the inbox, compute the inventory for the reporting years and publish warehouse.duckdb (one Dagster run).
+
+    Years are Dagster partitions: a year built before keeps its tables; the warehouse holds every built year.
+    """
     ws = _workspace()
-    if not _run_build(ws, list(year or []), factor_set):
+    if not _run_build(ws, _years_option(years, "--years"), factor_set):
         raise typer.Exit(1)
     _summary(ws)
 
@@ -158,7 +177,7 @@ def demo(
 ) -> None:
     """Write the synthetic demo province into the inbox, then build everything."""
     synth(sites=sites, years="2021-2023", seed=seed)
-    build(year=None, factor_set=None)
+    build(years=None, factor_set=None)
     ws = _workspace()
     _export_register(ws, None, ws.exports / "register")
 
@@ -192,14 +211,9 @@ def register(
     out: Annotated[Path | None, typer.Option(help="Folder to write into; default <SYNERGY_HOME>/exports/register/.")] = None,
 ) -> None:
     """Export the key-emitter register (重点排放单位名录) and the list of key emitters without a GHG report (XLSX + CSV)."""
-    try:
-        selected = _parse_years(years) if years else None
-        if selected and selected[0] > selected[1]:
-            raise ValueError(years)
-    except ValueError:
-        raise typer.BadParameter(f"{years!r}: expected YEAR or FIRST-LAST, e.g. 2021-2023", param_hint="--years") from None
+    chosen = _years_option(years, "--years")
     ws = _workspace()
-    _export_register(ws, selected, out or ws.exports / "register")
+    _export_register(ws, (chosen[0], chosen[-1]) if chosen else None, out or ws.exports / "register")
 
 
 @app.command("export")
@@ -515,6 +529,19 @@ def checks(
     if not as_csv:
         console.print("Explain or confirm one: synergy checks --explain <finding_id> --who <name> --why <reason> "
                       "[--confirm]; one enterprise side by side: synergy enterprise <USCC or name>")
+
+
+@app.command()
+def status(
+    runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
+) -> None:
+    """Recent runs (and why a failed one failed), checks not passing, files waiting in the inbox, the last publish."""
+    import dagster as dg
+
+    from pipelines.status import collect_status, render_status
+
+    ws = _workspace()
+    render_status(collect_status(ws, dg.DagsterInstance.get(), runs=runs), console)
 
 
 @app.command()

@@ -4,6 +4,7 @@
 code) to enterprises; `build_dossier` reads the published tables for one USCC into `Section`s (title, columns, rows)
 that both `synergy enterprise` (rich tables) and `write_xlsx` (one sheet per section) show unchanged, so the
 terminal and the workbook can never disagree. Only read-only queries on warehouse.duckdb; no Dagster, no typer.
+The workbook states the data's time (数据截至 data as of, with the inputs' fingerprint), not the time of export.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import xlsxwriter
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
 
 from inventories.reference import industries, regions
-from pipelines.tabular_files import HEADER_STYLE, column_width
+from pipelines.output_dirs import atomic_files
+from pipelines.tabular_files import DataStamp, column_width, data_stamp, new_workbook
 from pipelines.warehouse import table_columns
 from schemas.fields import FIELDS, SOURCE_SYSTEM_ZH
 from schemas.headers import normalise_text
@@ -103,6 +106,7 @@ class Dossier:
     warehouse: Path | None
     built_at: str | None
     sections: list[Section]
+    stamp: DataStamp = DataStamp(None, None)  # the data's time and inputs' fingerprint: the workbook's only date
 
 
 def header(column: str) -> str:
@@ -408,7 +412,7 @@ def build_dossier(con: duckdb.DuckDBPyConnection, lookup: Lookup, warehouse: Pat
                 _conflicts(con, uscc, facilities), _side_by_side(con, uscc), _register(con, uscc), _findings(con, uscc)]
     built = (dt.datetime.fromtimestamp(warehouse.stat().st_mtime).astimezone().isoformat(timespec="seconds")
              if warehouse and warehouse.exists() else None)
-    return Dossier(uscc, name, lookup, warehouse, built, sections)
+    return Dossier(uscc, name, lookup, warehouse, built, sections, data_stamp(con))
 
 
 def dossier_for(warehouse: Path, text: str) -> tuple[Lookup, Dossier | None]:
@@ -500,7 +504,7 @@ def renderables(section: Section, width: int | None = None) -> list[Table | Text
     return shown
 
 
-def _notes(dossier: Dossier) -> list[tuple[str, str]]:
+def _notes(dossier: Dossier) -> list[tuple[str, object]]:
     """The 说明 sheet: what was looked up and how, where the numbers come from, and the sections that follow."""
     lookup = dossier.lookup
     return [
@@ -509,16 +513,22 @@ def _notes(dossier: Dossier) -> list[tuple[str, str]]:
         ("企业 enterprise", f"{dossier.enterprise_name} ({dossier.uscc})"),
         ("数据仓库 warehouse", str(dossier.warehouse or "")),
         ("数据仓库生成时间 warehouse built", dossier.built_at or ""),
-        ("导出时间 exported", dt.datetime.now().astimezone().isoformat(timespec="seconds")),
+        *dossier.stamp.rows(),
         ("数值 numbers", "吨(t)、tCO2e、tce 显示到 0.1, 单元格保存原值 / shown to 0.1, cells keep the stored value"),
     ]
 
 
 def write_xlsx(dossier: Dossier, path: Path) -> Path:
-    """The dossier as a workbook: 说明 first, then one sheet per section (frozen header, autofilter, 0.1 display)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    bold = book.add_format(HEADER_STYLE)
+    """The dossier as a workbook, written under a temporary name and renamed in once complete (never half a file)."""
+    with atomic_files(path.parent) as stage:
+        book, bold = new_workbook(stage(path.name), created=dossier.stamp.as_of)
+        _fill_workbook(book, bold, dossier)
+        book.close()
+    return path
+
+
+def _fill_workbook(book: Workbook, bold: Format, dossier: Dossier) -> None:
+    """说明 first, then one sheet per section (frozen header, autofilter, 0.1 display)."""
     numbers = {d: book.add_format({"num_format": "#,##0." + "0" * d if d else "#,##0"}) for d in range(4)}
     readme = book.add_worksheet("说明")
     readme.write_row(0, 0, ["项目 item", "内容 content"], bold)
@@ -548,5 +558,3 @@ def write_xlsx(dossier: Dossier, path: Path) -> Path:
         sheet.freeze_panes(1, 0)
         if section.rows:
             sheet.autofilter(0, 0, len(section.rows), len(section.columns) - 1)
-    book.close()
-    return path

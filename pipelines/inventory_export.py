@@ -3,8 +3,11 @@
 Per table a CSV (Chinese headers with units, UTF-8 with BOM), a Parquet file (English names, schema types) and one
 workbook 融合清单_<year>.xlsx (说明 README first, then a sheet per table); manifest.json, written last, lists every
 file with its rows, size and SHA-256 so a recipient can check the set is complete and unchanged. Columns, headers
-and types come from schemas.tables, never from this file; rows are in primary-key order so two exports of one
-warehouse give the same bytes. Only the published warehouse is read (read-only), so it runs without Dagster.
+and types come from schemas.tables, never from this file. Every file is a function of the warehouse's data alone, so
+two exports of one warehouse give the same bytes: rows in primary-key order, and the only time stated is the data's
+(数据截至 data as of, with the inputs' fingerprint: tabular_files.data_stamp), never the clock or the file's mtime.
+The folder is written beside its target and swapped in whole (output_dirs.atomic_dir): a failed export leaves the
+previous one. Only the published warehouse is read (read-only), so it runs without Dagster.
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from inventories.reference import accounting_settings
-from pipelines.tabular_files import README_SHEET, new_workbook, write_csv, write_readme, write_table
+from pipelines.output_dirs import atomic_dir
+from pipelines.tabular_files import README_SHEET, DataStamp, data_stamp, new_workbook, write_csv, write_readme, write_table
 from pipelines.warehouse import table_columns
 from schemas.fields import SOURCE_SYSTEM_ZH, Field
 from schemas.generate import conform
@@ -55,8 +58,10 @@ def parse_formats(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in chosen) or FORMATS
 
 
-def read_year(warehouse: Path, year: int) -> dict[str, pl.DataFrame]:
-    """Every export table's rows of the year (the factor table whole), typed and in primary-key order, nulls last."""
+def read_year(warehouse: Path, year: int) -> tuple[dict[str, pl.DataFrame], DataStamp]:
+    """Every export table's rows of the year (the factor table whole), typed and in primary-key order, nulls last
+    (ties, should a key repeat, by the other columns: never DuckDB's scan order); and the warehouse's DataStamp,
+    read in the same connection so both come from one published file."""
     if not warehouse.exists():
         raise InventoryExportError(f"没有数据仓库 / no warehouse at {warehouse}: "
                                    "请先运行 synergy build / run synergy build first")
@@ -80,8 +85,10 @@ def read_year(warehouse: Path, year: int) -> dict[str, pl.DataFrame]:
             table = TABLES[name]
             where, params = ("", []) if name in ALL_YEARS else ("where year = ?", [year])
             rows = conform(con.execute(f"select {', '.join(table.columns)} from {name} {where}", params).pl(), name)
-            frames[name] = rows.sort(list(table.primary_key or table.columns), nulls_last=True, maintain_order=True)
-    return frames
+            rest = [c for c, dtype in rows.schema.items() if c not in table.primary_key and not dtype.is_nested()]
+            frames[name] = rows.sort([*table.primary_key, *rest], nulls_last=True, maintain_order=True)
+        stamp = data_stamp(con)
+    return frames, stamp
 
 
 def number_format(field: Field) -> str | None:
@@ -115,13 +122,8 @@ def distinct(frames: dict[str, pl.DataFrame], column: str) -> list[str]:
     return sorted(found)
 
 
-def _utc_offset(moment: datetime) -> str:
-    """UTC+08:00: the zone of a time the workbook shows as wall time."""
-    return f"UTC{moment.isoformat(timespec='seconds')[19:] or '+00:00'}"
-
-
-def _readme(frames: dict[str, pl.DataFrame], sheets: dict[str, str], year: int, warehouse: Path, modified: datetime,
-            generated: datetime) -> list[tuple[tuple[str, ...], list[tuple]]]:
+def _readme(frames: dict[str, pl.DataFrame], sheets: dict[str, str], year: int, warehouse: Path,
+            stamp: DataStamp) -> list[tuple[tuple[str, ...], list[tuple]]]:
     """The README sheet: what the workbook holds, with which factors and settings, and how to read empty cells."""
     factors, facilities = frames["core_inventory__factors"], frames["out_inventory__yearly_facility"]
     recalled = factors.filter(pl.col("status") == "recalled").height
@@ -131,9 +133,8 @@ def _readme(frames: dict[str, pl.DataFrame], sheets: dict[str, str], year: int, 
     items = [
         ("标题 title", f"{year}年大气污染物与温室气体融合排放清单 (减污降碳协同) / fused air-pollutant and GHG inventory {year}"),
         ("年度 year", str(year)),
-        (f"生成时间 generated ({_utc_offset(generated)})", generated),
-        ("数据仓库 warehouse", str(warehouse)),
-        (f"数据仓库修改时间 warehouse modified ({_utc_offset(modified)})", modified),
+        *stamp.rows(),
+        ("数据仓库 warehouse", warehouse.name),  # the name, not the path: a copy of the warehouse gives the same file
         ("因子库版本 factor set", "; ".join(distinct(frames, "factor_set")) or "无数据 none"),
         ("GWP版本 GWP set", "; ".join(distinct(frames, "gwp_set")) or "无数据 none"),
         ("待核实因子 recalled factors",
@@ -156,12 +157,12 @@ def _readme(frames: dict[str, pl.DataFrame], sheets: dict[str, str], year: int, 
             (("工作表 sheet", "表名 table", "中文名 name", "行数 rows", "说明 description"), tables)]
 
 
-def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], year: int, warehouse: Path, modified: datetime,
-                    generated: datetime) -> None:
-    """融合清单_<year>.xlsx: README first, then one sheet per table with noted headers and display formats."""
+def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], year: int, warehouse: Path, stamp: DataStamp) -> None:
+    """融合清单_<year>.xlsx: README first, then one sheet per table with noted headers and display formats; the
+    document date is the data's (数据截至), so the workbook's bytes do not change with the day it is written."""
     sheets = sheet_names(EXPORT_TABLES)
-    book, bold = new_workbook(path, created=modified.astimezone(UTC))
-    write_readme(book, bold, _readme(frames, sheets, year, warehouse, modified, generated), widths=(36, 60, 24, 10, 100))
+    book, bold = new_workbook(path, created=stamp.as_of)
+    write_readme(book, bold, _readme(frames, sheets, year, warehouse, stamp), widths=(36, 60, 24, 10, 100))
     for name in EXPORT_TABLES:
         fields = TABLES[name].fields
         write_table(book, bold, sheets[name], frames[name], headers=[f.header_zh for f in fields],
@@ -178,35 +179,45 @@ def _entry(path: Path, out_dir: Path, fmt: str, table: str | None, rows: int) ->
             "bytes": path.stat().st_size, "sha256": digest}
 
 
-def export_year(warehouse: Path, out_dir: Path, year: int, formats: Iterable[str] = FORMATS) -> Path:
-    """Write the year's tables in the formats into out_dir, then manifest.json; returns the manifest's path.
+def manifest_files(folder: Path) -> set[str]:
+    """The files an earlier export put in folder: those its manifest.json lists, and the manifest (none if unreadable)."""
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+        return {MANIFEST, *(str(entry["file"]) for entry in listed)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
 
-    Raises InventoryExportError (in Chinese and English) for no warehouse, a missing table or no data for the year;
-    a table without rows for the year (e.g. no findings) is still written, with headers only.
+
+def export_year(warehouse: Path, out_dir: Path, year: int, formats: Iterable[str] = FORMATS) -> Path:
+    """Write the year's tables in the formats, then manifest.json, as the whole new content of out_dir; returns
+    the manifest's path.
+
+    Raises InventoryExportError (in Chinese and English) for no warehouse, a missing table or no data for the year,
+    and for an out_dir holding files no earlier export listed in its manifest (the folder is replaced whole, so a
+    user's own files there would be lost); a table without rows for the year (e.g. no findings) is still written,
+    with headers only.
     """
     chosen = parse_formats(formats)
-    frames = read_year(warehouse, year)
-    modified = datetime.fromtimestamp(warehouse.stat().st_mtime).astimezone()
-    generated = datetime.now().astimezone().replace(microsecond=0)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    frames, stamp = read_year(warehouse, year)
     files = []
-    if "csv" in chosen:
-        for name, frame in frames.items():
-            path = write_csv(frame, out_dir / f"{name}.csv", [f.header_zh for f in TABLES[name].fields])
-            files.append(_entry(path, out_dir, "csv", name, frame.height))
-    if "xlsx" in chosen:
-        workbook = out_dir / f"融合清单_{year}.xlsx"
-        _write_workbook(workbook, frames, year, warehouse, modified, generated)
-        files.append({**_entry(workbook, out_dir, "xlsx", None, sum(f.height for f in frames.values())),
-                      "sheets": [{"sheet": sheet, "table": name, "rows": frames[name].height}
-                                 for name, sheet in sheet_names(EXPORT_TABLES).items()]})
-    if "parquet" in chosen:
-        for name, frame in frames.items():
-            frame.write_parquet(out_dir / f"{name}.parquet")
-            files.append(_entry(out_dir / f"{name}.parquet", out_dir, "parquet", name, frame.height))
-    manifest = {"year": year, "generated_at": generated.isoformat(), "warehouse": str(warehouse),
-                "warehouse_modified_at": modified.isoformat(timespec="seconds"),
-                "factor_sets": distinct(frames, "factor_set"), "gwp_sets": distinct(frames, "gwp_set"), "files": files}
-    path = out_dir / MANIFEST
-    path.write_text(json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
+    with atomic_dir(out_dir, manifest_files, InventoryExportError) as folder:
+        if "csv" in chosen:
+            for name, frame in frames.items():
+                path = write_csv(frame, folder / f"{name}.csv", [f.header_zh for f in TABLES[name].fields])
+                files.append(_entry(path, folder, "csv", name, frame.height))
+        if "xlsx" in chosen:
+            workbook = folder / f"融合清单_{year}.xlsx"
+            _write_workbook(workbook, frames, year, warehouse, stamp)
+            files.append({**_entry(workbook, folder, "xlsx", None, sum(f.height for f in frames.values())),
+                          "sheets": [{"sheet": sheet, "table": name, "rows": frames[name].height}
+                                     for name, sheet in sheet_names(EXPORT_TABLES).items()]})
+        if "parquet" in chosen:
+            for name, frame in frames.items():
+                frame.write_parquet(folder / f"{name}.parquet")
+                files.append(_entry(folder / f"{name}.parquet", folder, "parquet", name, frame.height))
+        manifest = {"year": year, "data_as_of": stamp.as_of_iso, "inputs_sha256": stamp.inputs_sha256,
+                    "warehouse": warehouse.name, "factor_sets": distinct(frames, "factor_set"),
+                    "gwp_sets": distinct(frames, "gwp_set"), "files": files}
+        text = json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+        (folder / MANIFEST).write_text(text, encoding="utf-8", newline="\n")
+    return out_dir / MANIFEST

@@ -5,13 +5,16 @@ Two exports, each as XLSX (data sheet + 说明 README sheet) and CSV (UTF-8 with
   emissions and energy per year: the layout of the published provincial lists;
 - 未报告重点排放单位_<first>-<last>: every key-emitter enterprise-year without a GHG report: the follow-up list.
 
-Only out_key_emitters__register is read (read-only), so the export runs on any published warehouse without Dagster.
+Only out_key_emitters__register (and core_qa__file_manifest for the data's time, if present) is read (read-only), so the
+export runs on any published warehouse without Dagster. The files depend on the warehouse's data only (rows in a fixed
+order, 数据截至 data as of and the inputs' fingerprint instead of the time of export), and the folder may be shared
+(several year ranges, a user's own folder), so each set of files is written under temporary names and renamed in
+only once all are written (output_dirs.atomic_files): nothing else in the folder is touched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,8 @@ import polars as pl
 import polars.selectors as cs
 
 from inventories.reference import industries, key_emitter_rule, regions, sector_scope
-from pipelines.tabular_files import new_workbook, write_csv, write_readme, write_table
+from pipelines.output_dirs import atomic_files
+from pipelines.tabular_files import DataStamp, data_stamp, new_workbook, write_csv, write_readme, write_table
 from pipelines.warehouse import table_columns
 from schemas.fields import SOURCE_SYSTEM_ZH
 
@@ -44,6 +48,11 @@ class RegisterExportError(RuntimeError):
 
 def read_register(warehouse: Path, years: tuple[int, int] | None = None) -> pl.DataFrame:
     """The register rows of the years (all by default); read-only, so a build elsewhere is not blocked for long."""
+    return _read(warehouse, years)[0]
+
+
+def _read(warehouse: Path, years: tuple[int, int] | None) -> tuple[pl.DataFrame, DataStamp]:
+    """The register rows (by uscc, year) and the warehouse's DataStamp, from one connection: one published file."""
     if not warehouse.exists():
         raise RegisterExportError(f"没有数据仓库 / no warehouse at {warehouse}: 请先运行 synergy build / run synergy build first")
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -53,8 +62,9 @@ def read_register(warehouse: Path, years: tuple[int, int] | None = None) -> pl.D
             what = "没有该表 / no such table" if not present else f"缺少列 / missing columns {', '.join(missing)}"
             raise RegisterExportError(f"{TABLE} in {warehouse}: {what}; 请重新运行 synergy build / rerun synergy build")
         where = "where year between ? and ?" if years else ""
-        return con.execute(f"select {', '.join(COLUMNS)} from {TABLE} {where} order by uscc, year",
-                           list(years or [])).pl()
+        rows = con.execute(f"select {', '.join(COLUMNS)} from {TABLE} {where} order by uscc, year",
+                                 list(years or [])).pl()
+        return rows, data_stamp(con)
 
 
 def register_counts(rows: pl.DataFrame) -> pl.DataFrame:
@@ -138,7 +148,7 @@ def _values(rows: pl.DataFrame, column: str, fallback: object, text: Callable[[A
 
 
 def _notes(title: str, what: str, count: str, rows: pl.DataFrame, behind: pl.DataFrame, years: str,
-           warehouse: Path) -> list[tuple[str, str]]:
+           warehouse: Path, stamp: DataStamp) -> list[tuple[str, object]]:
     """The README sheet: what the list is, the rule and its parameters as applied, and where the numbers come from."""
     rule = key_emitter_rule()
     lookback = rule.get("lookback_years")
@@ -161,46 +171,51 @@ def _notes(title: str, what: str, count: str, rows: pl.DataFrame, behind: pl.Dat
         ("因子库版本 factor set", _values(rows, "factor_set", None)),
         ("待核实因子 recalled factors", f"含待核实因子: {recalled} 行(企业-年度)使用了状态为待核实(recalled)的排放因子"
          if recalled else "无: 没有使用待核实(recalled)因子的行"),
-        ("数据来源表 source table", f"{TABLE} ({warehouse})"),
-        ("生成时间 generated", datetime.now().astimezone().isoformat(timespec="seconds")),
+        ("数据来源表 source table", f"{TABLE} ({warehouse.name})"),  # the name: a copy of the warehouse gives the same file
+        *stamp.rows(),
     ]
 
 
-def _write(frame: pl.DataFrame, stem: Path, sheet_name: str, notes: list[tuple[str, str]]) -> list[Path]:
-    """One export as XLSX (frozen header, number formats, README sheet) and as CSV with the same headers and rows."""
-    xlsx, csv = stem.parent / f"{stem.name}.xlsx", stem.parent / f"{stem.name}.csv"
-    book, bold = new_workbook(xlsx)
+def _write(frame: pl.DataFrame, stage: Callable[[str], Path], stem: str, sheet_name: str, notes: list[tuple[str, object]],
+           stamp: DataStamp) -> list[str]:
+    """One export as XLSX (frozen header, number formats, README sheet; dated with the data) and as CSV with the same
+    headers and rows, each to its staged temporary path; returns the two file names."""
+    xlsx, csv = f"{stem}.xlsx", f"{stem}.csv"
+    book, bold = new_workbook(stage(xlsx), created=stamp.as_of)
     write_table(book, bold, sheet_name, frame,
                 num_formats=[TONNES_FORMAT if dtype.is_float() else None for dtype in frame.dtypes])
     write_readme(book, bold, [(("项目 item", "内容 content"), notes)], widths=(30, 100))
     book.close()
-    return [xlsx, write_csv(frame, csv)]
+    write_csv(frame, stage(csv))
+    return [xlsx, csv]
 
 
 def export_register(warehouse: Path, out_dir: Path, years: tuple[int, int] | None = None) -> list[Path]:
     """Write the register and the follow-up list (XLSX + CSV each) into out_dir; returns the four paths.
 
-    Years default to every year in the register; a selection with no key emitter still writes the headers.
+    Years default to every year in the register; a selection with no key emitter still writes the headers. The four
+    files replace earlier ones of the same names together, and only once all four are written.
     """
-    rows = read_register(warehouse, years)
+    rows, stamp = _read(warehouse, years)
     selected = list(range(years[0], years[1] + 1)) if years else sorted(rows["year"].unique().to_list())
     label = f"{selected[0]}-{selected[-1]}" if selected else ""
     suffix = f"_{label}" if label else ""
-    out_dir.mkdir(parents=True, exist_ok=True)
     register, register_rows = register_list(rows, selected)
     follow_up, follow_up_rows = follow_up_list(rows)
     empty = "无记录 no rows: 所选年度内没有{} (文件只有表头 headers only)"
-    return [
-        *_write(register, out_dir / f"重点排放单位名录{suffix}", "重点排放单位名录", _notes(
-            "重点排放单位名录 (key-emitter register)",
-            "所选年度内任一年为重点排放单位的企业(统一社会信用代码, 各厂址合计), 每年的判定排放量与综合能耗; "
-            "名录状态与判定说明为最近一年",
-            f"{register.height} 家企业 enterprises" if register.height else empty.format("重点排放单位"),
-            rows, register_rows, label, warehouse)),
-        *_write(follow_up, out_dir / f"未报告重点排放单位{suffix}", "未报告重点排放单位", _notes(
-            "未报告重点排放单位 (key emitters without a GHG report, follow-up list)",
-            "为重点排放单位但当年未报送温室气体排放报告的企业-年度, 供督促报告",
-            f"{follow_up.height} 行(企业-年度) enterprise-years" if follow_up.height
-            else empty.format("未报告的重点排放单位"),
-            rows, follow_up_rows, label, warehouse)),
-    ]
+    with atomic_files(out_dir) as stage:
+        names = [
+            *_write(register, stage, f"重点排放单位名录{suffix}", "重点排放单位名录", _notes(
+                "重点排放单位名录 (key-emitter register)",
+                "所选年度内任一年为重点排放单位的企业(统一社会信用代码, 各厂址合计), 每年的判定排放量与综合能耗; "
+                "名录状态与判定说明为最近一年",
+                f"{register.height} 家企业 enterprises" if register.height else empty.format("重点排放单位"),
+                rows, register_rows, label, warehouse, stamp), stamp),
+            *_write(follow_up, stage, f"未报告重点排放单位{suffix}", "未报告重点排放单位", _notes(
+                "未报告重点排放单位 (key emitters without a GHG report, follow-up list)",
+                "为重点排放单位但当年未报送温室气体排放报告的企业-年度, 供督促报告",
+                f"{follow_up.height} 行(企业-年度) enterprise-years" if follow_up.height
+                else empty.format("未报告的重点排放单位"),
+                rows, follow_up_rows, label, warehouse, stamp), stamp),
+        ]
+    return [out_dir / name for name in names]

@@ -4,12 +4,13 @@ Reads the published warehouse read-only (out_inventory__yearly_region_sector for
 exactly like the published roll-up; out_inventory__yearly_enterprise for the top emitters; the cross-check findings
 and the factor library for the quality notes) and writes `清单报告_<year>.html` with CSS and every chart inline (no
 script, font or link to fetch: it opens offline and as an attachment) plus each chart as its own SVG under plots/.
-Numbers are computed here with polars/SQL; drawing is in report_plots.
+Numbers are computed here with polars/SQL; drawing is in report_plots. The files depend on the warehouse's data only
+(every ranking has a tie-breaker, the time shown is 数据截至 data as of with the inputs' fingerprint, SVG ids are
+salted with a constant), and the folder is swapped in whole (output_dirs.atomic_dir), so it is never half-written.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import math
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ import polars as pl
 
 from inventories.reference import regions
 from pipelines import report_plots as plots
+from pipelines.output_dirs import atomic_dir
+from pipelines.tabular_files import DataStamp, data_stamp
 from schemas.fields import SOURCE_SYSTEM_ZH, SPECIES
 
 ROLLUP = "out_inventory__yearly_region_sector"
@@ -137,9 +140,14 @@ def method_shares(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
         group by 1 order by item_order, item""", {"year": year, "species": list(SPECIES)}).pl().drop("item_order")
 
 
+def largest_first(frame: pl.DataFrame, value: str, key: str) -> pl.DataFrame:
+    """Largest `value` first, nulls last, ties by `key`: one order, whatever order DuckDB returned the rows in."""
+    return frame.sort([value, key], descending=[True, False], nulls_last=True)
+
+
 def pareto(enterprises: pl.DataFrame, value: str = "co2e_t") -> pl.DataFrame:
     """Enterprises largest first with rank, share, cumulative share and the share of enterprises up to each one."""
-    ranked = enterprises.filter(pl.col(value) > 0).sort([value, "uscc"], descending=[True, False])
+    ranked = largest_first(enterprises.filter(pl.col(value) > 0), value, "uscc")
     total = ranked[value].sum()
     return ranked.with_columns(
         pl.int_range(1, ranked.height + 1).alias("rank"),
@@ -187,7 +195,7 @@ class Page:
     def figure(self, name: str, svg: str, caption: str) -> str:
         """Save plots/<name>.svg and return the figure that shows it inline and links the file."""
         path = self.plot_dir / f"{name}.svg"
-        path.write_text(svg, encoding="utf-8")
+        path.write_text(svg, encoding="utf-8", newline="\n")
         link = f"plots/{name}.svg"
         return (f'<figure data-plot="{link}">{plots.inline_svg(svg, name)}<figcaption>{html.escape(caption)} '
                 f'<a href="{link}">SVG 矢量图 file</a></figcaption></figure>')
@@ -212,7 +220,7 @@ def _wan(values: Sequence[float | None]) -> list[float | None]:
     return [None if v is None else v / 1e4 for v in values]
 
 
-def _overview(page: Page, total: dict, counts: tuple, notes: str, built: str, year: int) -> None:
+def _overview(page: Page, total: dict, counts: tuple, notes: str, stamp: DataStamp, year: int) -> None:
     recalled = total["co2_recalled_share"]
     rows = [("直接排放 二氧化碳当量 direct CO2e", total["co2e_t"], "tCO2e", 0),
             ("其中 燃烧 CO2 of which combustion", total["co2_combustion_t"], "t", 0),
@@ -226,7 +234,7 @@ def _overview(page: Page, total: dict, counts: tuple, notes: str, built: str, ye
              None if recalled is None else recalled * 100, "%", 1),
             ("因子集 factor set", total["factor_set"], "", None),
             ("全球增温潜势 GWP set", total["gwp_set"], "", None),
-            ("数据仓库生成时间 warehouse built", built, "", None)]
+            ("数据截至 data as of", stamp.as_of_text, "", None)]
     frame = pl.DataFrame({"item": [r[0] for r in rows], "value": [Column("", "", r[3]).text(r[1]) for r in rows],
                           "unit": [r[2] for r in rows]})
     table = html_table(frame, [Column("item", "指标 item"), Column("value", "数值 value", numeric=True),
@@ -244,7 +252,7 @@ def _overview(page: Page, total: dict, counts: tuple, notes: str, built: str, ye
 
 
 def _cities(page: Page, cities: pl.DataFrame, year: int) -> None:
-    ordered = cities.sort("co2e_t", descending=True, nulls_last=True)
+    ordered = largest_first(cities, "co2e_t", "region_code")
     names = ordered["region_name"].to_list()
     co2e = plots.bar_chart(names, {"直接排放 CO2e": _wan(ordered["co2e_t"].to_list())},
                            f"{year}年 各地市直接排放 direct CO2e by city", "万吨 CO2e (10⁴ tCO2e)")
@@ -259,8 +267,8 @@ def _cities(page: Page, cities: pl.DataFrame, year: int) -> None:
 
 
 def _sectors(page: Page, market: pl.DataFrame, divisions: pl.DataFrame, year: int) -> None:
-    market = market.sort("co2e_t", descending=True, nulls_last=True)
-    top = divisions.sort("co2e_t", descending=True, nulls_last=True).head(TOP_SECTORS)
+    market = largest_first(market, "co2e_t", "sector_class_code")
+    top = largest_first(divisions, "co2e_t", "sector_class_code").head(TOP_SECTORS)
     columns = [*SECTOR, CO2E, INDIRECT, SO2, NOX, ENERGY, ENTERPRISES]
     charts = [page.figure(name, plots.bar_chart(frame["sector_class_name"].to_list(),
                                                 {"直接排放 CO2e": _wan(frame["co2e_t"].to_list())},
@@ -297,7 +305,7 @@ def _top_emitters(page: Page, enterprises: pl.DataFrame, year: int) -> None:
 
 
 def _ratios(page: Page, divisions: pl.DataFrame, total: dict, year: int) -> None:
-    top = intensity_ratios(divisions.sort("co2_direct_t", descending=True, nulls_last=True).head(TOP_SECTORS))
+    top = intensity_ratios(largest_first(divisions, "co2_direct_t", "sector_class_code").head(TOP_SECTORS))
     province = intensity_ratios(pl.DataFrame([total]).select("co2_direct_t", "so2_t", "nox_t")).row(0, named=True)
     chart = plots.bar_chart(top["sector_class_name"].to_list(),
                             {f"{p} kg/t CO2": top[f"{p.lower()}_kg_per_t_co2"].to_list() for p in ("SO2", "NOx")},
@@ -339,7 +347,7 @@ def _yoy(page: Page, cities: pl.DataFrame, total: dict, has_previous: bool, year
     province = pl.DataFrame([total]).select(pl.lit("全省 province").alias("region_name"),
                                             *(pl.col(c) for c in cities.columns if c != "region_name" and c in total))
     frame = yoy_changes(pl.concat([province, cities.select(province.columns)], how="vertical_relaxed"))
-    ordered = frame.head(1).vstack(frame.tail(-1).sort("co2e_t", descending=True, nulls_last=True))
+    ordered = frame.head(1).vstack(largest_first(frame.tail(-1), "co2e_t", "region_name"))
     chart_rows = ordered.tail(-1)
     chart = plots.bar_chart(chart_rows["region_name"].to_list(),
                             {f"{label} 同比": chart_rows[f"{key}_change_pct"].to_list()
@@ -372,7 +380,7 @@ def _quality_notes(con: duckdb.DuckDBPyConnection, year: int, has_findings: bool
                      f"已说明或确认 explained or confirmed {decided:,} (明细 details: <code>synergy checks --year {year}</code>)")
         rules = con.execute(f"""select rule_title_zh, rule_id, count(*) from {FINDINGS}
                                 where year = $year and severity = 'error' and finding_status = 'open'
-                                group by all order by 3 desc, 2""", {"year": year}).fetchall()
+                                group by all order by 3 desc, 2, 1""", {"year": year}).fetchall()
         items += [f"错误 error: {html.escape(title or rule)} (<code>{html.escape(rule)}</code>) × {n:,}"
                   for title, rule, n in rules]
     else:
@@ -409,10 +417,12 @@ TOC = (("overview", "概况 Overview"), ("cities", "分地市 Totals by city"), 
        ("methods", "核算方法构成 Method coverage"), ("yoy", "同比变化 Year-over-year change"))
 
 
-def _footer(warehouse: Path, built: str, systems: list[str], factor_sets: list[str], demo: tuple[int, int]) -> str:
+def _footer(warehouse: Path, stamp: DataStamp, systems: list[str], factor_sets: list[str], demo: tuple[int, int]) -> str:
     names = "、".join(f"{SOURCE_SYSTEM_ZH.get(s, s)} {s}" for s in systems) or "—"
     lines = [f"数据来源 Data sources: {html.escape(names)}; 数据仓库 warehouse <code>{html.escape(warehouse.name)}</code> "
-             f"(生成于 built {built}), 表 tables <code>{ROLLUP}</code>, <code>out_inventory__yearly_enterprise</code>, "
+             f"(数据截至 data as of {html.escape(stamp.as_of_text)}; 输入指纹 inputs sha256 "
+             f"<code>{html.escape(stamp.inputs_sha256 or '—')}</code>), "
+             f"表 tables <code>{ROLLUP}</code>, <code>out_inventory__yearly_enterprise</code>, "
              f"<code>out_inventory__yearly_facility</code>, <code>{FINDINGS}</code>, <code>core_inventory__factors</code>; "
              f"因子集 factor set {html.escape('; '.join(factor_sets))}。",
              "单位 Units: t = 吨 tonnes, tCO2e = 吨二氧化碳当量, tce = 吨标准煤, 万吨 = 10⁴ t; “—” = 无数据 no value."]
@@ -428,11 +438,19 @@ def report_path(out_dir: Path, year: int) -> Path:
     return out_dir / f"清单报告_{year}.html"
 
 
+def report_files(year: int) -> set[str]:
+    """Every file a report of the year may write (relative): the only files its folder may hold when replaced."""
+    return {report_path(Path(), year).as_posix(), *(f"plots/{name}.svg" for name in PLOT_NAMES)}
+
+
 def build_report(warehouse: Path, out_dir: Path, year: int) -> Path:
-    """Write <out_dir>/清单报告_<year>.html (self-contained) and every chart as <out_dir>/plots/<name>.svg."""
+    """Write <out_dir>/清单报告_<year>.html (self-contained) and every chart as <out_dir>/plots/<name>.svg.
+
+    out_dir is replaced whole (a chart this run does not draw does not linger); a ReportError, in Chinese and English,
+    for no warehouse, an older one, no inventory of the year, or an out_dir holding files other than a report's.
+    """
     if not warehouse.exists():
         raise ReportError(f"没有数据仓库 / no warehouse at {warehouse}: 请先运行 synergy build / run synergy build first")
-    built = dt.datetime.fromtimestamp(warehouse.stat().st_mtime).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = {t for (t,) in con.execute("""select table_name from information_schema.tables
                                                 where table_name in (select unnest($names))""",
@@ -462,37 +480,36 @@ def build_report(warehouse: Path, out_dir: Path, year: int) -> Path:
         shares = method_shares(con, year)
         factor_sets = sorted({s for s in (total["factor_set"] or "").split("; ") if s})
         notes = _quality_notes(con, year, FINDINGS in tables, factor_sets)
+        stamp = data_stamp(con)
     city_names = dict(regions().select("region_code", "region_name").iter_rows())
     enterprises = enterprises.with_columns(pl.col("city_code").replace_strict(city_names, default=pl.col("city_code"))
                                            .alias("city_name"))
-    plot_dir = out_dir / "plots"
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    for name in PLOT_NAMES:  # a chart this run does not draw must not linger from an earlier run
-        (plot_dir / f"{name}.svg").unlink(missing_ok=True)
-    page = Page(plot_dir, [])
-    _overview(page, total, counts, notes, built, year)
-    _cities(page, cities, year)
-    _sectors(page, market, divisions, year)
-    _top_emitters(page, enterprises, year)
-    _ratios(page, divisions, total, year)
-    _methods(page, shares, year)
-    # the roll-up carries the previous year even when the build (and so the warehouse) holds one year only
-    has_previous = any(total.get(f"{k}_previous_t") is not None for k in ("co2e", "so2", "nox"))
-    _yoy(page, cities, total, has_previous, year)
-    systems = sorted({s for s in (total["source_systems"] or "").split(";") if s})
-    title = f"{province} {year}年 大气污染物与温室气体排放清单报告"
-    nav = "".join(f'<li><a href="#{anchor}">{html.escape(label)}</a></li>' for anchor, label in TOC)
-    document = f"""<!DOCTYPE html>
+    with atomic_dir(out_dir, lambda _: report_files(year), ReportError) as folder:
+        plot_dir = folder / "plots"
+        plot_dir.mkdir()
+        page = Page(plot_dir, [])
+        _overview(page, total, counts, notes, stamp, year)
+        _cities(page, cities, year)
+        _sectors(page, market, divisions, year)
+        _top_emitters(page, enterprises, year)
+        _ratios(page, divisions, total, year)
+        _methods(page, shares, year)
+        # the roll-up carries the previous year even when the build (and so the warehouse) holds one year only
+        has_previous = any(total.get(f"{k}_previous_t") is not None for k in ("co2e", "so2", "nox"))
+        _yoy(page, cities, total, has_previous, year)
+        systems = sorted({s for s in (total["source_systems"] or "").split(";") if s})
+        title = f"{province} {year}年 大气污染物与温室气体排放清单报告"
+        nav = "".join(f'<li><a href="#{anchor}">{html.escape(label)}</a></li>' for anchor, label in TOC)
+        document = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{CSS}</style></head>
 <body><main><header><h1>{html.escape(title)}</h1>
 <p class="sub">Air-pollutant and greenhouse-gas inventory report, {year} (减污降碳协同融合清单 fused inventory)</p>
-<p class="meta">数据仓库生成时间 warehouse built: {built} · 因子集 factor set: {html.escape('; '.join(factor_sets) or '—')}
-· GWP: {html.escape(total['gwp_set'] or '—')}</p>
+<p class="meta">数据截至 data as of: {html.escape(stamp.as_of_text)}
+· 因子集 factor set: {html.escape('; '.join(factor_sets) or '—')} · GWP: {html.escape(total['gwp_set'] or '—')}</p>
 <nav><b>目录 Contents</b><ol>{nav}</ol></nav></header>
 {"".join(page.sections)}
-{_footer(warehouse, built, systems, factor_sets, demo)}</main></body></html>
+{_footer(warehouse, stamp, systems, factor_sets, demo)}</main></body></html>
 """
-    path = report_path(out_dir, year)
-    path.write_text(document, encoding="utf-8")
-    return path
+        report_path(folder, year).write_text(document, encoding="utf-8", newline="\n")
+    return report_path(out_dir, year)

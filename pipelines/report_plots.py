@@ -61,9 +61,11 @@ def _thousands(decimals: int = 0) -> FuncFormatter:
 
 
 def _svg(fig: Figure) -> str:
-    """The figure as SVG text, without a date so that a rebuild writes the same bytes."""
+    """The figure as SVG text, without a date and with ids from the fixed salt (else matplotlib salts them with a
+    random uuid), so that a rebuild writes the same bytes; set here too, so no caller can save outside the style."""
     buffer = StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with matplotlib.rc_context({key: RC[key] for key in ("svg.fonttype", "svg.hashsalt")}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buffer.getvalue()
 
 

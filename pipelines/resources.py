@@ -1,4 +1,4 @@
-"""Run settings every asset may need: the workspace, the factor set and the years to build."""
+"""Run settings every asset may need: the workspace, the factor set and match thresholds (years are partitions)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from pipelines.workspace import Workspace
 
 
 class SynergyConfig(dg.ConfigurableResource):
-    """Where the workspace is, which factor-set folder to use, which years to build, and match thresholds."""
+    """Where the workspace is, which factor-set folder to use, and match thresholds."""
 
     home: str
     factor_set_path: str = str(DEFAULT_FACTOR_SET)
-    years: list[int] = []
     min_matched_share: float = 0.97  # per source system and year; below it the match_share check fails
 
     @property

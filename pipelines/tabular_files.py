@@ -1,21 +1,27 @@
 """XLSX sheets and CSV files as the bureau's users open them, shared by every export.
 
 One place decides how a table looks in Excel (bold header, frozen first row, autofilter, column widths that count
-CJK characters double, display formats that leave the stored value whole) and that a CSV carries the UTF-8 BOM
-without which Excel shows the Chinese as mojibake.
+CJK characters double, display formats that leave the stored value whole), that a CSV carries the UTF-8 BOM
+without which Excel shows the Chinese as mojibake, and which time an output states: `data_stamp`, read from the
+warehouse's data, never the clock or a file's mtime, so that every export of one warehouse gives the same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
+
+from pipelines.warehouse import table_columns
 
 MAX_WIDTH = 60
 README_SHEET = "说明 README"
@@ -25,17 +31,63 @@ HEADER_STYLE = {"bold": True, "text_wrap": True, "align": "center", "valign": "v
 # how a float shows under each number format the exports use: sizes its column as Excel will show it
 SHOWN: dict[str, Callable[[float], str]] = {"#,##0.0": "{:,.1f}".format, "#,##0.000": "{:,.3f}".format,
                                             "0.0%": "{:.1%}".format, "0.0": "{:.1f}".format}
+FILE_MANIFEST = "core_qa__file_manifest"  # one row per inbox file: its received_at and file_sha256
+AS_OF_LABEL = "数据截至 data as of (UTC)"
+INPUTS_LABEL = "输入指纹 inputs sha256"
+NO_FILE_MANIFEST = f"无 none: 数据仓库没有入库文件登记 / the warehouse has no {FILE_MANIFEST} (旧版本 older build)"
+UNDATED = datetime(1980, 1, 1)  # the document date when the data gives none: the date xlsxwriter gives zip entries
+
+
+@dataclass(frozen=True)
+class DataStamp:
+    """What an output says about when and from what it was made, read from the warehouse's data.
+
+    as_of: the newest input file's received_at (UTC, to the second); inputs_sha256: SHA-256 of the sorted
+    file_sha256 values of core_qa__file_manifest, newline-joined. Both None for a warehouse without that table.
+    """
+
+    as_of: datetime | None
+    inputs_sha256: str | None
+
+    @property
+    def as_of_text(self) -> str:
+        """2023-12-31 08:00:00 UTC, for text outputs (HTML, notes)."""
+        return f"{self.as_of:%Y-%m-%d %H:%M:%S} UTC" if self.as_of else NO_FILE_MANIFEST
+
+    @property
+    def as_of_iso(self) -> str | None:
+        """2023-12-31T08:00:00Z, for machine-read outputs (manifest.json)."""
+        return f"{self.as_of:%Y-%m-%dT%H:%M:%S}Z" if self.as_of else None
+
+    def rows(self) -> list[tuple[str, datetime | str]]:
+        """The two README lines; the time as a datetime, which a workbook shows as a time."""
+        return [(AS_OF_LABEL, self.as_of or NO_FILE_MANIFEST), (INPUTS_LABEL, self.inputs_sha256 or NO_FILE_MANIFEST)]
+
+
+def data_stamp(con: duckdb.DuckDBPyConnection) -> DataStamp:
+    """The warehouse's DataStamp: the same data gives the same stamp, whenever and wherever it is read."""
+    if not {"received_at", "file_sha256"} <= table_columns(con, FILE_MANIFEST):
+        return DataStamp(None, None)
+    (newest,) = con.execute(f"select max(received_at) from {FILE_MANIFEST}").fetchone()
+    hashes = sorted(h for (h,) in con.execute(f"select file_sha256 from {FILE_MANIFEST} where file_sha256 is not null")
+                    .fetchall())
+    if newest is not None and newest.tzinfo is not None:  # stored as UTC without a zone (extract/inbox.py); else convert
+        newest = newest.astimezone(UTC).replace(tzinfo=None)
+    return DataStamp(None if newest is None else newest.replace(microsecond=0),
+                     hashlib.sha256("\n".join(hashes).encode("ascii")).hexdigest())
 
 
 def new_workbook(path: Path, created: datetime | None = None) -> tuple[Workbook, Format]:
     """A workbook that keeps text as text (no formula or link from a cell value) and its header format.
 
-    `created` fixes the document date (else now), so two exports of the same data differ as little as possible.
+    `created` (UTC; UNDATED when None, never now) is the document date, the only time xlsxwriter would take from the
+    clock: it stamps every zip entry 1980-01-31 (whatever the time zone) and gives them fixed file modes, so the same
+    data gives the same bytes. Datetimes without a format of their own show as yyyy-mm-dd hh:mm:ss.
     """
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "nan_inf_to_errors": True, "remove_timezone": True})
-    if created is not None:
-        book.set_properties({"created": created})
+                                           "nan_inf_to_errors": True, "remove_timezone": True,
+                                           "default_date_format": TIMESTAMP_FORMAT})
+    book.set_properties({"created": created or UNDATED})
     return book, book.add_format(HEADER_STYLE)
 
 

@@ -6,24 +6,53 @@ connections see the new one; a failure before the rename leaves the last good wa
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from schemas.generate import conform, duckdb_ddl, pandera_schema
+from schemas.tables import TABLES
+
+
+@contextmanager
+def publish_lock(target: Path) -> Iterator[None]:
+    """Hold the warehouse's publish lock: one publisher at a time, however the run was launched (CLI, UI, daemon).
+
+    The run queue keeps two queued runs from publishing together; this lock also covers in-process CLI runs.
+    The lock dies with its process, so a killed run never leaves the warehouse locked.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(f".{target.name}.lock"), "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def publish_warehouse(tables: dict[str, pl.DataFrame], target: Path) -> dict[str, int]:
-    """Write every table with DDL and COMMENTs into a fresh file, then rename it over `target`."""
+    """Write every table with DDL and COMMENTs into a fresh file, then rename it over `target`.
+
+    Under the publish lock; a half-built file a killed publisher left behind is removed first.
+    """
+    with publish_lock(target):
+        for stale in target.parent.glob(f".{target.name}.building-*"):
+            stale.unlink(missing_ok=True)
+        return _build_and_swap(tables, target)
+
+
+def _build_and_swap(tables: dict[str, pl.DataFrame], target: Path) -> dict[str, int]:
     tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     try:
         with duckdb.connect(str(tmp)) as con:
             for name in sorted(tables):
-                frame = conform(tables[name], name)
+                frame = canonical_order(conform(tables[name], name), name)
                 pandera_schema(name).validate(frame, lazy=True)  # never publish what breaks the contract
                 for statement in duckdb_ddl(name):
                     con.execute(statement)
@@ -37,6 +66,13 @@ def publish_warehouse(tables: dict[str, pl.DataFrame], target: Path) -> dict[str
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     return counts
+
+
+def canonical_order(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Rows sorted by the table's key (all plain columns for a table without one): the same inputs give the same
+    table byte for byte, whatever order the steps produced the rows in."""
+    key = list(TABLES[name].primary_key) or [c for c, t in frame.schema.items() if not t.is_nested()]
+    return frame.sort(key, nulls_last=True, maintain_order=True)
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:

@@ -18,9 +18,9 @@ FINDINGS = "out_crosscheck__findings"
 RULES = load_catalogue()
 
 
-def _years(tables: dict[str, pl.DataFrame], synergy: SynergyConfig) -> list[int]:
-    """The requested years, else every year of the fused inventory."""
-    return list(synergy.years) or sorted(tables["out_inventory__yearly_enterprise"]["year"].unique().to_list())
+def _years(tables: dict[str, pl.DataFrame]) -> list[int]:
+    """Every built year of the fused inventory: the findings table is rebuilt whole, so none goes stale."""
+    return sorted(tables["out_inventory__yearly_enterprise"]["year"].unique().to_list())
 
 
 @dg.multi_asset(
@@ -31,7 +31,7 @@ def _years(tables: dict[str, pl.DataFrame], synergy: SynergyConfig) -> list[int]
     can_subset=False,
 )
 def out_crosscheck(context: dg.AssetExecutionContext, synergy: SynergyConfig, **tables: pl.DataFrame):
-    years = _years(tables, synergy)
+    years = _years(tables)
     defaults = fuel_defaults(load_factor_set(synergy.factor_set_path), years)
     findings = run_catalogue(RULES, tables, defaults, years).filter(pl.col("year").is_in(years))
     findings, log = apply_decisions(findings, synergy.workspace.curation)

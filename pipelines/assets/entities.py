@@ -8,6 +8,7 @@ The work is in `pipelines.transform.entity_resolution`; the analysts' decisions 
 import dagster as dg
 import polars as pl
 
+from pipelines.jobs import MEMORY_HEAVY
 from pipelines.resources import SynergyConfig
 from pipelines.transform.curation import load_decisions, settle_log
 from pipelines.transform.entity_resolution import resolve
@@ -33,6 +34,7 @@ OUTPUTS = {  # published table -> (group, key of the resolve() result)
     outs={**{t: dg.AssetOut(group_name=g, description=TABLES[t].en) for t, (g, _) in OUTPUTS.items()},
           "core_qa__curation_log": dg.AssetOut(group_name="core_qa", description=TABLES["core_qa__curation_log"].en)},
     can_subset=False,
+    pool=MEMORY_HEAVY,
 )
 def core_entity(context: dg.AssetExecutionContext, synergy: SynergyConfig, **tables: pl.DataFrame):
     decisions, log = load_decisions(synergy.workspace.curation)

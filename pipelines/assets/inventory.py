@@ -20,6 +20,8 @@ from inventories.sql_models import (
     key_emitter_register,
     region_sector_inventory,
 )
+from pipelines.jobs import MEMORY_HEAVY
+from pipelines.partitions import YEARLY, partition_years
 from pipelines.resources import SynergyConfig
 from schemas.generate import conform
 
@@ -34,48 +36,51 @@ def core_inventory__factors(synergy: SynergyConfig) -> dg.Output[pl.DataFrame]:
                                         "recalled_factors": recalled})
 
 
-def _window(years: list[int]) -> list[int]:
-    """Years to compute so the register's look-back has its earlier years too."""
-    lookback = int(key_emitter_rule()["lookback_years"])
-    return sorted({y - k for y in years for k in range(lookback + 1)})
+def _of_years(frame: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+    return frame.filter(pl.col("year").is_in(years))
 
 
-def _in_window(frame: pl.DataFrame, synergy: SynergyConfig) -> pl.DataFrame:
-    return frame.filter(pl.col("year").is_in(_window(synergy.years))) if synergy.years else frame
+def _up_to(frame: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+    """Every built year up to the last one asked for: the look-back and consecutive-year counts read them."""
+    return frame.filter(pl.col("year") <= max(years))
 
 
-def _requested(frame: pl.DataFrame, synergy: SynergyConfig) -> pl.DataFrame:
-    return frame.filter(pl.col("year").is_in(synergy.years)) if synergy.years else frame
+ALL_YEARS = dg.AssetIn(partition_mapping=dg.AllPartitionMapping())
+"""A yearly input read over every built year (for look-back), not only the run's years."""
 
 
-@dg.asset(group_name="core_inventory", kinds={"polars"})
-def core_inventory__ghg_fuel_line_co2(synergy: SynergyConfig, core_ghg__fuel_lines: pl.DataFrame,
+@dg.asset(group_name="core_inventory", kinds={"polars"}, **YEARLY)
+def core_inventory__ghg_fuel_line_co2(context: dg.AssetExecutionContext, synergy: SynergyConfig,
+                                      core_ghg__fuel_lines: pl.DataFrame,
                                       core_inventory__factors: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Combustion CO2 per GHG fuel line with the parameters used and their provenance."""
     factor_set = load_factor_set(synergy.factor_set_path)
-    result = fuel_line_co2(_in_window(core_ghg__fuel_lines, synergy), factor_set, fuels(), power_industry_codes())
+    years = partition_years(context)
+    result = fuel_line_co2(_of_years(core_ghg__fuel_lines, years), factor_set, fuels(), power_industry_codes())
     result = conform(result, "core_inventory__ghg_fuel_line_co2").sort("source_record")
     uncomputed = result.filter(pl.col("co2_mass_t").is_null()).height
     return dg.Output(result, metadata={"rows": result.height, "uncomputed_lines": uncomputed,
                                        "lines_with_recalled_factor": int(result["has_recalled_factor"].sum())})
 
 
-@dg.asset(group_name="core_inventory", kinds={"polars"})
+@dg.asset(group_name="core_inventory", kinds={"polars"}, pool=MEMORY_HEAVY, **YEARLY)
 def core_inventory__yearly_facility_species_candidates(
-    synergy: SynergyConfig, core_inventory__factors: pl.DataFrame, core_inventory__ghg_fuel_line_co2: pl.DataFrame,
+    context: dg.AssetExecutionContext, synergy: SynergyConfig, core_inventory__factors: pl.DataFrame,
+    core_inventory__ghg_fuel_line_co2: pl.DataFrame,
     core_facility__assn_sources: pl.DataFrame, core_facility__entity: pl.DataFrame,
     core_enterprise__entity: pl.DataFrame, core_ghg__energy_flows: pl.DataFrame, core_ghg__process_lines: pl.DataFrame,
     core_envstat__boilers: pl.DataFrame, core_envstat__kilns: pl.DataFrame, core_permit__fuel_analysis: pl.DataFrame,
     core_permit__execution_emissions: pl.DataFrame,
 ) -> dg.Output[pl.DataFrame]:
     """Every candidate value per facility, year, species and scope, ranked by the method hierarchy."""
+    years = partition_years(context)
     sources = Sources(
         assn=core_facility__assn_sources, facilities=core_facility__entity, enterprises=core_enterprise__entity,
-        ghg_fuel_line_co2=core_inventory__ghg_fuel_line_co2, ghg_energy_flows=_in_window(core_ghg__energy_flows, synergy),
-        ghg_process_lines=_in_window(core_ghg__process_lines, synergy),
-        envstat_boilers=_in_window(core_envstat__boilers, synergy), envstat_kilns=_in_window(core_envstat__kilns, synergy),
-        permit_fuel_analysis=_in_window(core_permit__fuel_analysis, synergy),
-        permit_execution=_in_window(core_permit__execution_emissions, synergy),
+        ghg_fuel_line_co2=core_inventory__ghg_fuel_line_co2, ghg_energy_flows=_of_years(core_ghg__energy_flows, years),
+        ghg_process_lines=_of_years(core_ghg__process_lines, years),
+        envstat_boilers=_of_years(core_envstat__boilers, years), envstat_kilns=_of_years(core_envstat__kilns, years),
+        permit_fuel_analysis=_of_years(core_permit__fuel_analysis, years),
+        permit_execution=_of_years(core_permit__execution_emissions, years),
     )
     settings = accounting_settings()
     table = facility_candidates(sources, load_factor_set(synergy.factor_set_path), fuels(), power_industry_codes(), settings)
@@ -86,7 +91,7 @@ def core_inventory__yearly_facility_species_candidates(
                                       **{f"selection_{k}": int(v) for k, v in sorted(by_selection.items())}})
 
 
-@dg.asset(group_name="core_inventory", kinds={"polars"})
+@dg.asset(group_name="core_inventory", kinds={"polars"}, **YEARLY)
 def core_inventory__yearly_facility_species(
         core_inventory__yearly_facility_species_candidates: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """The fused inventory: the chosen value(s) per facility, year, species and scope."""
@@ -96,19 +101,19 @@ def core_inventory__yearly_facility_species(
     return dg.Output(table, metadata={"rows": table.height, **{f"method_{k}": int(v) for k, v in sorted(methods.items())}})
 
 
-@dg.asset(group_name="out_inventory", kinds={"duckdb"})
-def out_inventory__yearly_facility(synergy: SynergyConfig, core_inventory__yearly_facility_species: pl.DataFrame,
+@dg.asset(group_name="out_inventory", kinds={"duckdb"}, **YEARLY)
+def out_inventory__yearly_facility(core_inventory__yearly_facility_species: pl.DataFrame,
                                    core_facility__entity: pl.DataFrame,
                                    core_enterprise__entity: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """One row per facility and year: CO2 by scope, CO2e, pollutants, energy, methods and completeness."""
     table = facility_inventory(core_inventory__yearly_facility_species, core_facility__entity, core_enterprise__entity)
-    table = conform(_requested(table, synergy), "out_inventory__yearly_facility")
+    table = conform(table, "out_inventory__yearly_facility")
     return dg.Output(table, metadata={"facility_years": table.height,
                                       "co2e_t": float(table["co2e_t"].sum() or 0.0),
                                       "gap_filled_rows": int(table["has_gap_filled"].sum())})
 
 
-@dg.asset(group_name="out_inventory", kinds={"duckdb"})
+@dg.asset(group_name="out_inventory", kinds={"duckdb"}, **YEARLY)
 def out_inventory__yearly_enterprise(out_inventory__yearly_facility: pl.DataFrame,
                                      core_enterprise__entity: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """The facility inventory summed per legal-person enterprise (USCC) and year."""
@@ -117,17 +122,20 @@ def out_inventory__yearly_enterprise(out_inventory__yearly_facility: pl.DataFram
     return dg.Output(table, metadata={"enterprise_years": table.height, "co2e_t": float(table["co2e_t"].sum() or 0.0)})
 
 
-@dg.asset(group_name="out_inventory", kinds={"duckdb"})
-def out_inventory__yearly_region_sector(synergy: SynergyConfig, core_inventory__yearly_facility_species: pl.DataFrame,
+@dg.asset(group_name="out_inventory", kinds={"duckdb"}, ins={"core_inventory__yearly_facility_species": ALL_YEARS},
+          pool=MEMORY_HEAVY, **YEARLY)
+def out_inventory__yearly_region_sector(context: dg.AssetExecutionContext,
+                                        core_inventory__yearly_facility_species: pl.DataFrame,
                                         core_facility__entity: pl.DataFrame,
                                         core_enterprise__entity: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Province, city and county x sector x species roll-ups with method shares and change on the previous year.
 
-    Rolled up over the look-back window too, so a one-year build still has the previous year to compare with.
+    Reads every built year up to the run's last, so a one-year run still has the previous year to compare with.
     """
-    facility = facility_inventory(core_inventory__yearly_facility_species, core_facility__entity, core_enterprise__entity)
-    table = conform(_requested(region_sector_inventory(core_inventory__yearly_facility_species, facility), synergy),
-                    "out_inventory__yearly_region_sector")
+    years = partition_years(context)
+    species = _up_to(core_inventory__yearly_facility_species, years)
+    facility = facility_inventory(species, core_facility__entity, core_enterprise__entity)
+    table = conform(_of_years(region_sector_inventory(species, facility), years), "out_inventory__yearly_region_sector")
     province = table.filter((pl.col("region_level") == "province") & (pl.col("sector_scheme") == "all"))
     return dg.Output(table, metadata={
         "rows": table.height, "cities": table.filter(pl.col("region_level") == "city")["region_code"].n_unique(),
@@ -135,12 +143,12 @@ def out_inventory__yearly_region_sector(synergy: SynergyConfig, core_inventory__
         "province_co2e_t": float(province["co2e_t"].sum() or 0.0)})
 
 
-@dg.asset(group_name="core_inventory", kinds={"duckdb"})
+@dg.asset(group_name="core_inventory", kinds={"duckdb"}, **YEARLY)
 def _core_inventory__yearly_enterprise_ghg(context: dg.AssetExecutionContext,
                                            core_inventory__ghg_fuel_line_co2: pl.DataFrame,
                                            core_ghg__fuel_lines: pl.DataFrame,
                                            core_facility__assn_sources: pl.DataFrame) -> pl.DataFrame:
-    """GHG-reported combustion CO2 per enterprise over the requested and look-back years (who reports, and what).
+    """GHG-reported combustion CO2 per enterprise and year of the run (who reports, and what).
 
     Lines a matching guard holds back (is_countable false) stay out of the sums until an analyst resolves them.
     """
@@ -148,26 +156,29 @@ def _core_inventory__yearly_enterprise_ghg(context: dg.AssetExecutionContext,
                                               & ~pl.col("is_countable"))
     keys = held.select(pl.format("{}#{}", "source_record", pl.col("file_sha256").str.slice(0, 12)))["source_record"]
     co2 = core_inventory__ghg_fuel_line_co2.filter(~pl.col("source_record").is_in(keys.implode()))
-    lines = core_ghg__fuel_lines.join(held, on=["file_sha256", "sheet_name", "row_number"], how="anti",
-                                      nulls_equal=True)
+    lines = _of_years(core_ghg__fuel_lines, partition_years(context)).join(
+        held, on=["file_sha256", "sheet_name", "row_number"], how="anti", nulls_equal=True)
     context.add_output_metadata({"fuel_lines_held_back": held.height})
     return ghg_enterprise_co2(co2, lines, str(key_emitter_rule()["gwp_set"]))
 
 
-@dg.asset(group_name="out_key_emitters", kinds={"duckdb"})
-def out_key_emitters__register(synergy: SynergyConfig, core_inventory__yearly_facility_species: pl.DataFrame,
+@dg.asset(group_name="out_key_emitters", kinds={"duckdb"}, **YEARLY,
+          ins={"core_inventory__yearly_facility_species": ALL_YEARS, "_core_inventory__yearly_enterprise_ghg": ALL_YEARS})
+def out_key_emitters__register(context: dg.AssetExecutionContext, core_inventory__yearly_facility_species: pl.DataFrame,
                                core_facility__entity: pl.DataFrame, core_enterprise__entity: pl.DataFrame,
                                core_permit__registry: pl.DataFrame, core_ghg__power_monthly: pl.DataFrame,
                                _core_inventory__yearly_enterprise_ghg: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Key-emitter register per enterprise and year on the fused inventory, judged over the full look-back window.
 
-    The enterprise sums are taken again over the window years (the published inventory holds the requested years only).
+    The enterprise sums are taken again over every built year up to the run's last (look-back, consecutive years).
     """
-    facility = facility_inventory(core_inventory__yearly_facility_species, core_facility__entity, core_enterprise__entity)
+    years = partition_years(context)
+    facility = facility_inventory(_up_to(core_inventory__yearly_facility_species, years), core_facility__entity,
+                                  core_enterprise__entity)
     enterprise = enterprise_inventory(facility, core_enterprise__entity)
     captive = captive_power(core_permit__registry, core_facility__entity, core_ghg__power_monthly, core_enterprise__entity)
-    register = key_emitter_register(enterprise, captive, _core_inventory__yearly_enterprise_ghg)
-    register = conform(_requested(register, synergy), "out_key_emitters__register")
+    register = key_emitter_register(enterprise, captive, _up_to(_core_inventory__yearly_enterprise_ghg, years))
+    register = conform(_of_years(register, years), "out_key_emitters__register")
     flagged = register.filter(pl.col("is_key_emitter"))
     statuses = dict(register.group_by("register_status").len().iter_rows())
     return dg.Output(register, metadata={

@@ -5,7 +5,10 @@ import dagster as dg
 import polars as pl
 
 from pipelines.docs import data_dictionary
+from pipelines.jobs import MEMORY_HEAVY, WAREHOUSE_PUBLISH
+from pipelines.partitions import REPORTING_YEAR, years_from_tags
 from pipelines.resources import SynergyConfig
+from pipelines.run_metadata import asset_metadata
 from pipelines.warehouse import publish_warehouse, warehouse_years
 from schemas.tables import TABLES
 
@@ -16,29 +19,39 @@ PUBLISHED = tuple(TABLES)
     group_name="publish",
     kinds={"duckdb"},
     ins={name: dg.AssetIn() for name in PUBLISHED},
-    tags={"synergy/publishes-warehouse": "true"},
+    pool=WAREHOUSE_PUBLISH,
 )
 def out_publish__warehouse(context: dg.AssetExecutionContext, synergy: SynergyConfig, **tables: pl.DataFrame) -> None:
     """Build warehouse.duckdb from every published table, with COMMENTs, and swap it in."""
-    counts = publish_warehouse(tables, synergy.workspace.warehouse)
-    (synergy.workspace.home / "data_dictionary.md").write_text(data_dictionary(), encoding="utf-8")
-    context.add_output_metadata({"path": str(synergy.workspace.warehouse), **{k: v for k, v in counts.items()}})
+    ws = synergy.workspace
+    counts = publish_warehouse(tables, ws.warehouse)
+    (ws.home / "data_dictionary.md").write_text(data_dictionary(), encoding="utf-8")
+    context.add_output_metadata({**asset_metadata(context, sum(counts.values()), ws.parquet, synergy.factor_set_path),
+                                 "path": str(ws.warehouse), **counts})
 
 
-@dg.asset(group_name="publish", kinds={"csv", "parquet", "html"}, deps=[out_publish__warehouse])
+def run_years(context: dg.AssetExecutionContext) -> list[int]:
+    """The data years of this run (its partition or partition range); empty for a run without years."""
+    return years_from_tags(dict(context.run.tags), list(context.instance.get_dynamic_partitions(REPORTING_YEAR)))
+
+
+@dg.asset(group_name="publish", kinds={"csv", "parquet", "html"}, deps=[out_publish__warehouse], pool=MEMORY_HEAVY)
 def out_publish__exports_and_reports(context: dg.AssetExecutionContext, synergy: SynergyConfig) -> None:
     """exports/<year>/ (CSV, XLSX, Parquet, manifest) and reports/<year>/ (HTML) from the warehouse just published.
 
-    Written after every build, so the files the bureau hands on never lag the warehouse; the build's years, else all.
+    Written after every build, so the files the bureau hands on never lag the warehouse: the years the run built,
+    or every year for a run without years.
     """
     from pipelines.inventory_export import export_year
     from pipelines.report import build_report  # matplotlib: imported by this step only, not by every CLI call
 
     ws = synergy.workspace
-    years = synergy.years or warehouse_years(ws.warehouse)
+    years = run_years(context) or warehouse_years(ws.warehouse)
     manifests, reports = [], []
     for year in years:
         manifests.append(str(export_year(ws.warehouse, ws.exports / str(year), year)))
         reports.append(str(build_report(ws.warehouse, ws.reports / str(year), year)))
-    context.add_output_metadata({"years": ", ".join(map(str, years)), "export_manifests": "\n".join(manifests),
+    context.add_output_metadata({**asset_metadata(context, len(manifests) + len(reports), ws.parquet,
+                                                  synergy.factor_set_path),
+                                 "years": ", ".join(map(str, years)), "export_manifests": "\n".join(manifests),
                                  "reports": "\n".join(reports)})

@@ -10,6 +10,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.extract.inbox import read_inbox
+from pipelines.jobs import MEMORY_HEAVY
 from pipelines.resources import SynergyConfig
 from pipelines.transform.permit import annual_limits
 from pipelines.transform.registry import INGESTED_SOURCES, TRANSFORMS
@@ -25,7 +26,7 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
                                  "file row, with source file, sheet, row number and SHA-256") for x in layouts}
     outs[f"raw_{source}__files"] = dg.AssetOut(group_name=f"raw_{source}", description=f"Every inbox/{source} file seen")
 
-    @dg.multi_asset(name=f"raw_{source}", outs=outs, can_subset=False)
+    @dg.multi_asset(name=f"raw_{source}", outs=outs, can_subset=False, pool=MEMORY_HEAVY)
     def _raw(context: dg.AssetExecutionContext, synergy: SynergyConfig):
         ws = synergy.workspace
         read = read_inbox(ws.inbox, ws.archive, source)

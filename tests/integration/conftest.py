@@ -5,6 +5,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines.build import run_build
 from pipelines.definitions import build_defs
 from pipelines.io import ParquetIOManager
 from pipelines.resources import SynergyConfig
@@ -20,7 +21,7 @@ def built(tmp_path_factory) -> tuple[Workspace, dict, dg.ExecuteInProcessResult]
     defs = build_defs({"synergy": SynergyConfig(home=str(ws.home)),
                        "io_manager": ParquetIOManager(base_dir=str(ws.parquet))})
     with dg.instance_for_test() as instance:
-        result = defs.resolve_job_def("build_all").execute_in_process(instance=instance)
+        result = run_build(defs, instance, ws)
     return ws, manifest, result
 
 

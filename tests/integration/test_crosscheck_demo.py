@@ -4,6 +4,7 @@ errors, and an analyst's explanation that survives a rebuild."""
 import dagster as dg
 import polars as pl
 
+from pipelines.build import run_build
 from pipelines.definitions import build_defs
 from pipelines.io import ParquetIOManager
 from pipelines.resources import SynergyConfig
@@ -94,7 +95,7 @@ def test_explanation_survives_a_rebuild(built, sql):
     keys = [dg.AssetKey("out_crosscheck__findings"), dg.AssetKey("core_qa__finding_curation_log")]
     try:
         with dg.instance_for_test() as instance:
-            result = defs.resolve_job_def("build_all").execute_in_process(instance=instance, asset_selection=keys)
+            result = run_build(defs, instance, ws, asset_selection=keys)
         findings = result.output_for_node("out_crosscheck", "out_crosscheck__findings")
         log = result.output_for_node("out_crosscheck", "core_qa__finding_curation_log")
     finally:

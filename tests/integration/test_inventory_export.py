@@ -5,7 +5,8 @@ import hashlib
 import json
 import shutil
 import zipfile
-from datetime import UTC, datetime
+from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -13,6 +14,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from pipelines import inventory_export
 from pipelines.cli import app
 from pipelines.inventory_export import (
     ALL_YEARS,
@@ -22,6 +24,7 @@ from pipelines.inventory_export import (
     parse_formats,
     sheet_names,
 )
+from pipelines.tabular_files import AS_OF_LABEL, INPUTS_LABEL
 from schemas.generate import polars_schema
 from schemas.tables import TABLES
 
@@ -44,8 +47,21 @@ def expected_rows(sql) -> dict[str, int]:
             for name in EXPORT_TABLES}
 
 
+@pytest.fixture(scope="module")
+def data_stamp_expected(sql) -> tuple[datetime, str]:
+    """数据截至 and 输入指纹 as defined: the newest received_at (to the second), SHA-256 of the sorted file hashes."""
+    newest = sql("select max(received_at) as t from core_qa__file_manifest")["t"][0].replace(microsecond=0)
+    hashes = sorted(sql("select file_sha256 from core_qa__file_manifest where file_sha256 is not null")["file_sha256"])
+    return newest, hashlib.sha256("\n".join(hashes).encode()).hexdigest()
+
+
 def _headers(name: str) -> list[str]:
     return [f.header_zh for f in TABLES[name].fields]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under folder (relative name -> bytes)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_inventory_csv_has_bom_chinese_headers_and_the_rows_of_the_year(exported, expected_rows):
@@ -78,7 +94,7 @@ def test_inventory_parquet_has_english_columns_schema_types_and_rows(exported, e
         assert frame.height == expected_rows[name], name
 
 
-def test_inventory_xlsx_headers_formats_notes_and_readme(built, exported, expected_rows, sql):
+def test_inventory_xlsx_headers_formats_notes_and_readme(exported, expected_rows, sql, data_stamp_expected):
     out, _ = exported
     book = openpyxl.load_workbook(out / f"融合清单_{YEAR}.xlsx")
     sheets = sheet_names(EXPORT_TABLES)
@@ -117,15 +133,20 @@ def test_inventory_xlsx_headers_formats_notes_and_readme(built, exported, expect
     assert "不是零" in text and "排污许可" in text and "温室气体报告" in text
     listed = {row[1]: row[3] for row in readme if len(row) == 5 and row[1] in EXPORT_TABLES}
     assert listed == expected_rows
-    times = {row[0].split(" (")[0]: row[1] for row in readme if len(row) == 2 and isinstance(row[1], datetime)}
-    assert set(times) == {"生成时间 generated", "数据仓库修改时间 warehouse modified"}
-    modified = datetime.fromtimestamp(built[0].warehouse.stat().st_mtime, UTC)
-    assert book.properties.created == modified.replace(tzinfo=None, microsecond=0)  # the workbook date: the warehouse's
+    times = {row[0]: row[1] for row in readme if len(row) == 2 and isinstance(row[1], datetime)}
+    as_of, inputs = data_stamp_expected
+    assert times == {AS_OF_LABEL: as_of}, "the only time shown: the newest input file's, not the export's"
+    assert dict(row for row in readme if len(row) == 2)[INPUTS_LABEL] == inputs
+    assert book.properties.created == as_of  # the workbook's date: the data's too
+    assert "生成时间" not in text and "修改时间" not in text
 
 
-def test_inventory_manifest_lists_every_file_with_size_hash_and_rows(exported, expected_rows, sql):
+def test_inventory_manifest_lists_every_file_with_size_hash_and_rows(exported, expected_rows, sql, data_stamp_expected):
     out, manifest = exported
-    assert manifest["year"] == YEAR and manifest["generated_at"] and manifest["warehouse_modified_at"]
+    as_of, inputs = data_stamp_expected
+    assert manifest["year"] == YEAR and manifest["warehouse"] == "warehouse.duckdb"
+    assert (manifest["data_as_of"], manifest["inputs_sha256"]) == (f"{as_of:%Y-%m-%dT%H:%M:%S}Z", inputs)
+    assert not {"generated_at", "warehouse_modified_at"} & set(manifest)
     assert manifest["factor_sets"] == sql("select distinct factor_set from core_inventory__factors")["factor_set"].to_list()
     assert manifest["gwp_sets"] == ["SAR"]
     files = manifest["files"]
@@ -141,17 +162,54 @@ def test_inventory_manifest_lists_every_file_with_size_hash_and_rows(exported, e
 
 def test_inventory_export_twice_gives_the_same_bytes(built, exported, tmp_path):
     out, _ = exported
-    again = json.loads(export_year(built[0].warehouse, tmp_path, YEAR).read_text(encoding="utf-8"))
-    for entry in again["files"]:
-        if entry["format"] != "xlsx":
-            assert (tmp_path / entry["file"]).read_bytes() == (out / entry["file"]).read_bytes(), entry["file"]
-    # the workbook differs at most in the README's generated time (a number in the first sheet); its dates are the
-    # warehouse's, its zip entries carry a fixed time
-    name = f"融合清单_{YEAR}.xlsx"
-    with zipfile.ZipFile(out / name) as first, zipfile.ZipFile(tmp_path / name) as second:
-        assert first.namelist() == second.namelist()
-        differ = {part for part in first.namelist() if first.read(part) != second.read(part)}
-    assert differ <= {"xl/worksheets/sheet1.xml"}
+    first = _files(out)
+    assert set(first) == {"manifest.json", f"融合清单_{YEAR}.xlsx",
+                          *(f"{n}.{ext}" for n in EXPORT_TABLES for ext in ("csv", "parquet"))}
+    copy = tmp_path / "elsewhere" / "warehouse.duckdb"  # the same content, another path and file time
+    copy.parent.mkdir()
+    shutil.copyfile(built[0].warehouse, copy)
+    export_year(copy, tmp_path / "again", YEAR)
+    again = _files(tmp_path / "again")
+    assert set(again) == set(first)
+    for name in first:  # every file, the workbook and the manifest too
+        assert again[name] == first[name], name
+    with zipfile.ZipFile(out / f"融合清单_{YEAR}.xlsx") as book:  # no time of writing in the zip: one fixed date
+        assert len(dates := {info.date_time for info in book.infolist()}) == 1 and min(dates)[0] == 1980
+    export_year(copy, tmp_path / "again", YEAR)  # over its own earlier export: swapped in whole, nothing left beside
+    assert _files(tmp_path / "again") == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "elsewhere"]
+
+
+def test_inventory_export_failing_midway_keeps_the_previous_export(built, tmp_path, monkeypatch):
+    out = tmp_path / str(YEAR)
+    export_year(built[0].warehouse, out, YEAR, ["csv"])
+    before = _files(out)
+
+    def crash(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(inventory_export, "_write_workbook", crash)
+    with pytest.raises(OSError, match="disk full"):
+        export_year(built[0].warehouse, out, YEAR)  # the CSVs are rewritten before the workbook fails
+    assert _files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [str(YEAR)], "no half-written folder left beside it"
+
+
+def test_inventory_export_refuses_a_folder_holding_other_files(built, tmp_path, monkeypatch):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "budget.xlsx").write_bytes(b"the user's own file")
+    with pytest.raises(InventoryExportError, match=r"budget\.xlsx.*choose an empty folder"):
+        export_year(built[0].warehouse, mine, YEAR)
+    assert _files(mine) == {"budget.xlsx": b"the user's own file"}
+    export_year(built[0].warehouse, tmp_path / "ours", YEAR, ["csv"])  # an earlier export's own files are replaced
+    (tmp_path / "ours" / "extra.txt").write_text("added by hand")
+    before = _files(tmp_path / "ours")
+    monkeypatch.setenv("SYNERGY_HOME", str(built[0].home))
+    monkeypatch.setenv("DAGSTER_HOME", str(built[0].dagster_home))
+    result = CliRunner().invoke(app, ["export", "--year", str(YEAR), "--out", str(tmp_path / "ours")])
+    assert result.exit_code == 2 and "extra.txt" in result.output and "不是本导出写入的文件" in result.output
+    assert _files(tmp_path / "ours") == before
 
 
 def test_inventory_export_only_the_formats_asked(built, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -34,6 +35,11 @@ def _section(path: Path, anchor: str) -> str:
     found = re.search(rf'<section id="{anchor}">(.*?)</section>', path.read_text(encoding="utf-8"), re.S)
     assert found, f"no section {anchor}"
     return found.group(1)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under folder (relative name -> bytes)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _first_body_row(section: str) -> list[str]:
@@ -99,6 +105,39 @@ def test_pareto_and_yoy_by_hand():
     # like-for-like: 120 this year of which 20 in a scope new this year, against 80 last year -> +25 %
     change = yoy_changes(pl.DataFrame({"co2e_t": [120.0], "co2e_new_t": [20.0], "co2e_previous_t": [80.0]}), ["co2e"])
     assert change["co2e_change_pct"][0] == pytest.approx(25.0)
+
+
+def test_report_twice_gives_the_same_bytes_and_states_the_data_time(built, report_2023, tmp_path, sql):
+    first = _files(report_2023.parent)
+    assert len([name for name in first if name.endswith(".svg")]) >= 9
+    copy = tmp_path / "elsewhere" / "warehouse.duckdb"  # the same content, another path and file time
+    copy.parent.mkdir()
+    shutil.copyfile(built[0].warehouse, copy)
+    again = build_report(copy, tmp_path / "again", 2023)
+    assert again == tmp_path / "again" / "清单报告_2023.html"
+    second = _files(tmp_path / "again")
+    assert set(second) == set(first)
+    for name in first:  # the HTML and every SVG: no date, no random id, no path of the warehouse
+        assert second[name] == first[name], name
+    text = report_2023.read_text(encoding="utf-8")
+    newest = sql("select max(received_at) as t from core_qa__file_manifest")["t"][0]
+    hashes = sorted(sql("select file_sha256 from core_qa__file_manifest where file_sha256 is not null")["file_sha256"])
+    assert f"数据截至 data as of: {newest:%Y-%m-%d %H:%M:%S} UTC" in text
+    assert hashlib.sha256("\n".join(hashes).encode()).hexdigest() in text
+    assert "warehouse built" not in text and str(built[0].warehouse.parent) not in text
+
+
+def test_report_replaces_its_folder_whole_and_refuses_a_foreign_one(built, tmp_path):
+    out = tmp_path / "2021"
+    (out / "plots").mkdir(parents=True)
+    (out / "plots" / "yoy_city.svg").write_text("<svg>an earlier run's chart</svg>")  # one 2021 cannot draw
+    build_report(built[0].warehouse, out, 2021)
+    assert not (out / "plots" / "yoy_city.svg").exists() and (out / "清单报告_2021.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2021"], "no temporary folder left beside it"
+    before = _files(out)
+    with pytest.raises(ReportError, match="清单报告_2021.html.*choose an empty folder"):
+        build_report(built[0].warehouse, out, 2022)  # another year's report is not this report's to delete
+    assert _files(out) == before
 
 
 def test_cli_writes_the_report_and_refuses_an_unknown_year(built, tmp_path, monkeypatch):

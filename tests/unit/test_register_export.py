@@ -1,6 +1,9 @@
 """The register export on a hand-made out_key_emitters__register: layout, numbers, CSV and XLSX details, CLI."""
 
 import csv
+import hashlib
+import shutil
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -9,8 +12,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from pipelines import register_export
 from pipelines.cli import app
 from pipelines.register_export import RULE_ZH, RegisterExportError, export_register
+from pipelines.tabular_files import AS_OF_LABEL, INPUTS_LABEL, NO_FILE_MANIFEST
 
 HOME = "410100"  # 郑州市
 POWER_A = "91410200MA00000001"  # 开封, 火力发电, reports both years
@@ -65,6 +70,14 @@ FOLLOW_UP_HEADER = ["序号", "企业名称", "统一社会信用代码", "行�
                     "判定依据", "名录状态", "判定说明", "数据来源"]
 
 
+# the inbox files behind the warehouse: the newest received_at is the data's time; an unreadable file has no hash
+INPUT_FILES = [("ghg/a.xlsx", "b" * 64, datetime(2024, 3, 1, 9, 30, 15, 250000)),
+               ("permit/b.csv", "a" * 64, datetime(2024, 3, 2, 17, 5, 0)),
+               ("envstat/c.doc", None, datetime(2024, 2, 28, 8, 0, 0))]
+AS_OF = datetime(2024, 3, 2, 17, 5, 0)
+INPUTS_SHA256 = hashlib.sha256(f"{'a' * 64}\n{'b' * 64}".encode()).hexdigest()
+
+
 @pytest.fixture
 def warehouse(tmp_path) -> Path:
     path = tmp_path / "warehouse.duckdb"
@@ -72,6 +85,8 @@ def warehouse(tmp_path) -> Path:
     with duckdb.connect(str(path)) as con:
         con.register("frame", frame)
         con.execute("create table out_key_emitters__register as select * from frame")
+        con.execute("create table core_qa__file_manifest (source_file varchar, file_sha256 varchar, received_at timestamp)")
+        con.executemany("insert into core_qa__file_manifest values (?, ?, ?)", INPUT_FILES)
     return path
 
 
@@ -87,6 +102,10 @@ def _xlsx(path: Path, sheet: int = 0) -> list[list]:
 
 def _by_name(paths: list[Path]) -> dict[str, Path]:
     return {p.name: p for p in paths}
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def test_register_layout_and_numbers(warehouse, tmp_path):
@@ -153,6 +172,52 @@ def test_xlsx_frozen_header_formats_and_readme(warehouse, tmp_path):
     assert notes["待核实因子 recalled factors"].startswith("含待核实因子: 1 行")
     assert notes["数据来源表 source table"].startswith("out_key_emitters__register")
     assert notes["记录 rows"].startswith("3 家企业")
+    assert (notes[AS_OF_LABEL], notes[INPUTS_LABEL]) == (AS_OF, INPUTS_SHA256)  # the data's time, not the export's
+    assert not any("生成时间" in item for item in notes)
+    assert book.properties.created == AS_OF
+
+
+def test_two_exports_of_one_warehouse_are_byte_identical(warehouse, tmp_path):
+    paths = export_register(warehouse, tmp_path / "first")
+    first = _files(tmp_path / "first")
+    assert set(first) == {p.name for p in paths}
+    copy = tmp_path / "elsewhere" / "warehouse.duckdb"  # the same content, another path and file time
+    copy.parent.mkdir()
+    shutil.copyfile(warehouse, copy)
+    export_register(copy, tmp_path / "second")
+    assert _files(tmp_path / "second") == first  # the workbooks too: no time of export, no path
+    export_register(copy, tmp_path / "second")  # over its own files: replaced, no temporary left
+    assert _files(tmp_path / "second") == first and not list((tmp_path / "second").glob(".*"))
+
+
+def test_without_a_file_manifest_the_export_says_so_and_stays_repeatable(warehouse, tmp_path):
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table core_qa__file_manifest")
+    export_register(warehouse, tmp_path / "first")
+    export_register(warehouse, tmp_path / "second")
+    assert _files(tmp_path / "second") == _files(tmp_path / "first")
+    book = openpyxl.load_workbook(tmp_path / "first" / "重点排放单位名录_2022-2023.xlsx")
+    notes = dict(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert notes[AS_OF_LABEL] == notes[INPUTS_LABEL] == NO_FILE_MANIFEST
+    assert book.properties.created == datetime(1980, 1, 1)  # a fixed date, never the day of export
+
+
+def test_a_failed_export_keeps_the_previous_files_and_the_users_own(warehouse, tmp_path, monkeypatch):
+    export_register(warehouse, tmp_path, years=(2022, 2023))
+    (tmp_path / "mine.txt").write_text("the user's")
+    before = _files(tmp_path)
+    written, original = [], register_export.write_csv
+
+    def fail_second(frame: pl.DataFrame, path: Path, headers: list[str] | None = None) -> Path:
+        if written:
+            raise OSError("disk full")
+        written.append(path)
+        return original(frame, path, headers)
+
+    monkeypatch.setattr(register_export, "write_csv", fail_second)
+    with pytest.raises(OSError, match="disk full"):
+        export_register(warehouse, tmp_path, years=(2022, 2023))
+    assert written and _files(tmp_path) == before  # the first new CSV was written, but not renamed in
 
 
 def test_empty_selection_writes_headers_and_says_so(warehouse, tmp_path):

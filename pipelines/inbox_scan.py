@@ -1,0 +1,136 @@
+"""What is in the inbox, what changed since the last ingest, and which data years the changed files carry.
+
+The sensor, the schedules and `synergy build` share it. A file's SHA-256 and years are cached by path, size and
+modification time (`dagster/inbox_index.json`), so a tick re-reads only files that changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.extract.files import sha256_of
+from pipelines.extract.inbox import SUPPORTED, inbox_files
+from pipelines.extract.layouts import read_layout_file
+from pipelines.transform.registry import INGESTED_SOURCES
+from pipelines.workspace import Workspace
+from schemas.layouts import layouts_of
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    source: str
+    name: str  # inbox-relative, as the file log's source_file
+    path: Path
+    sha256: str
+    years: tuple[int, ...] | None  # None: some table in it has no year (a permit list): it bears on every year
+
+
+@dataclass
+class SourceChanges:
+    """A source's files added or changed since its last ingest, and files ingested then but gone now."""
+
+    new: list[InboxFile] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def years(self) -> set[int] | None:
+        """Years the change touches; None when a file without years (or a removal) touches every year."""
+        if self.removed or any(f.years is None for f in self.new):
+            return None
+        return {y for f in self.new for y in (f.years or ())}
+
+
+def file_years(path: Path, source: str) -> tuple[int, ...] | None:
+    """The data years in a file's rows (a year column or a year in its title, sheet or file name)."""
+    read = read_layout_file(path, path.name, "0" * 64, layouts_of(source))
+    years: set[int] = set()
+    for rows in read.tables.values():
+        for row in rows:
+            if "year" not in row and "year_from_context" not in row:
+                return None
+            hit = _YEAR.search(str(row.get("year") or row.get("year_from_context") or ""))
+            if hit:
+                years.add(int(hit.group(1)))
+    return tuple(sorted(years))
+
+
+class InboxIndex:
+    """Path -> (size, mtime, sha256, years), kept in the workspace so hashing and reading happen once per file."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.path = ws.dagster_home / "inbox_index.json"
+        self.entries: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+
+    def files(self, source: str) -> list[InboxFile]:
+        out = []
+        for path in inbox_files(self.ws.inbox / source):
+            if path.suffix.lower() not in SUPPORTED:
+                continue
+            name = path.relative_to(self.ws.inbox).as_posix()
+            stat = path.stat()
+            entry = self.entries.get(name)
+            if not entry or entry["size"] != stat.st_size or entry["mtime_ns"] != stat.st_mtime_ns:
+                try:
+                    years = file_years(path, source)
+                except Exception:  # noqa: BLE001 - an unreadable file is the ingest's to report; it touches every year
+                    years = None
+                entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256_of(path),
+                         "years": list(years) if years is not None else None}
+                self.entries[name] = entry
+            years = entry["years"]
+            out.append(InboxFile(source, name, path, entry["sha256"], tuple(years) if years is not None else None))
+        return out
+
+    def save(self) -> None:
+        """Write the index atomically, keeping only files still in the inbox."""
+        present = {p.relative_to(self.ws.inbox).as_posix() for s in INGESTED_SOURCES for p in inbox_files(self.ws.inbox / s)}
+        self.entries = {k: v for k, v in self.entries.items() if k in present}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(self.entries, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+def ingested_files(ws: Workspace, source: str) -> pl.DataFrame:
+    """The file log of the source's last ingest (empty before the first)."""
+    log = ws.parquet / f"raw_{source}__files.parquet"
+    if not log.exists():
+        return pl.DataFrame(schema={"source_file": pl.String, "file_sha256": pl.String})
+    return pl.read_parquet(log, columns=["source_file", "file_sha256"])
+
+
+def inbox_changes(ws: Workspace) -> dict[str, SourceChanges]:
+    """Per source with something to ingest: files new or changed since its last ingest, and files gone since."""
+    index = InboxIndex(ws)
+    changes: dict[str, SourceChanges] = {}
+    for source in INGESTED_SOURCES:
+        log = ingested_files(ws, source)
+        known = set(log["file_sha256"].drop_nulls().to_list())
+        files = index.files(source)
+        change = SourceChanges(new=[f for f in files if f.sha256 not in known],
+                               removed=sorted(set(log["source_file"].to_list()) - {f.name for f in files}))
+        if change.new or change.removed:
+            changes[source] = change
+    index.save()
+    return changes
+
+
+def inbox_contents(ws: Workspace) -> list[InboxFile]:
+    """Every inbox file of the ingested sources, with its SHA-256 and years."""
+    index = InboxIndex(ws)
+    files = [f for source in INGESTED_SOURCES for f in index.files(source)]
+    index.save()
+    return files
+
+
+def inbox_years(files: list[InboxFile]) -> list[int]:
+    """Every data year some of the files carries."""
+    return sorted({y for f in files for y in (f.years or ())})

@@ -1,0 +1,77 @@
+"""Reporting-year partitions: the yearly assets run per data year, and years appear as data for them arrives.
+
+The partition set is dynamic (`reporting_year`): the inbox sensor, the schedules and `synergy build` add a year
+when a file carrying it is found. A run covers a contiguous range of partitions (one run per backfill: every
+yearly asset has a single-run backfill policy), so a yearly asset sees all the years it is asked for at once.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+# single-run backfills are what a yearly asset needs (it sees all its years at once); the flag is "beta" in 1.13
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+
+REPORTING_YEAR = "reporting_year"
+reporting_year = dg.DynamicPartitionsDefinition(name=REPORTING_YEAR)
+YEARLY = {"partitions_def": reporting_year, "backfill_policy": dg.BackfillPolicy.single_run()}
+"""Keyword arguments that make an asset yearly (one Parquet file per year, one run for a range of years)."""
+
+
+def partition_years(context: dg.AssetExecutionContext) -> list[int]:
+    """The data years a yearly asset is materialising in this run."""
+    return sorted(int(key) for key in context.partition_keys)
+
+
+def known_years(instance: dg.DagsterInstance) -> list[int]:
+    return sorted(int(key) for key in instance.get_dynamic_partitions(REPORTING_YEAR))
+
+
+def add_years(instance: dg.DagsterInstance, years: list[int]) -> None:
+    """Register data years as partitions, in ascending order (a range of partitions follows the order of addition)."""
+    have = set(instance.get_dynamic_partitions(REPORTING_YEAR))
+    new = [str(y) for y in sorted(set(years)) if str(y) not in have]
+    if new:
+        instance.add_dynamic_partitions(REPORTING_YEAR, new)
+
+
+def range_tags(partition_keys: list[str], years: list[int]) -> dict[str, str]:
+    """Run tags for the contiguous range of `partition_keys` (in their stored order) that covers `years`.
+
+    Years added late (an earlier year arriving after later ones) sit at the end of the order; the range then
+    also covers the years between, which costs time but never leaves a requested year out.
+    """
+    wanted = {str(y) for y in years}
+    positions = [i for i, key in enumerate(partition_keys) if key in wanted]
+    missing = wanted - set(partition_keys)
+    if missing or not positions:
+        raise ValueError(f"years not registered as partitions: {sorted(missing) or sorted(wanted)}")
+    return {ASSET_PARTITION_RANGE_START_TAG: partition_keys[min(positions)],
+            ASSET_PARTITION_RANGE_END_TAG: partition_keys[max(positions)]}
+
+
+def years_from_tags(tags: dict[str, str], partition_keys: list[str]) -> list[int]:
+    """The data years a run covers, from its partition or partition-range tags (empty for an unpartitioned run)."""
+    if "dagster/partition" in tags:
+        return [int(tags["dagster/partition"])]
+    start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    if start is None or end is None or start not in partition_keys or end not in partition_keys:
+        return []
+    return sorted(int(k) for k in partition_keys[partition_keys.index(start):partition_keys.index(end) + 1])
+
+
+def affected_years(changed: set[int] | None, partition_keys: list[str]) -> list[int]:
+    """Years to rebuild when data of `changed` years moved (None = a change without a year, e.g. a permit list).
+
+    Every later year is rebuilt too: its register look-back, consecutive-year counts and change on the
+    previous year read the earlier years.
+    """
+    years = sorted(int(k) for k in partition_keys)
+    if changed is None:
+        return years
+    if not changed:
+        return []
+    return [y for y in years if y >= min(changed)]
