@@ -56,6 +56,7 @@ def pair(tmp_path_factory) -> tuple[Workspace, Workspace]:
 
 
 def _instance(ws: Workspace) -> dg.DagsterInstance:
+    """The workspace's own Dagster instance (the CLI's runs); use as a context manager so it is disposed."""
     return dg.DagsterInstance.from_config(str(ws.dagster_home))
 
 
@@ -87,14 +88,14 @@ def test_two_builds_on_the_same_inputs_are_byte_identical(pair, tmp_path):
 
 def test_backfill_from_the_cli_builds_every_year_as_a_partition(pair):
     first, _ = pair
-    instance = _instance(first)
-    assert list(instance.get_dynamic_partitions(REPORTING_YEAR)) == YEARS
-    for asset in ("core_inventory__yearly_facility_species", "out_inventory__yearly_facility",
-                  "out_key_emitters__register", "out_inventory__yearly_region_sector"):
-        assert instance.get_materialized_partitions(dg.AssetKey(asset)) == set(YEARS), asset
-    run = instance.get_runs(limit=1)[0]
+    with _instance(first) as instance:
+        assert list(instance.get_dynamic_partitions(REPORTING_YEAR)) == YEARS
+        for asset in ("core_inventory__yearly_facility_species", "out_inventory__yearly_facility",
+                      "out_key_emitters__register", "out_inventory__yearly_region_sector"):
+            assert instance.get_materialized_partitions(dg.AssetKey(asset)) == set(YEARS), asset
+        run = instance.get_runs(limit=1)[0]
+        event = instance.get_latest_materialization_event(dg.AssetKey("out_inventory__yearly_facility"))
     assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == ("2021", "2023")
-    event = instance.get_latest_materialization_event(dg.AssetKey("out_inventory__yearly_facility"))
     metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
     assert metadata["rows_in"] > 0 and metadata["rows_out"] > 0 and metadata["duration_s"] >= 0
     assert metadata["gwp_set"] == "SAR" and metadata["factor_set"].startswith("cn_default@")
@@ -202,10 +203,10 @@ def test_a_killed_build_leaves_the_warehouse_and_the_next_build_recovers(pair):
     assert "succeeded" in output
     assert not stale.exists() and not list(ws.home.glob(".warehouse.duckdb.building-*"))
     assert _warehouse_state(ws)[1] == before[1]
-    instance = _instance(ws)
-    killed = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
-    assert len(killed) == 1
-    failure = instance.all_logs(killed[0].run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    with _instance(ws) as instance:
+        killed = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
+        assert len(killed) == 1
+        failure = instance.all_logs(killed[0].run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
     assert "died" in failure[-1].message
     assert "FAILURE" in _cli(ws.home, "status")
 
