@@ -1,0 +1,69 @@
+"""`synergy ui` serves Dagster's webserver and daemon with the schedules and the inbox sensor running."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+QUERY = """{
+  repositoriesOrError { ... on RepositoryConnection { nodes {
+    schedules { name cronSchedule executionTimezone scheduleState { status } }
+    sensors { name sensorState { status ticks(limit: 1) { status } } } } } }
+  instance { daemonHealth { allDaemonStatuses { daemonType healthy } } }
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _graphql(port: int) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": QUERY}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["data"]
+
+
+def test_ui_runs_the_schedules_and_the_sensor_with_its_daemon(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "SYNERGY_HOME": str(tmp_path / "home")}
+    env.pop("DAGSTER_HOME", None)
+    ui = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline, data = time.time() + 150, None
+        while time.time() < deadline and ui.poll() is None:
+            try:
+                data = _graphql(port)
+                daemons = {d["daemonType"]: d["healthy"] for d in data["instance"]["daemonHealth"]["allDaemonStatuses"]}
+                sensor = data["repositoriesOrError"]["nodes"][0]["sensors"][0]["sensorState"]
+                if daemons.get("SENSOR") and daemons.get("SCHEDULER") and sensor["ticks"]:
+                    break
+            except (OSError, KeyError, IndexError, TypeError):
+                pass
+            time.sleep(2)
+        assert data is not None, "the Dagster UI never answered"
+        repository = data["repositoriesOrError"]["nodes"][0]
+        schedules = {s["name"]: (s["cronSchedule"], s["executionTimezone"], s["scheduleState"]["status"])
+                     for s in repository["schedules"]}
+        assert schedules == {
+            "annual_permit_build": ("0 2 1 2 *", "Asia/Shanghai", "RUNNING"),
+            "annual_ghg_cement_aluminium_steel_build": ("0 2 1 10 *", "Asia/Shanghai", "RUNNING"),
+            "annual_ghg_other_sectors_build": ("0 2 1 1 *", "Asia/Shanghai", "RUNNING"),
+            "nightly_data_quality": ("30 3 * * *", "Asia/Shanghai", "RUNNING"),
+        }
+        sensor = repository["sensors"][0]
+        assert sensor["name"] == "inbox_sensor" and sensor["sensorState"]["status"] == "RUNNING"
+        assert sensor["sensorState"]["ticks"][0]["status"] == "SKIPPED"  # the daemon ran it: an empty inbox
+    finally:
+        os.killpg(ui.pid, signal.SIGINT)
+        try:
+            ui.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(ui.pid, signal.SIGKILL)
