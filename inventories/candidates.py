@@ -24,6 +24,7 @@ from inventories.factor_library import FactorSet
 from inventories.indirect import indirect_co2
 from inventories.pollutants import pollutant_lines
 from inventories.process import process_lines_as_reported
+from inventories.sums import stable_sum
 from schemas.identifiers import ENTERPRISE_SITE_SUFFIX
 
 MONITORING_METHODS = ("自动监测", "在线监测", "手工监测", "执法监测", "监测")
@@ -72,13 +73,13 @@ def summarise(lines: pl.DataFrame) -> pl.DataFrame:
 
     A site's boiler and kiln lines are one candidate (source_table lists both), so neither is left out.
     """
-    return lines.group_by(GROUP_KEYS).agg(
+    return lines.sort(*GROUP_KEYS, "line_key", nulls_last=True).group_by(GROUP_KEYS).agg(
         pl.col("source_table").unique().sort().str.join(";"),
         pl.when(pl.col("method").eq("gap_filled").any()).then(pl.lit("gap_filled"))
         .otherwise(pl.col("method").first()).alias("method"),
-        pl.col("mass_t").sum(),
-        pl.col("energy_tce").sum(),
-        pl.col("heat_input_gj").sum(),
+        stable_sum("mass_t"),
+        stable_sum("energy_tce"),
+        stable_sum("heat_input_gj"),
         pl.when(pl.col("parameter_source").eq("measured").all()).then(pl.lit("measured"))
         .when(pl.col("parameter_source").eq("default").all()).then(pl.lit("default"))
         .otherwise(pl.lit("mixed")).alias("parameter_source"),
@@ -179,10 +180,10 @@ def permit_reported(sources: Sources) -> pl.DataFrame:
     rows = place(sources.permit_execution, "core_permit__execution_emissions", sources)
     rows = rows.filter(pl.col("pollutant").is_in(["SO2", "NOx", "PM", "VOCs"]) & pl.col("emission_mass_t").is_not_null())
     outlets = rows.filter(pl.col("emission_scope") != "site_total").group_by("facility_id", "uscc", "year", "pollutant").agg(
-        pl.col("emission_mass_t").sum().alias("_outlet_sum"), _reported_method(pl.col("accounting_method")).alias("method"),
+        stable_sum("emission_mass_t").alias("_outlet_sum"), _reported_method(pl.col("accounting_method")).alias("method"),
         pl.col("line_key").sort().str.join(";").alias("_outlet_records"))
     totals = rows.filter(pl.col("emission_scope") == "site_total").group_by("facility_id", "uscc", "year", "pollutant").agg(
-        pl.col("emission_mass_t").sum().alias("_total"), pl.col("line_key").sort().str.join(";").alias("_total_records"))
+        stable_sum("emission_mass_t").alias("_total"), pl.col("line_key").sort().str.join(";").alias("_total_records"))
     joined = outlets.join(totals, on=["facility_id", "uscc", "year", "pollutant"], how="full", coalesce=True)
     return joined.select(
         "facility_id", "uscc", "year", pl.col("pollutant").alias("species"), pl.lit("combustion").alias("scope"),

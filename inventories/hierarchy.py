@@ -20,6 +20,7 @@ import polars as pl
 
 from inventories.candidates import CANDIDATE_COLUMNS, summarise
 from inventories.factor_library import FactorSet, select_factors
+from inventories.sums import stable_sum
 from schemas.identifiers import ENTERPRISE_SITE_SUFFIX
 
 METHOD_RANK = {"monitored": 1, "reported": 2, "calculated": 3, "gap_filled": 4}
@@ -72,7 +73,7 @@ def site_shares(candidates: pl.DataFrame) -> pl.DataFrame:
                              & (pl.col("mass_t") > 0) & (pl.col("facility_id") != pl.col("uscc") + ENTERPRISE_SITE_SUFFIX))
     best = calc.with_columns(pl.col("source_system").replace_strict({"envstat": 0, "permit": 1}, default=2).alias("_r"))
     best = best.filter(pl.col("_r") == pl.col("_r").min().over("uscc", "year"))
-    best = best.group_by("uscc", "year", "facility_id").agg(pl.col("mass_t").sum())
+    best = best.group_by("uscc", "year", "facility_id").agg(stable_sum("mass_t")).sort("uscc", "year", "facility_id")
     return best.with_columns((pl.col("mass_t") / pl.col("mass_t").sum().over("uscc", "year")).alias("share")).select(
         "uscc", "year", "facility_id", "share")
 
