@@ -548,8 +548,12 @@ def status(
 def ui(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 3000,
 ) -> None:
-    """Serve Dagster's UI and daemon on 127.0.0.1 (schedules, sensors, runs); Ctrl-C stops both."""
+    """Serve Dagster's UI and daemon on 127.0.0.1 (schedules, sensors, runs); Ctrl-C or SIGTERM stops both."""
     _workspace()
+    # a shell that starts us in the background ignores SIGINT, and a service manager stops us with SIGTERM:
+    # both must still reach Dagster as the SIGINT it shuts down its webserver, daemon and code server on
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
                "-p", str(port)]
     console.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")

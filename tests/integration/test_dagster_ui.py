@@ -62,8 +62,22 @@ def test_ui_runs_the_schedules_and_the_sensor_with_its_daemon(tmp_path):
         assert sensor["name"] == "inbox_sensor" and sensor["sensorState"]["status"] == "RUNNING"
         assert sensor["sensorState"]["ticks"][0]["status"] == "SKIPPED"  # the daemon ran it: an empty inbox
     finally:
-        os.killpg(ui.pid, signal.SIGINT)
+        ui.send_signal(signal.SIGTERM)  # to `synergy ui` only, as a service manager would: it must stop Dagster too
         try:
             ui.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(ui.pid, signal.SIGKILL)
+            deadline = time.time() + 30
+            while _group_alive(ui.pid) and time.time() < deadline:
+                time.sleep(0.5)
+        finally:
+            stray = _group_alive(ui.pid)
+            if stray:
+                os.killpg(ui.pid, signal.SIGKILL)
+    assert not stray, "Dagster processes outlived synergy ui"
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
