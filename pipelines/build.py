@@ -15,8 +15,8 @@ from inventories.reference import key_emitter_rule
 from pipelines.inbox_scan import InboxFile, inbox_contents, inbox_years
 from pipelines.jobs import MEMORY_HEAVY, WAREHOUSE_PUBLISH
 from pipelines.output_dirs import process_alive
-from pipelines.partitions import REPORTING_YEAR, add_years, known_years, range_tags
-from pipelines.run_metadata import fingerprint
+from pipelines.partitions import REPORTING_YEAR, add_years, known_years, range_tags, unpartitioned
+from pipelines.run_metadata import inbox_tags
 from pipelines.workspace import Workspace
 
 
@@ -50,14 +50,11 @@ def run_build(defs: dg.Definitions, instance: dg.DagsterInstance, ws: Workspace,
     partition_tags = range_tags(list(instance.get_dynamic_partitions(REPORTING_YEAR)), chosen) if chosen else {}
     selection = asset_selection
     if not chosen:  # no data year yet: ingest and publish the rest
-        graph = defs.resolve_asset_graph()
-        selection = [k for k in (asset_selection or job.asset_layer.executable_asset_keys)
-                     if not graph.get(k).is_partitioned]
-    run_tags = {**partition_tags, **fingerprint({f.sha256 for f in files}), "synergy/years": ",".join(map(str, chosen)),
+        selection = unpartitioned(defs.resolve_asset_graph(), asset_selection or job.asset_layer.executable_asset_keys)
+    run_tags = {**partition_tags, **inbox_tags(files), "synergy/years": ",".join(map(str, chosen)),
                 "synergy/pid": str(os.getpid()), "synergy/host": socket.gethostname(), **(tags or {})}
     return job.execute_in_process(instance=instance, raise_on_error=False, asset_selection=selection,
                                   run_config=run_config or {}, tags=run_tags)
-
 
 
 def recover_stale_runs(instance: dg.DagsterInstance) -> list[str]:

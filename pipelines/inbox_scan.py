@@ -107,19 +107,21 @@ def ingested_files(ws: Workspace, source: str) -> pl.DataFrame:
     return pl.read_parquet(log, columns=["source_file", "file_sha256"])
 
 
-def inbox_changes(ws: Workspace) -> dict[str, SourceChanges]:
-    """Per source with something to ingest: files new or changed since its last ingest, and files gone since."""
-    index = InboxIndex(ws)
+def inbox_changes(ws: Workspace, contents: list[InboxFile] | None = None) -> dict[str, SourceChanges]:
+    """Per source with something to ingest: files new or changed since its last ingest, and files gone since.
+
+    `contents` is a listing the caller already took (inbox_contents), so the inbox is scanned once.
+    """
+    contents = inbox_contents(ws) if contents is None else contents
     changes: dict[str, SourceChanges] = {}
     for source in INGESTED_SOURCES:
         log = ingested_files(ws, source)
         known = set(log["file_sha256"].drop_nulls().to_list())
-        files = index.files(source)
+        files = [f for f in contents if f.source == source]
         change = SourceChanges(new=[f for f in files if f.sha256 not in known],
                                removed=sorted(set(log["source_file"].to_list()) - {f.name for f in files}))
         if change.new or change.removed:
             changes[source] = change
-    index.save()
     return changes
 
 

@@ -48,11 +48,13 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             if stray.height:
                 raise ValueError(f"{context.asset_key.to_user_string()}: {stray.height} rows of years "
                                  f"{sorted(stray['year'].unique().to_list())} outside the run's years {years}")
+            counts = []
             for year in years:
-                write_atomic(obj.filter(pl.col("year") == int(year)), self._year_path(context.asset_key, year))
+                part = obj.filter(pl.col("year") == int(year))
+                write_atomic(part, self._year_path(context.asset_key, year))
+                counts.append(f"{year}: {part.height}")
             location = str(self._year_path(context.asset_key, "*"))
-            context.add_output_metadata({"rows_by_year": ", ".join(
-                f"{y}: {obj.filter(pl.col('year') == int(y)).height}" for y in years)})
+            context.add_output_metadata({"rows_by_year": ", ".join(counts)})
         else:
             write_atomic(obj, self._path(context.asset_key))
             location = str(self._path(context.asset_key))

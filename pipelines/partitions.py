@@ -8,6 +8,8 @@ yearly asset has a single-run backfill policy), so a yearly asset sees all the y
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
+from typing import Any
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -19,6 +21,11 @@ REPORTING_YEAR = "reporting_year"
 reporting_year = dg.DynamicPartitionsDefinition(name=REPORTING_YEAR)
 YEARLY = {"partitions_def": reporting_year, "backfill_policy": dg.BackfillPolicy.single_run()}
 """Keyword arguments that make an asset yearly (one Parquet file per year, one run for a range of years)."""
+
+
+def unpartitioned(graph: Any, keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey]:
+    """The keys of assets without partitions in an asset graph: what a run can build before any data year exists."""
+    return sorted(k for k in keys if not graph.get(k).is_partitioned)
 
 
 def partition_years(context: dg.AssetExecutionContext) -> list[int]:

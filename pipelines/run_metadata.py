@@ -19,6 +19,7 @@ import polars as pl
 
 from inventories.factor_library import load_factor_set
 from inventories.reference import accounting_settings
+from pipelines.inbox_scan import InboxFile
 
 INPUTS_TAG = "synergy/inputs_sha256"
 INPUT_FILES_TAG = "synergy/input_files"
@@ -34,6 +35,11 @@ def note_rows_loaded(context: dg.InputContext, rows: int) -> None:
 def fingerprint(hashes: set[str]) -> dict[str, str]:
     """Run tags naming the input files: sha256 over their sorted distinct SHA-256, and how many there are."""
     return {INPUTS_TAG: hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest(), INPUT_FILES_TAG: str(len(hashes))}
+
+
+def inbox_tags(files: list[InboxFile]) -> dict[str, str]:
+    """The fingerprint run tags of an inbox listing (every run launcher stamps its run with them)."""
+    return fingerprint({f.sha256 for f in files})
 
 
 @cache

@@ -13,7 +13,7 @@ from pipelines.inbox_scan import inbox_contents
 from pipelines.jobs import build_all, quality_check
 from pipelines.partitions import REPORTING_YEAR, affected_years, range_tags
 from pipelines.resources import SynergyConfig
-from pipelines.run_metadata import fingerprint
+from pipelines.run_metadata import inbox_tags
 
 TIMEZONE = "Asia/Shanghai"
 
@@ -29,9 +29,9 @@ def annual_build(name: str, cron: str, lag_years: int, deadline: str) -> dg.Sche
         keys = list(context.instance.get_dynamic_partitions(REPORTING_YEAR))
         if str(year) not in keys:
             return dg.SkipReason(f"{year}年尚无数据 / no data for {year} in the inbox yet")
-        inputs = fingerprint({f.sha256 for f in inbox_contents(synergy.workspace)})
-        return dg.RunRequest(run_key=f"{name}-{year}", tags={**inputs, "synergy/trigger": name,
-                                                             **range_tags(keys, affected_years({year}, keys))})
+        tags = {**inbox_tags(inbox_contents(synergy.workspace)), "synergy/trigger": name,
+                **range_tags(keys, affected_years({year}, keys))}
+        return dg.RunRequest(run_key=f"{name}-{year}", tags=tags)
 
     return _schedule
 

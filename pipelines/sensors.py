@@ -13,9 +13,9 @@ import dagster as dg
 
 from pipelines.inbox_scan import inbox_changes, inbox_contents
 from pipelines.jobs import BUILD_SELECTION, build_all
-from pipelines.partitions import REPORTING_YEAR, affected_years, range_tags, reporting_year
+from pipelines.partitions import REPORTING_YEAR, affected_years, range_tags, reporting_year, unpartitioned
 from pipelines.resources import SynergyConfig
-from pipelines.run_metadata import fingerprint
+from pipelines.run_metadata import inbox_tags
 
 
 def _run_key(changes: dict) -> str:
@@ -27,8 +27,8 @@ def _run_key(changes: dict) -> str:
            description="Watches $SYNERGY_HOME/inbox/<source>/: ingests the sources whose files changed and rebuilds "
                        "the reporting years those files carry, then publishes.")
 def inbox_sensor(context: dg.SensorEvaluationContext, synergy: SynergyConfig) -> dg.SensorResult | dg.SkipReason:
-    changes = inbox_changes(synergy.workspace)
-    inputs = fingerprint({f.sha256 for f in inbox_contents(synergy.workspace)})
+    contents = inbox_contents(synergy.workspace)
+    changes = inbox_changes(synergy.workspace, contents)
     if not changes:
         return dg.SkipReason("收件箱没有新文件 / no new or changed files in the inbox")
     changed_years: set[int] | None = set()
@@ -42,12 +42,12 @@ def inbox_sensor(context: dg.SensorEvaluationContext, synergy: SynergyConfig) ->
     sources = dg.AssetSelection.groups(*(f"{layer}_{s}" for s in changes for layer in ("raw", "core")))
     selection = sources.downstream() & BUILD_SELECTION
     graph = context.repository_def.asset_graph
+    keys_to_run = selection.resolve(graph)
     if not years:  # nothing yearly to rebuild (no year has data yet): ingest and publish what there is
-        selection = selection - dg.AssetSelection.assets(*(k for k in graph.get_all_asset_keys()
-                                                           if graph.get(k).is_partitioned))
+        keys_to_run = unpartitioned(graph, keys_to_run)
     context.log.info(f"changed sources {sorted(changes)}; years {years or 'none'}")
+    tags = {**inbox_tags(contents), "synergy/trigger": "inbox", "synergy/sources": ",".join(sorted(changes)),
+            **(range_tags(keys, years) if years else {})}
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=_run_key(changes), asset_selection=sorted(selection.resolve(graph)),
-                                    tags={**inputs, "synergy/trigger": "inbox", "synergy/sources": ",".join(sorted(changes)),
-                                          **(range_tags(keys, years) if years else {})})],
+        run_requests=[dg.RunRequest(run_key=_run_key(changes), asset_selection=sorted(keys_to_run), tags=tags)],
         dynamic_partitions_requests=[reporting_year.build_add_request(new_years)] if new_years else [])

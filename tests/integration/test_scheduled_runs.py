@@ -144,7 +144,8 @@ def test_inbox_sensor_reruns_only_the_changed_source_and_year(tmp_path):
         sensor = defs.resolve_sensor_def("inbox_sensor")
 
         def tick() -> dg.SensorResult | dg.SkipReason:
-            return sensor(dg.build_sensor_context(instance=instance, definitions=defs, resources={"synergy": config}))
+            with dg.build_sensor_context(instance=instance, definitions=defs, resources={"synergy": config}) as context:
+                return sensor(context)
 
         assert isinstance(tick(), dg.SkipReason)
         uscc, _ = _correct_one_2023_fuel_line(ws)

@@ -80,15 +80,16 @@ def test_annual_builds_follow_the_reporting_deadlines(tmp_path, name, when, year
         assert schedule.execution_timezone == "Asia/Shanghai"
         assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
         instance.add_dynamic_partitions(REPORTING_YEAR, ["2021", "2022", "2023"])
-        context = dg.build_schedule_context(instance=instance, resources={"synergy": config},
-                                            scheduled_execution_time=when.replace(tzinfo=ZoneInfo("Asia/Shanghai")))
-        request = schedule(context)
+        # entered as context managers, so the resources' ephemeral Dagster instance is disposed afterwards
+        with dg.build_schedule_context(instance=instance, resources={"synergy": config},
+                                       scheduled_execution_time=when.replace(tzinfo=ZoneInfo("Asia/Shanghai"))) as context:
+            request = schedule(context)
         assert isinstance(request, dg.RunRequest)
         assert (request.tags[START], request.tags[END]) == (str(year), "2023")  # the year and every later one
         assert request.run_key == f"{name}-{year}"
-        later = dg.build_schedule_context(instance=instance, resources={"synergy": config},
-                                          scheduled_execution_time=dt.datetime(2031, 1, 1, tzinfo=ZoneInfo("UTC")))
-        assert isinstance(schedule(later), dg.SkipReason)  # no data for that year yet
+        with dg.build_schedule_context(instance=instance, resources={"synergy": config},
+                                       scheduled_execution_time=dt.datetime(2031, 1, 1, tzinfo=ZoneInfo("UTC"))) as later:
+            assert isinstance(schedule(later), dg.SkipReason)  # no data for that year yet
 
 
 def test_schedule_crons_and_the_nightly_quality_run():
@@ -109,8 +110,7 @@ def test_one_publisher_at_a_time_and_heavy_steps_in_pools():
     limits = {x["key"]: x["limit"] for x in settings["concurrency"]["runs"]["tag_concurrency_limits"]}
     assert limits == {"synergy/publishes-warehouse": 1}
     assert settings["concurrency"]["pools"]["default_limit"] == 1 and settings["run_monitoring"]["enabled"]
-    with dg.instance_for_test():  # a schedule invoked directly above leaves Dagster's current state storage dangling
-        job = build_defs().resolve_job_def("build_all")
+    job = build_defs().resolve_job_def("build_all")
     assert job.tags["synergy/publishes-warehouse"] == "true"
     pools = {node.name: node.definition.pool for node in job.graph.nodes}
     assert pools["out_publish__warehouse"] == "warehouse_publish"
