@@ -223,7 +223,7 @@ def export_inventory(
                                                                        "comma-separated); default all three.")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder to write into; default <SYNERGY_HOME>/exports/<year>/.")] = None,
 ) -> None:
-    """Export one year of the fused inventory (6 tables) as CSV, Parquet and one XLSX workbook, with manifest.json."""
+    """Export one year of the fused inventory (9 tables) as CSV, Parquet and one XLSX workbook, with manifest.json."""
     import json
 
     from pipelines.inventory_export import InventoryExportError, export_year, parse_formats

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets import crosscheck, entities, inventory, publish, qa, quality, register_list, sources
+from pipelines.assets import synergy as synergy_assets
 from pipelines.checks import CHECKS
 from pipelines.io import ParquetIOManager
 from pipelines.jobs import build_all, quality_check
@@ -14,7 +15,7 @@ from pipelines.sensors import inbox_sensor
 from pipelines.workspace import workspace_from_env
 
 ASSETS = [*sources.SOURCE_ASSETS, sources.core_permit__annual_limits,
-          *dg.load_assets_from_modules([qa, entities, inventory, register_list, crosscheck, publish, quality])]
+          *dg.load_assets_from_modules([qa, entities, inventory, synergy_assets, register_list, crosscheck, publish, quality])]
 
 
 def build_defs(resource_overrides: dict | None = None) -> dg.Definitions:
@@ -29,7 +30,8 @@ def build_defs(resource_overrides: dict | None = None) -> dg.Definitions:
         "synergy": synergy,
         **overrides,
     }
-    return dg.Definitions(assets=ASSETS, asset_checks=[*CHECKS, *dg.load_asset_checks_from_modules([register_list, crosscheck])],
+    checks = [*CHECKS, *dg.load_asset_checks_from_modules([register_list, crosscheck, synergy_assets])]
+    return dg.Definitions(assets=ASSETS, asset_checks=checks,
                           jobs=[build_all, quality_check], schedules=SCHEDULES, sensors=[inbox_sensor],
                           resources=resources, executor=dg.in_process_executor)
 

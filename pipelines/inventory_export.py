@@ -31,6 +31,7 @@ from schemas.tables import TABLES
 
 EXPORT_TABLES = ("out_inventory__yearly_facility", "out_inventory__yearly_enterprise",
                  "out_inventory__yearly_region_sector", "out_key_emitters__register", "out_crosscheck__findings",
+                 "out_synergy__yearly_enterprise", "out_synergy__yearly_sector", "out_synergy__yearly_city_index",
                  "core_inventory__factors")
 ALL_YEARS = frozenset({"core_inventory__factors"})  # the factor set of the build: every row, whatever the year
 FORMATS = ("csv", "xlsx", "parquet")

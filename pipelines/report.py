@@ -2,8 +2,9 @@
 
 Reads the published warehouse read-only (out_inventory__yearly_region_sector for every total, so the report adds up
 exactly like the published roll-up; out_inventory__yearly_enterprise for the top emitters; the cross-check findings
-and the factor library for the quality notes) and writes `清单报告_<year>.html` with CSS and every chart inline (no
-script, font or link to fetch: it opens offline and as an attachment) plus each chart as its own SVG under plots/.
+and the factor library for the quality notes; the out_synergy__ tables for the pollution-carbon synergy) and writes
+`清单报告_<year>.html` with CSS and every chart inline (no script, font or link to fetch: it opens offline and as an
+attachment) plus each chart as its own SVG under plots/.
 Numbers are computed here with polars/SQL; drawing is in report_plots. The files depend on the warehouse's data only
 (every ranking has a tie-breaker, the time shown is 数据截至 data as of with the inputs' fingerprint, SVG ids are
 salted with a constant), and the folder is swapped in whole (output_dirs.atomic_dir), so it is never half-written.
@@ -24,11 +25,15 @@ from inventories.reference import regions
 from pipelines import report_plots as plots
 from pipelines.output_dirs import atomic_dir
 from pipelines.tabular_files import DataStamp, data_stamp
-from schemas.fields import SOURCE_SYSTEM_ZH, SPECIES
+from schemas.fields import ELS_READING_ZH, SOURCE_SYSTEM_ZH, SPECIES
 
 ROLLUP = "out_inventory__yearly_region_sector"
 REQUIRED = (ROLLUP, "out_inventory__yearly_enterprise", "out_inventory__yearly_facility", "core_inventory__factors")
 FINDINGS = "out_crosscheck__findings"  # older warehouses have none: the quality box says so
+SYNERGY_ENTERPRISE = "out_synergy__yearly_enterprise"
+SYNERGY_SECTOR = "out_synergy__yearly_sector"
+CITY_INDEX = "out_synergy__yearly_city_index"
+SYNERGY = (SYNERGY_ENTERPRISE, SYNERGY_SECTOR, CITY_INDEX)  # older warehouses have none: the synergy section says so
 DIRECT = "scope in ('combustion', 'process')"  # direct emissions; indirect (purchased electricity, heat) kept apart
 POLLUTANTS = ("SO2", "NOx", "PM", "VOCs")
 TOP_SECTORS = 15
@@ -37,9 +42,22 @@ PARETO_SHARE = 0.8
 DEMO_PREFIX = "演示"  # every synthetic demo enterprise name starts with it
 METHODS_ZH = {"monitored": "监测 monitored", "reported": "填报 reported", "calculated": "核算 calculated",
               "gap_filled": "补充 gap-filled"}
+SYNERGY_POLLUTANTS = ("SO2", "NOx", "PM", "APeq")  # VOCs are left out of APeq, and out of the synergy table with it
+# the readings counted one by one (in this order); any other (unchanged, no base) is counted as 其他 other
+READINGS_EN = {"co_reduction_pollutant_led": "co-reduction, pollutant-led", "co_reduction_carbon_led": "co-reduction, carbon-led",
+               "co_reduction_equal": "co-reduction, equal", "trade_off_pollutant_down": "trade-off, pollutant down",
+               "trade_off_carbon_down": "trade-off, CO2 down", "co_increase": "co-increase"}
+OTHER_READINGS_EN = {"pollutant_unchanged": "pollutant unchanged", "carbon_unchanged": "CO2 unchanged",
+                     "no_change": "both unchanged", "no_baseline": "no base"}
+COORDINATE_LIMIT = 100.0  # % reduction either way: points beyond are drawn on the chart's frame
+NORMALISATION_ZH = {  # inventories/rules/synergy_index.yaml normalisation.method
+    "baseline_minmax": "基准年各地市最小-最大值标准化, 上下限固定在基准年, 以后年份可高于100或低于0 min-max over the "
+                       "cities of the base year, bounds kept fixed so later years can score above 100 or below 0",
+    "baseline_ratio": "与本市基准年值之比 × 100 ratio to the city's own base-year value × 100"}
+LEVEL_ZH = {1: "方面 aspects", 2: "一级指标 first-level indicators", 3: "指标 indicators"}
 # every plot the report can write: stale copies of these (e.g. a YoY chart the data no longer allows) are removed
 PLOT_NAMES = ("overview_totals", "city_co2e", "city_so2_nox", "sector_carbon_market", "sector_division", "pareto_co2e",
-              "ratio_division", "method_shares", "yoy_city")
+              "ratio_division", "method_shares", "yoy_city", "synergy_coordinates", "synergy_city_index")
 
 
 class ReportError(RuntimeError):
@@ -181,6 +199,76 @@ def intensity_ratios(frame: pl.DataFrame) -> pl.DataFrame:
     co2 = pl.when(pl.col("co2_direct_t") > 0).then(pl.col("co2_direct_t"))
     return frame.with_columns((pl.col("so2_t") * 1000 / co2).alias("so2_kg_per_t_co2"),
                               (pl.col("nox_t") * 1000 / co2).alias("nox_kg_per_t_co2"))
+
+
+@dataclass(frozen=True)
+class Synergy:
+    """The synergy section's rows of one year, read from the out_synergy__ tables."""
+
+    readings: pl.DataFrame  # per pollutant: enterprises per reading, and the province ('all' sectors) change and Els
+    sectors: pl.DataFrame  # APeq per GB/T 4754 division and 'all': reductions (x, y), Els, reading, quadrant
+    enterprises: pl.DataFrame  # APeq reductions (x, y) per enterprise, by USCC
+    index: pl.DataFrame  # the index (indicator_level 0) per city
+    aspects: pl.DataFrame  # the 方面 (indicator_level 1) per city
+    levels: pl.DataFrame  # per indicator level: how many indicators, on which weight basis
+
+
+def reading_text(reading: pl.Expr, reading_zh: pl.Expr) -> pl.Expr:
+    """An Els reading in Chinese and English."""
+    english = reading.replace_strict({**READINGS_EN, **OTHER_READINGS_EN}, default=reading, return_dtype=pl.String)
+    return pl.concat_str([reading_zh, english], separator=" ")
+
+
+def synergy(con: duckdb.DuckDBPyConnection, year: int) -> Synergy:
+    """The year's synergy rows: enterprise and sector readings (none in the first year) and the city index."""
+    params = {"year": year}
+    counts = "".join(f"count(*) filter (where els_reading = '{r}') as {r}, " for r in READINGS_EN)
+    readings = con.execute(f"""
+        with counts as (
+            select pollutant, count(*) as enterprise_count, {counts}
+                   count(*) filter (where not list_contains($readings, els_reading)) as other
+            from {SYNERGY_ENTERPRISE} where year = $year and list_contains($pollutants, pollutant) group by 1),
+        province as (
+            select pollutant, pollutant_change_pct, co2_change_pct, els, els_reading, els_reading_zh
+            from {SYNERGY_SECTOR} where year = $year and sector_scheme = 'all')
+        select * from counts left join province using (pollutant) order by list_position($pollutants, pollutant)""",
+                           {**params, "readings": list(READINGS_EN), "pollutants": list(SYNERGY_POLLUTANTS)}).pl()
+    # 0.0 - change: a reduction, without a -0.0 where nothing changed
+    sectors = con.execute(f"""
+        select sector_scheme, sector_class_code, sector_class_name, enterprise_count,
+               0.0 - pollutant_change_pct as pollutant_reduction_pct, 0.0 - co2_change_pct as co2_reduction_pct,
+               els, els_reading, els_reading_zh, quadrant_zh
+        from {SYNERGY_SECTOR} where year = $year and pollutant = 'APeq'
+            and sector_scheme in ('gbt4754_division', 'all')""", params).pl()
+    enterprises = con.execute(f"""
+        select uscc, 0.0 - pollutant_change_pct as x, 0.0 - co2_change_pct as y from {SYNERGY_ENTERPRISE}
+        where year = $year and pollutant = 'APeq' and pollutant_change_pct is not null and co2_change_pct is not null
+        order by uscc""", params).pl()
+    index = con.execute(f"""
+        select city_code, region_name, indicator_name, score, city_rank, score_change_pct, weight_coverage_pct,
+               missing_indicators, base_year, normalisation, weight_basis
+        from {CITY_INDEX} where year = $year and indicator_level = 0""", params).pl()
+    aspects = con.execute(f"""select city_code, indicator_id, indicator_name, weight, score from {CITY_INDEX}
+                              where year = $year and indicator_level = 1""", params).pl()
+    levels = con.execute(f"""
+        select indicator_level, count(distinct indicator_id) as indicator_count,
+               string_agg(distinct weight_basis, '; ' order by weight_basis) as weight_basis
+        from {CITY_INDEX} where year = $year group by 1 order by 1""", params).pl()
+    readings = readings.with_columns(reading_text(pl.col("els_reading"), pl.col("els_reading_zh")).alias("reading"))
+    sectors = sectors.with_columns(reading_text(pl.col("els_reading"), pl.col("els_reading_zh")).alias("reading")).sort(
+        pl.col("sector_scheme") != "all", pl.col("enterprise_count"), pl.col("sector_class_code"),
+        descending=[False, True, False], nulls_last=True)
+    return Synergy(readings, sectors, enterprises, index, aspects, levels)
+
+
+def index_contributions(aspects: pl.DataFrame) -> pl.DataFrame:
+    """Each 方面's part of its city's index: weight × score / the weight of the 方面 that have a score.
+
+    A node's score is the weighted mean of its children that have one, so the parts add up to the index.
+    """
+    scored_weight = pl.when(pl.col("score").is_not_null()).then(pl.col("weight")).sum().over("city_code")
+    return aspects.with_columns(
+        pl.when(scored_weight > 0).then(pl.col("weight") * pl.col("score") / scored_weight).alias("contribution"))
 
 
 # --- the page --------------------------------------------------------------------------------------------------
@@ -368,6 +456,113 @@ def _yoy(page: Page, cities: pl.DataFrame, total: dict, has_previous: bool, year
                  html_table(ordered, columns))
 
 
+def no_synergy_pairs(year: int) -> str:
+    """The synergy section's one sentence for enterprises and sectors when none has a previous-year value."""
+    return (f"清单中没有企业 {year - 1} 年的可比数据, 无法计算企业和行业的减污降碳协同度。 "
+            f"The inventory has no {year - 1} enterprise values to compare with, so there is no enterprise or sector "
+            "synergy.")
+
+
+def _coordinates(page: Page, data: Synergy, year: int) -> list[str]:
+    """The co-control coordinate system of APeq and CO2, its sector table and the readings per pollutant."""
+    divisions = data.sectors.filter((pl.col("sector_scheme") != "all") & pl.col("pollutant_reduction_pct").is_not_null()
+                                    & pl.col("co2_reduction_pct").is_not_null())
+    overall = data.sectors.filter((pl.col("sector_scheme") == "all") & pl.col("pollutant_reduction_pct").is_not_null()
+                                  & pl.col("co2_reduction_pct").is_not_null())
+    beyond = data.enterprises.filter((pl.col("x").abs() > COORDINATE_LIMIT) | (pl.col("y").abs() > COORDINATE_LIMIT)).height
+    chart = plots.coordinate_chart(
+        [(r["sector_class_code"], r["pollutant_reduction_pct"], r["co2_reduction_pct"], r["enterprise_count"])
+         for r in divisions.iter_rows(named=True)],
+        None if overall.is_empty() else ("全部行业 all sectors", overall["pollutant_reduction_pct"][0],
+                                         overall["co2_reduction_pct"][0]),
+        list(data.enterprises.select("x", "y").iter_rows()), COORDINATE_LIMIT,
+        f"{year}年 协同控制坐标系 co-control coordinate system, APeq 与 CO2 (vs {year - 1})",
+        "APeq 减排率 pollutant reduction (%)", "CO2 减排率 CO2 reduction (%)")
+    limit = f"{COORDINATE_LIMIT:,.0f}"
+    caption = (f"图8a 协同控制坐标系 / Fig. 8a co-control coordinate system, {year} vs {year - 1}: 横轴 x = APeq 减排率, "
+               f"纵轴 y = 直接 CO2 减排率 (= −同比变化 −change, %); 蓝点 = GB/T 4754 大类 divisions (标注代码 labelled by code, "
+               f"大小 = 企业数 size = enterprises), 红色菱形 = 全部行业 all sectors, 灰点 = {data.enterprises.height:,} 家企业 "
+               f"enterprises。坐标限 ±{limit} %: 超出的点画在边框上 points beyond ±{limit} % are drawn on the frame "
+               f"({beyond:,} 家企业 enterprises; 超出的行业标注实际坐标 a sector beyond is labelled with its true values)。 "
+               "APeq = SO2、NOx、PM 按环境保护税法污染当量值折算 pollution equivalents of the Environmental Protection Tax Law "
+               "(待核实 status recalled); 不含 VOCs (税法表中无可合计的当量 VOCs left out: no aggregate equivalent).")
+    sector_columns = [*SECTOR, ENTERPRISES,
+                      Column("pollutant_reduction_pct", "横轴 x: APeq 减排率 reduction (%)", 1, signed=True),
+                      Column("co2_reduction_pct", "纵轴 y: CO2 减排率 reduction (%)", 1, signed=True),
+                      Column("els", "弹性 Els", 2), Column("reading", "判读 reading"), Column("quadrant_zh", "象限 quadrant")]
+    reading_columns = [Column("pollutant", "污染物 pollutant"), Column("enterprise_count", "企业数 enterprises", 0),
+                       *(Column(r, f"{ELS_READING_ZH[r]} {en}", 0) for r, en in READINGS_EN.items()),
+                       Column("other", "其他(不变或缺数据) other (unchanged or no base)", 0),
+                       Column("pollutant_change_pct", "全省 污染物变化 province pollutant change (%)", 1, signed=True),
+                       Column("co2_change_pct", "全省 CO2 变化 province CO2 change (%)", 1, signed=True),
+                       Column("els", "全省 弹性 province Els", 2), Column("reading", "全省 判读 province reading")]
+    return [page.figure("synergy_coordinates", chart, caption),
+            "<h3>行业大类 APeq 与 CO2 by GB/T 4754 division (APeq and CO2)</h3>", html_table(data.sectors, sector_columns),
+            "<h3>各污染物的企业协同判读 enterprises by reading, per pollutant</h3>",
+            "<p>企业数按各企业自身的弹性判读计; 全省 = 全部行业两年都有数值的企业同口径合计。 "
+            "Enterprises are counted by their own reading; province = like-for-like sums of all enterprises with values "
+            "in both years.</p>",
+            html_table(data.readings, reading_columns)]
+
+
+def _city_index(page: Page, data: Synergy, year: int) -> list[str]:
+    """The city synergy index: the ranking as bars of the 方面' contributions, the tree it comes from, and a table."""
+    if data.index.is_empty():
+        return [f"<p>没有 {year} 年的城市协同指数。 The warehouse holds no city index for {year}.</p>"]
+    aspects = (data.aspects.select("indicator_id", "indicator_name", "weight").unique("indicator_id")
+               .sort(["weight", "indicator_id"], descending=[True, False]))
+    parts = index_contributions(data.aspects).pivot("indicator_id", index="city_code", values="contribution")
+    scores = data.aspects.pivot("indicator_id", index="city_code", values="score")
+    ranked = (data.index.join(parts.rename({a: f"part_{a}" for a in aspects["indicator_id"]}), on="city_code", how="left")
+              .join(scores.rename({a: f"score_{a}" for a in aspects["indicator_id"]}), on="city_code", how="left")
+              .sort(["city_rank", "city_code"], nulls_last=True))
+    names = ranked["region_name"].fill_null(ranked["city_code"]).to_list()
+    chart = plots.contribution_chart(
+        names, {f"{a['indicator_name']} {a['indicator_id']} (权重 weight {a['weight']:.2f})":
+                ranked[f"part_{a['indicator_id']}"].to_list() for a in aspects.iter_rows(named=True)},
+        ranked["score"].to_list(),
+        f"{year}年 各地市减污降碳协同指数 city synergy index", "指数得分 index score")
+    root = ranked.row(0, named=True)
+    levels = {r["indicator_level"]: r for r in data.levels.iter_rows(named=True)}
+    tree = ", ".join(f"{r['indicator_count']:,} {LEVEL_ZH.get(level, f'第{level}层 level {level}')}"
+                     for level, r in levels.items() if level > 0)
+    bases = "; ".join(f"{LEVEL_ZH.get(level, f'第{level}层 level {level}')}: {r['weight_basis'] or '—'}"
+                      for level, r in levels.items() if level > 0)
+    normalisation = NORMALISATION_ZH.get(root["normalisation"], "")
+    intro = (f"指标树 tree: {root['indicator_name']} ({root['weight_basis'] or '—'}), {tree}。"
+             f"基准年 base year {root['base_year']}; 标准化 normalisation {root['normalisation']}: {normalisation}。"
+             "缺数据的指标不计, 其上级按有得分的下级重新加权(权重覆盖率) a missing indicator is left out and its parent "
+             "reweighted over the rest (weight coverage)。 "
+             f"权重依据 weight basis (见指标树文件 from the tree file): {bases}。")
+    columns = [Column("city_rank", "排名 rank", 0), CITY, Column("score", "指数 index score", 1),
+               *(Column(f"score_{a['indicator_id']}", f"{a['indicator_name']} {a['indicator_id']} 得分 score", 1)
+                 for a in aspects.iter_rows(named=True)),
+               Column("score_change_pct", f"较基准年 change vs {root['base_year']} (%)", 1, signed=True),
+               Column("weight_coverage_pct", "权重覆盖率 weight coverage (%)", 1),
+               Column("missing_indicators", "缺少的指标 missing indicators")]
+    caption = (f"图8b 各地市减污降碳协同指数 / Fig. 8b city synergy index {year}: 条长 = 指数, 分段 = 各方面贡献 "
+               "(权重 × 得分 / 有得分的方面的权重之和) bar = the index, segments = each aspect's weighted part, adding up to it.")
+    return [f"<p>{html.escape(intro)}</p>", page.figure("synergy_city_index", chart, caption), html_table(ranked, columns)]
+
+
+def _synergy(page: Page, data: Synergy | None, year: int) -> None:
+    title = "8 减污降碳协同 Pollution-carbon synergy"
+    if data is None:
+        page.section("synergy", title, "本数据仓库没有减污降碳协同表 / this warehouse holds no synergy tables (built before "
+                     "them): 请重新运行 synergy build / rerun synergy build.")
+        return
+    enterprises = (_coordinates(page, data, year) if data.readings.height
+                   else [f"<p>{html.escape(no_synergy_pairs(year))}</p>"])
+    page.section("synergy", title,
+                 f"企业和行业: {year} 年与 {year - 1} 年比较 (同一企业两年的直接 CO2 与污染物); 弹性 Els = (ΔE_p/E_p) / "
+                 "(ΔE_CO2/E_CO2); 协同控制坐标系(邢有凯、毛显强等 2020)横轴为污染物减排率、纵轴为 CO2 减排率, "
+                 "第一象限为协同减排。城市: 减污降碳协同指数。 Enterprises and sectors against the previous year "
+                 "(direct CO2 and each pollutant of the same enterprises); cross-elasticity Els; on the co-control "
+                 "coordinate system quadrant I is the co-benefit. Cities: the synergy index.",
+                 f"<h3>企业与行业 enterprises and sectors ({year} vs {year - 1})</h3>", *enterprises,
+                 f"<h3>城市减污降碳协同指数 city synergy index {year}</h3>", *_city_index(page, data, year))
+
+
 def _quality_notes(con: duckdb.DuckDBPyConnection, year: int, has_findings: bool, factor_sets: list[str]) -> str:
     """数据质量 box: open cross-check findings of the year and the factor library's unverified (recalled) factors."""
     items = []
@@ -414,16 +609,19 @@ code{font-size:12px;background:#f0f0f0;padding:0 3px}
 """
 TOC = (("overview", "概况 Overview"), ("cities", "分地市 Totals by city"), ("sectors", "分行业 By sector"),
        ("top-emitters", "重点排放源 Top emitters"), ("ratios", "污染物与CO2之比 Pollutant-to-CO2 ratios"),
-       ("methods", "核算方法构成 Method coverage"), ("yoy", "同比变化 Year-over-year change"))
+       ("methods", "核算方法构成 Method coverage"), ("yoy", "同比变化 Year-over-year change"),
+       ("synergy", "减污降碳协同 Pollution-carbon synergy"))
 
 
-def _footer(warehouse: Path, stamp: DataStamp, systems: list[str], factor_sets: list[str], demo: tuple[int, int]) -> str:
+def _footer(warehouse: Path, stamp: DataStamp, systems: list[str], factor_sets: list[str], demo: tuple[int, int],
+            synergy_tables: bool) -> str:
     names = "、".join(f"{SOURCE_SYSTEM_ZH.get(s, s)} {s}" for s in systems) or "—"
     lines = [f"数据来源 Data sources: {html.escape(names)}; 数据仓库 warehouse <code>{html.escape(warehouse.name)}</code> "
              f"(数据截至 data as of {html.escape(stamp.as_of_text)}; 输入指纹 inputs sha256 "
              f"<code>{html.escape(stamp.inputs_sha256 or '—')}</code>), "
              f"表 tables <code>{ROLLUP}</code>, <code>out_inventory__yearly_enterprise</code>, "
-             f"<code>out_inventory__yearly_facility</code>, <code>{FINDINGS}</code>, <code>core_inventory__factors</code>; "
+             f"<code>out_inventory__yearly_facility</code>, <code>{FINDINGS}</code>, <code>core_inventory__factors</code>"
+             f"{''.join(f', <code>{t}</code>' for t in SYNERGY) if synergy_tables else ''}; "
              f"因子集 factor set {html.escape('; '.join(factor_sets))}。",
              "单位 Units: t = 吨 tonnes, tCO2e = 吨二氧化碳当量, tce = 吨标准煤, 万吨 = 10⁴ t; “—” = 无数据 no value."]
     if demo[0]:
@@ -454,7 +652,7 @@ def build_report(warehouse: Path, out_dir: Path, year: int) -> Path:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = {t for (t,) in con.execute("""select table_name from information_schema.tables
                                                 where table_name in (select unnest($names))""",
-                                             {"names": [*REQUIRED, FINDINGS]}).fetchall()}
+                                             {"names": [*REQUIRED, FINDINGS, *SYNERGY]}).fetchall()}
         missing = [t for t in REQUIRED if t not in tables]
         if missing:
             raise ReportError(f"数据仓库缺少表 / the warehouse lacks {', '.join(missing)}: "
@@ -481,6 +679,8 @@ def build_report(warehouse: Path, out_dir: Path, year: int) -> Path:
         factor_sets = sorted({s for s in (total["factor_set"] or "").split("; ") if s})
         notes = _quality_notes(con, year, FINDINGS in tables, factor_sets)
         stamp = data_stamp(con)
+        synergy_tables = all(t in tables for t in SYNERGY)
+        synergy_data = synergy(con, year) if synergy_tables else None
     city_names = dict(regions().select("region_code", "region_name").iter_rows())
     enterprises = enterprises.with_columns(pl.col("city_code").replace_strict(city_names, default=pl.col("city_code"))
                                            .alias("city_name"))
@@ -497,6 +697,7 @@ def build_report(warehouse: Path, out_dir: Path, year: int) -> Path:
         # the roll-up carries the previous year even when the build (and so the warehouse) holds one year only
         has_previous = any(total.get(f"{k}_previous_t") is not None for k in ("co2e", "so2", "nox"))
         _yoy(page, cities, total, has_previous, year)
+        _synergy(page, synergy_data, year)
         systems = sorted({s for s in (total["source_systems"] or "").split(";") if s})
         title = f"{province} {year}年 大气污染物与温室气体排放清单报告"
         nav = "".join(f'<li><a href="#{anchor}">{html.escape(label)}</a></li>' for anchor, label in TOC)
@@ -509,7 +710,7 @@ def build_report(warehouse: Path, out_dir: Path, year: int) -> Path:
 · 因子集 factor set: {html.escape('; '.join(factor_sets) or '—')} · GWP: {html.escape(total['gwp_set'] or '—')}</p>
 <nav><b>目录 Contents</b><ol>{nav}</ol></nav></header>
 {"".join(page.sections)}
-{_footer(warehouse, stamp, systems, factor_sets, demo)}</main></body></html>
+{_footer(warehouse, stamp, systems, factor_sets, demo, synergy_tables)}</main></body></html>
 """
         report_path(folder, year).write_text(document, encoding="utf-8", newline="\n")
     return report_path(out_dir, year)

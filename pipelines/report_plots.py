@@ -175,6 +175,101 @@ def stacked_shares(labels: Sequence[str], parts: dict[str, tuple[str, Sequence[f
         return _svg(fig)
 
 
+QUADRANT_LABELS = (  # corner (x, y in axes fractions, alignment) and label of each quadrant, I to IV
+    (0.98, 0.98, "right", "top", "I 协同减排 co-benefit"),
+    (0.02, 0.98, "left", "top", "II 减碳增污 carbon down, pollutant up"),
+    (0.02, 0.02, "left", "bottom", "III 协同增排 both up"),
+    (0.98, 0.02, "right", "bottom", "IV 减污增碳 pollutant down, carbon up"))
+
+
+def coordinate_chart(sectors: Sequence[tuple[str, float, float, int]], overall: tuple[str, float, float] | None,
+                     enterprises: Sequence[tuple[float, float]], limit: float, title: str, x_label: str,
+                     y_label: str) -> str:
+    """The co-control coordinate system: x = pollutant reduction %, y = CO2 reduction %, axes through 0.
+
+    sectors: (label, x, y, enterprise count) per point, sized by the count; overall: (label, x, y) highlighted;
+    enterprises: faint dots behind. Every value is clipped to ±limit (a point beyond is drawn on the frame, and a
+    sector's label then gives its true coordinates), so the quadrants keep their size whatever the outliers.
+    """
+    def clip(value: float) -> float:
+        return max(-limit, min(limit, value))
+
+    with _quiet_style():
+        fig = Figure(figsize=(7.6, 6.6))
+        ax = fig.subplots()
+        edge = limit * 1.04
+        ax.set_xlim(-edge, edge)
+        ax.set_ylim(-edge, edge)
+        ax.set_aspect("equal")
+        ax.fill_between([0, edge], 0, edge, color=COLOURS[2], alpha=0.08, linewidth=0)
+        ax.fill_between([-edge, 0], -edge, 0, color=COLOURS[3], alpha=0.06, linewidth=0)
+        ax.axhline(0, color="#444444", linewidth=0.9)
+        ax.axvline(0, color="#444444", linewidth=0.9)
+        for x, y, ha, va, text in QUADRANT_LABELS:
+            ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5, color="#555555")
+        if enterprises:
+            ax.scatter([clip(x) for x, _ in enterprises], [clip(y) for _, y in enterprises], s=7, color="#888888",
+                       alpha=0.35, linewidths=0, label="企业 enterprises", zorder=2)
+        if sectors:
+            largest = max(count for *_, count in sectors) or 1
+            ax.scatter([clip(x) for _, x, _, _ in sectors], [clip(y) for _, _, y, _ in sectors],
+                       s=[24 + 320 * count / largest for *_, count in sectors], color=COLOURS[0], alpha=0.7,
+                       edgecolors="white", linewidths=0.6, clip_on=False, label="行业大类 GB/T 4754 divisions", zorder=3)
+            for label, x, y, _ in sectors:
+                outside = abs(x) > limit or abs(y) > limit
+                text = f"{label} ({x:,.0f}, {y:,.0f})" if outside else label
+                ax.annotate(text, (clip(x), clip(y)), xytext=(5, 3), textcoords="offset points", fontsize=7.5,
+                            color="#1f3f66", zorder=4, annotation_clip=False)
+        if overall is not None:
+            label, x, y = overall
+            ax.scatter([clip(x)], [clip(y)], s=110, marker="D", color=COLOURS[3], edgecolors="white", linewidths=0.8,
+                       clip_on=False, label=label, zorder=5)
+            ax.annotate(label, (clip(x), clip(y)), xytext=(7, -11), textcoords="offset points", fontsize=8.5,
+                        fontweight="bold", color=COLOURS[3], zorder=5, annotation_clip=False)
+        ax.xaxis.set_major_formatter(_thousands())
+        ax.yaxis.set_major_formatter(_thousands())
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        _finish(ax, title, legend=False)
+        ax.legend(frameon=False, fontsize=8.5, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+        return _svg(fig)
+
+
+def contribution_chart(labels: Sequence[str], parts: dict[str, Sequence[float | None]], totals: Sequence[float | None],
+                       title: str, value_label: str) -> str:
+    """Horizontal stacked bars, the first label on top: each bar the parts of one total, which is written at its end.
+
+    Negative parts stack leftwards from 0, positive ones rightwards, so a part below 0 never hides another.
+    """
+    with _quiet_style():
+        fig = Figure(figsize=(8.0, max(3.0, 0.32 * len(labels) + 1.4)))
+        ax = fig.subplots()
+        positions = list(range(len(labels)))
+        right = [0.0] * len(labels)
+        left = [0.0] * len(labels)
+        for index, (name, values) in enumerate(parts.items()):
+            widths = [v or 0.0 for v in values]
+            starts = [r if w >= 0 else lf for w, r, lf in zip(widths, right, left, strict=True)]
+            ax.barh(positions, widths, 0.66, left=starts, label=name, color=COLOURS[index % len(COLOURS)])
+            right = [r + max(w, 0.0) for r, w in zip(right, widths, strict=True)]
+            left = [lf + min(w, 0.0) for lf, w in zip(left, widths, strict=True)]
+        for position, total, end in zip(positions, totals, right, strict=True):
+            if total is not None:
+                ax.annotate(f"{total:,.1f}", (end, position), xytext=(3, 0), textcoords="offset points", va="center",
+                            fontsize=8)
+        ax.set_yticks(positions, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(value_label)
+        ax.xaxis.set_major_formatter(_thousands())
+        ax.grid(axis="y", visible=False)
+        ax.set_xlim(min([0.0, *left]) * 1.05, max([1.0, *right]) * 1.1)
+        if any(v < 0 for v in left):
+            ax.axvline(0, color="#444444", linewidth=0.8)
+        _finish(ax, title, legend=False)
+        ax.legend(frameon=False, fontsize=8.5, ncols=len(parts), loc="upper center", bbox_to_anchor=(0.5, -0.08))
+        return _svg(fig)
+
+
 _XML_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 _ID = re.compile(r'\bid="([^"]+)"')

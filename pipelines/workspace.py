@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCES = ("permit", "envstat", "ghg", "register", "cems")
+SOURCES = ("permit", "envstat", "ghg", "register", "city", "cems")
 REPO_DAGSTER_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
 PACKAGED_DAGSTER_YAML = Path(__file__).resolve().parent / "dagster_instance.yaml"
 

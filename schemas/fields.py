@@ -33,16 +33,31 @@ class Field:
 
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
-SOURCE_SYSTEMS = ("permit", "envstat", "ghg", "cems", "register")
+SOURCE_SYSTEMS = ("permit", "envstat", "ghg", "cems", "register", "city")
 # what a bureau user reads for each source system (exports, evidence sentences)
 SOURCE_SYSTEM_ZH = {"permit": "排污许可", "envstat": "排放源统计", "ghg": "温室气体报告", "cems": "在线监测",
-                    "register": "公布名录"}
+                    "register": "公布名录", "city": "城市指标"}
 METHODS = ("monitored", "reported", "calculated", "gap_filled")
 FACTOR_STATUSES = ("verified", "recalled", "derived")
 PARAMETER_SOURCES = ("measured", "default", "mixed")
 SPECIES = ("CO2", "CH4", "N2O", "SO2", "NOx", "PM", "VOCs")
 SCOPES = ("combustion", "process", "indirect_electricity", "indirect_heat")
 SECTOR_SCHEMES = ("all", "gbt4754_section", "gbt4754_division", "gbt4754_group", "carbon_market")
+# --- pollution-carbon synergy vocabularies (inventories/synergy.py; methods-factors.md §7) ---------------------
+SYNERGY_POLLUTANTS = ("SO2", "NOx", "PM", "VOCs", "APeq")
+ELS_READING_ZH = {
+    "co_reduction_pollutant_led": "协同减排(污染物减幅大于碳)", "co_reduction_carbon_led": "协同减排(碳减幅大于污染物)",
+    "co_reduction_equal": "协同减排(同幅)", "trade_off_pollutant_down": "此消彼长(减污增碳)",
+    "trade_off_carbon_down": "此消彼长(减碳增污)", "co_increase": "协同增排", "pollutant_unchanged": "污染物不变",
+    "carbon_unchanged": "碳排放不变(弹性无定义)", "no_change": "均不变", "no_baseline": "缺上年或当年数据",
+}
+QUADRANT_ZH = {1: "第一象限 协同减排 co-benefit", 2: "第二象限 减碳增污 carbon down, pollutant up",
+               3: "第三象限 协同增排 both up", 4: "第四象限 减污增碳 pollutant down, carbon up"}
+DECOUPLING_STATE_ZH = {
+    "strong_decoupling": "强脱钩", "weak_decoupling": "弱脱钩", "expansive_coupling": "扩张连接",
+    "expansive_negative_decoupling": "扩张负脱钩", "strong_negative_decoupling": "强负脱钩",
+    "weak_negative_decoupling": "弱负脱钩", "recessive_coupling": "衰退连接", "recessive_decoupling": "衰退脱钩",
+}
 
 _FIELDS: list[Field] = [
     # --- provenance of raw rows -------------------------------------------------------------
@@ -235,7 +250,8 @@ _FIELDS: list[Field] = [
           "summed with outlet rows", nullable=False,
           isin=("outlet", "unorganised", "main_outlets_total", "general_outlets_total", "unorganised_total",
                 "site_total")),
-    Field("pollutant", "string", "污染物", "Canonical pollutant (SO2, NOx, PM, VOCs, NH3 …)", nullable=False),
+    Field("pollutant", "string", "污染物", "Canonical pollutant (SO2, NOx, PM, VOCs, NH3 …); in the synergy tables also "
+          "APeq: SO2 + NOx + PM in pollution equivalents (VOCs have no tax-law equivalent)", nullable=False),
     Field("pollutant_code", "string", "污染物代码", "HJ 524 code as written (A21026 …)"),
     Field("pollutant_name", "string", "污染物名称", "Pollutant name as written"),
     Field("hourly_limit_text", "string", "许可排放小时浓度限值(原文)", "Hourly concentration limit as written (e.g. 1级)"),
@@ -452,7 +468,7 @@ _FIELDS: list[Field] = [
           pattern=r"^\d{4}(-\d{4})?$"),
     Field("sequence_no", "int", "序号", "Sequence number on the published list", ge=1),
     Field("province_name", "string", "省份", "Province as written on the published list"),
-    Field("city_name", "string", "所在地市", "Prefecture as written on the published list"),
+    Field("city_name", "string", "所在地市", "Prefecture as written in the source file (published list, city file)"),
     Field("listed_industry_code", "string", "名录行业代码", "GB/T 4754 code as the list gives it, at any level: a "
           "2-digit division (44 电力、热力生产和供应业) up to a 4-digit class (3011 水泥制造)", pattern=r"^\d{2,4}$"),
     Field("list_periods", "string", "所在名录年度", "Published list periods naming the USCC (;-joined); empty: on none"),
@@ -474,6 +490,79 @@ _FIELDS: list[Field] = [
           isin=("名录与核算一致", "仅在公布名录 (核算未达门槛或无数据)", "仅核算达标 (未在公布名录)")),
     Field("published_name_variants", "string", "名录名称写法", "Distinct names the published lists give the USCC "
           "(;-joined): a dirty or changed name shows here, it never makes a second enterprise"),
+    # --- pollution-carbon synergy (协同度, inventories/synergy.py) and the city index (协同指数) -------------------
+    Field("previous_year", "int", "对比年度", "The year compared with (year - 1)", nullable=False, ge=2000, le=2100),
+    Field("amount_unit", "string", "计量单位", "t for a pollutant's mass; pollution_eq (污染当量) for APeq",
+          nullable=False, isin=("t", "pollution_eq")),
+    Field("pollutant_amount", "float", "污染物排放量", "Pollutant mass (t) or APeq (pollution equivalents) in the year; "
+          "see amount_unit", ge=0),
+    Field("previous_pollutant_amount", "float", "上年污染物排放量", "pollutant_amount in previous_year", ge=0),
+    Field("pollutant_change_pct", "float", "污染物同比变化", "(pollutant_amount - previous) / previous x 100", unit="%"),
+    Field("previous_co2_mass_t", "float", "上年二氧化碳排放量", "co2_mass_t in previous_year", unit="t", ge=0),
+    Field("co2_change_pct", "float", "二氧化碳同比变化", "(co2_mass_t - previous) / previous x 100", unit="%"),
+    Field("els", "float", "协同减排弹性Els", "Cross-elasticity (ΔE_p/E_p) / (ΔE_CO2/E_CO2), previous year as base "
+          "(methods-factors.md §7, V-S); empty where CO2 did not change or a base is missing"),
+    Field("els_reading", "string", "弹性判读", "Reading of Els from the signs and size of the two changes: "
+          + " / ".join(ELS_READING_ZH), nullable=False, isin=tuple(ELS_READING_ZH)),
+    Field("els_reading_zh", "string", "弹性判读(中文)", "els_reading in Chinese", nullable=False,
+          isin=tuple(ELS_READING_ZH.values())),
+    Field("quadrant", "int", "协同控制坐标系象限", "Quadrant on the co-control coordinate system, x = pollutant "
+          "reduction %, y = CO2 reduction % (I co-benefit, II carbon down / pollutant up, III both up, IV pollutant "
+          "down / carbon up); empty on an axis or without a base", ge=1, le=4),
+    Field("quadrant_zh", "string", "象限说明", "quadrant in words (empty: on an axis or no base)",
+          isin=tuple(QUADRANT_ZH.values())),
+    Field("output_product", "string", "产出口径", "Output the decoupling uses: the one product (with unit) of the "
+          "execution reports in both years, or generation_mwh of the power units; empty: not known or not comparable"),
+    Field("output_quantity", "float", "产出量", "Output of output_product in the year", ge=0),
+    Field("previous_output_quantity", "float", "上年产出量", "Output of output_product in previous_year", ge=0),
+    Field("output_change_pct", "float", "产出同比变化", "(output - previous) / previous x 100", unit="%"),
+    *(Field(f"{q}_decoupling_index", "float", f"{zh}脱钩指数", f"Tapio decoupling elasticity D = %Δ{en} / %Δoutput",
+            ) for q, zh, en in (("pollutant", "污染物", "pollutant"), ("co2", "二氧化碳", "CO2"))),
+    *(Field(f"{q}_decoupling_state", "string", f"{zh}脱钩状态", f"Tapio state of {en} against output (8 states, "
+            "thresholds 0.8 and 1.2; empty where output is unknown or unchanged)", isin=tuple(DECOUPLING_STATE_ZH))
+      for q, zh, en in (("pollutant", "污染物", "the pollutant"), ("co2", "二氧化碳", "CO2"))),
+    *(Field(f"{q}_decoupling_state_zh", "string", f"{zh}脱钩状态(中文)", f"{q}_decoupling_state in Chinese",
+            isin=tuple(DECOUPLING_STATE_ZH.values())) for q, zh in (("pollutant", "污染物"), ("co2", "二氧化碳"))),
+    Field("is_complete_both_years", "bool", "两年数据完整", "CO2 and SO2/NOx/PM complete in both years",
+          nullable=False),
+    *(Field(f"{r}_enterprise_count", "int", f"{zh}企业数", f"Enterprises of the row whose own reading is {en}", ge=0)
+      for r, zh, en in (("co_reduction", "协同减排", "co-reduction"), ("trade_off", "此消彼长", "a trade-off"),
+                        ("co_increase", "协同增排", "co-increase"))),
+    # city index
+    Field("indicator_id", "string", "指标代码", "Indicator of the index tree (inventories/synergy_index/)",
+          nullable=False, pattern=r"^[a-z][a-z0-9_]*$"),
+    Field("parent_indicator_id", "string", "上级指标代码", "Parent in the index tree (empty: the index itself)",
+          pattern=r"^[a-z][a-z0-9_]*$"),
+    Field("indicator_level", "int", "指标层级", "0 the index, 1 方面, 2 一级指标, 3 leaf indicators", nullable=False,
+          ge=0, le=9),
+    Field("indicator_name", "string", "指标名称", "Indicator name in Chinese", nullable=False),
+    Field("weight", "float", "权重", "Weight in the whole index (children of a node add up to its weight)",
+          nullable=False, ge=0, le=1),
+    Field("weight_basis", "string", "权重依据", "Where the weight comes from (published, the issue brief, or a "
+          "placeholder equal split pending 附件2)", nullable=False),
+    Field("direction", "string", "指标方向", "positive (higher is better) / negative (lower is better); empty for "
+          "nodes", isin=("positive", "negative")),
+    Field("indicator_source", "string", "数据来源", "inventory (computed here) / city_file (城市指标 file) / "
+          "tree (a node scored from its children)", nullable=False, isin=("inventory", "city_file", "tree")),
+    Field("indicator_unit", "string", "指标单位", "Unit of indicator_value"),
+    Field("indicator_value", "float", "指标值", "Raw value of a leaf indicator (empty for nodes or when missing)"),
+    Field("score", "float", "得分", "Leaf: normalised score (0-100 over the bounds year's cities, not clipped); node: "
+          "weighted mean of the children that have a score (renormalised to their weight)"),
+    Field("weight_coverage_pct", "float", "权重覆盖率", "Share of the node's weight whose leaves have a score",
+          unit="%", ge=0, le=100),
+    Field("missing_indicators", "string", "缺失指标", "Leaves under the node without a score (;-joined), with why"),
+    Field("bounds_year", "int", "标准化基准年", "Year whose cities give a leaf's normalisation bounds (the base year, or "
+          "the first year with values for a change indicator)", ge=2000, le=2100),
+    Field("base_year", "int", "基准年", "Base year of the index (inventories/rules/synergy_index.yaml)", ge=2000,
+          le=2100),
+    Field("base_year_score", "float", "基准年得分", "score of the same city and indicator in base_year"),
+    Field("score_change_pct", "float", "较基准年变化", "(score - base_year_score) / base_year_score x 100", unit="%"),
+    Field("city_rank", "int", "城市排名", "Rank among the cities with a score for the indicator and year (1 = best)",
+          ge=1),
+    Field("normalisation", "string", "标准化方法", "baseline_minmax or baseline_ratio (inventories/rules/"
+          "synergy_index.yaml)", nullable=False, isin=("baseline_minmax", "baseline_ratio")),
+    # city-indicator file (城市指标, inbox/city/)
+    Field("data_source_note", "string", "数据来源说明", "Source the city file names for the value (统计年鉴, 环境状况公报 ...)"),
 ]
 
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}

@@ -398,11 +398,33 @@ REGISTER_PUBLISHED_LIST = Layout(
     context=("list_period",),
 )
 
+# City indicators (城市指标) the city synergy index reads from a file (inbox/city/): long format, one row per year, city
+# and indicator. The bureau's own files name indicators in Chinese and cities by name, so those are what identify
+# the layout; codes are optional (a name resolves to its code). The year may be only in the title or file name.
+CITY_INDICATORS = Layout(
+    "raw_city__indicators", "city", "城市指标(减污降碳协同指数)",
+    {
+        "year": _YEAR,
+        "city_code": ("城市代码", "行政区划代码", "地市代码", "区划代码"),
+        "city_name": ("城市", "城市名称", "地市", "设区市", "所在地市"),
+        "indicator_id": ("指标代码", "指标编码"),
+        "indicator_name": ("指标名称", "指标"),
+        "value": ("数值", "指标值", "值"),
+        "unit": ("单位", "计量单位"),
+        "data_source_note": ("数据来源", "来源", "数据来源说明"),
+    },
+    # two columns each: a 填表说明 row names one column only, so a template's notes sheet never looks like data
+    required=("indicator_name", "value"),
+    signature=("city_name", "indicator_name"),
+    unit_columns=("value",),
+    context=("year",),
+)
+
 LAYOUTS: dict[str, Layout] = {x.table: x for x in (
     PERMIT_REGISTRY, PERMIT_LIMITS, PERMIT_EXECUTION, PERMIT_FUEL, PERMIT_PRODUCTION, ENVSTAT_ENTERPRISE,
     ENVSTAT_BOILERS, ENVSTAT_KILNS,
     GHG_FUEL_LINES, GHG_POWER_MONTHLY, GHG_ENERGY_FLOWS, GHG_PROCESS_LINES, GHG_REPORTED_TOTALS,
-    REGISTER_PUBLISHED_LIST)}
+    REGISTER_PUBLISHED_LIST, CITY_INDICATORS)}
 
 
 def layouts_of(source_system: str) -> list[Layout]:

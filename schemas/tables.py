@@ -405,6 +405,53 @@ _TABLES = [
          "curation_status", "message_zh", "message_en"),
         ("row_number",),
     ),
+    Table(
+        "core_city__indicators",
+        "城市指标(协同指数)",
+        "City indicators the synergy index reads from a file (inbox/city/, template from `synergy templates`): one "
+        "row per year, city and indicator of the index tree, with its unit checked against the tree.",
+        ("year", "city_code", "city_name", "indicator_id", "indicator_name", "indicator_value", "indicator_unit",
+         "data_source_note", *_ROW_PROVENANCE),
+        ("file_sha256", "sheet_name", "row_number"),
+    ),
+    Table(
+        "out_synergy__yearly_enterprise",
+        "企业减污降碳协同度",
+        "Per enterprise, year and pollutant (SO2, NOx, PM, VOCs, APeq) against CO2 on the previous year: the changes, "
+        "the cross-elasticity Els and its reading, the quadrant on the co-control coordinate system and, where output "
+        "is known, the Tapio decoupling of the pollutant and of CO2 from output (methods in inventories/synergy.py).",
+        ("uscc", "enterprise_name", "industry_code", "city_code", "year", "previous_year", "pollutant", "amount_unit",
+         "pollutant_amount", "previous_pollutant_amount", "pollutant_change_pct", "co2_mass_t", "previous_co2_mass_t",
+         "co2_change_pct", "els", "els_reading", "els_reading_zh", "quadrant", "quadrant_zh", "output_product",
+         "output_quantity", "previous_output_quantity", "output_change_pct", "pollutant_decoupling_index",
+         "pollutant_decoupling_state", "pollutant_decoupling_state_zh", "co2_decoupling_index", "co2_decoupling_state",
+         "co2_decoupling_state_zh", "is_complete_both_years", "has_recalled_factor", "source_systems", "factor_set"),
+        ("uscc", "year", "pollutant"),
+    ),
+    Table(
+        "out_synergy__yearly_sector",
+        "行业减污降碳协同度",
+        "Per year, sector (GB/T 4754 大类, and all sectors) and pollutant: the same measures on the sums of the "
+        "enterprises that have both years (like for like), and how many of them co-reduce, trade off or co-increase.",
+        ("year", "previous_year", "sector_scheme", "sector_class_code", "sector_class_name", "pollutant", "amount_unit",
+         "enterprise_count", "pollutant_amount", "previous_pollutant_amount", "pollutant_change_pct", "co2_mass_t",
+         "previous_co2_mass_t", "co2_change_pct", "els", "els_reading", "els_reading_zh", "quadrant", "quadrant_zh",
+         "co_reduction_enterprise_count", "trade_off_enterprise_count", "co_increase_enterprise_count",
+         "has_recalled_factor"),
+        ("year", "sector_scheme", "sector_class_code", "pollutant"),
+    ),
+    Table(
+        "out_synergy__yearly_city_index",
+        "城市减污降碳协同指数",
+        "The city synergy index in the configurable indicator tree (inventories/synergy_index/): per year, city and "
+        "node of the tree the raw value, normalised score, weight and its coverage, missing indicators, rank and the "
+        "change against the base year.",
+        ("year", "city_code", "region_name", "indicator_id", "parent_indicator_id", "indicator_level", "indicator_name",
+         "weight", "weight_basis", "direction", "indicator_source", "indicator_unit", "indicator_value", "bounds_year",
+         "score", "weight_coverage_pct", "missing_indicators", "city_rank", "base_year", "base_year_score",
+         "score_change_pct", "normalisation"),
+        ("year", "city_code", "indicator_id"),
+    ),
 ]
 
 TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
@@ -430,4 +477,5 @@ SUBMISSION_KEYS: dict[str, tuple[str, ...]] = {
     "core_ghg__process_lines": ("uscc", "year"),
     "core_ghg__reported_totals": ("uscc", "year"),
     "core_register__published_list": ("list_period", "uscc"),
+    "core_city__indicators": ("year", "city_code"),
 }

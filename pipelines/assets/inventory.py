@@ -40,7 +40,7 @@ def _of_years(frame: pl.DataFrame, years: list[int]) -> pl.DataFrame:
     return frame.filter(pl.col("year").is_in(years))
 
 
-def _up_to(frame: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+def up_to(frame: pl.DataFrame, years: list[int]) -> pl.DataFrame:
     """Every built year up to the last one asked for: the look-back and consecutive-year counts read them."""
     return frame.filter(pl.col("year") <= max(years))
 
@@ -133,7 +133,7 @@ def out_inventory__yearly_region_sector(context: dg.AssetExecutionContext,
     Reads every built year up to the run's last, so a one-year run still has the previous year to compare with.
     """
     years = partition_years(context)
-    species = _up_to(core_inventory__yearly_facility_species, years)
+    species = up_to(core_inventory__yearly_facility_species, years)
     facility = facility_inventory(species, core_facility__entity, core_enterprise__entity)
     table = conform(_of_years(region_sector_inventory(species, facility), years), "out_inventory__yearly_region_sector")
     province = table.filter((pl.col("region_level") == "province") & (pl.col("sector_scheme") == "all"))
@@ -173,11 +173,11 @@ def out_key_emitters__register(context: dg.AssetExecutionContext, core_inventory
     The enterprise sums are taken again over every built year up to the run's last (look-back, consecutive years).
     """
     years = partition_years(context)
-    facility = facility_inventory(_up_to(core_inventory__yearly_facility_species, years), core_facility__entity,
+    facility = facility_inventory(up_to(core_inventory__yearly_facility_species, years), core_facility__entity,
                                   core_enterprise__entity)
     enterprise = enterprise_inventory(facility, core_enterprise__entity)
     captive = captive_power(core_permit__registry, core_facility__entity, core_ghg__power_monthly, core_enterprise__entity)
-    register = key_emitter_register(enterprise, captive, _up_to(_core_inventory__yearly_enterprise_ghg, years))
+    register = key_emitter_register(enterprise, captive, up_to(_core_inventory__yearly_enterprise_ghg, years))
     register = conform(_of_years(register, years), "out_key_emitters__register")
     flagged = register.filter(pl.col("is_key_emitter"))
     statuses = dict(register.group_by("register_status").len().iter_rows())

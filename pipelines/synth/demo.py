@@ -25,7 +25,9 @@ from inventories.reference import key_emitter_rule, power_industry_codes
 from pipelines.synth.crosscheck_cases import pick_statistics_slips, pick_validity_cases, touched_usccs
 from pipelines.synth.identity_dirt import TRUTH_FILE, write_truth
 from pipelines.synth.register_truth import edges, enterprise_basis, expected_register, statistics_view
+from pipelines.synth.synergy_cases import plant_synergy_cases
 from pipelines.synth.world import World, build_world
+from pipelines.synth.writers_city import write_city_file
 from pipelines.synth.writers_envstat import boiler_fuels_with_permit
 from pipelines.synth.writers_ghg import (
     CO2_PER_C,
@@ -124,6 +126,7 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
              years: tuple[int, int] = (2021, 2023)) -> dict:
     """Write the demo inbox and the manifest; returns the manifest."""
     world = build_world(seed, n_sites, years)
+    synergy_cases = plant_synergy_cases(world, random.Random(seed + 18))  # before any file is written
     defaults = _defaults()
     plan = _plan_clear_of_threshold(world, seed, defaults)
     anomalies = [*plan.anomalies, plan.missing, *([plan.captive] if plan.captive else [])]
@@ -149,6 +152,8 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     excluded = _gap_fill_excluded(world, reported, anomalies) | {ghg["resubmission"]["uscc"]}
     manifest.update(_other_systems(world, inbox, seed, anomalies, truth, gap_fill, excluded,
                                    touched_usccs(manifest, unnamed)))
+    # the city-indicator file (城市指标) the city synergy index reads; its own stream, so no other number moves
+    manifest["city"] = write_city_file(world, inbox, random.Random(seed + 17))
     for case in gap_fill:
         if case["kind"] == "fuel_line_missing_from_ghg":
             ncv, cc, of = (c1_defaults()[(case["fuel_code"], p)] for p in ("ncv", "cc", "of"))
@@ -162,10 +167,18 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
                 "null for an enterprise-level row of a multi-site enterprise); permit and GHG rows carry their true "
                 "permit number or USCC as written",
     }
+    others = touched_usccs(manifest, unnamed)
+    manifest["synergy"] = {
+        "cases": [{**case, "touched_by_other_case": case["uscc"] in others} for case in synergy_cases],
+        "rule": "each case's last year is rewritten from the year before (coal and gas heat multipliers) so that its SO2 "
+                "against CO2 reads as `expected` in out_synergy__yearly_enterprise; a case another injected problem "
+                "touches (touched_by_other_case) may read otherwise",
+    }
     manifest["crosscheck"] = {
-        "touched_usccs": sorted(touched_usccs(manifest, unnamed)),
+        "touched_usccs": sorted(others | {case["uscc"] for case in synergy_cases}),
         "note": "enterprises an anomaly, malformed row, gap-fill case, the re-submission, a designed key-emitter case, "
-                "the namesake pair or a missing reporter touches (also owners of malformed GHG rows and 原煤 lines); "
+                "the namesake pair, a missing reporter or a synergy case touches (also owners of malformed GHG rows and "
+                "原煤 lines); "
                 "every other enterprise is clean: cross-checks must raise nothing on it",
     }
     manifest_path.parent.mkdir(parents=True, exist_ok=True)

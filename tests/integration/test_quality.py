@@ -33,6 +33,7 @@ _PATTERN_EXAMPLES = {  # one valid value per field pattern; row i must give a di
     r"^\d{2,4}$": lambda i: ("44", "3011")[i % 2],
     r"^F[0-9a-f]{12}$": lambda i: f"F{i:012x}",
     r"^[0-9a-f]{16}$": lambda i: f"{i:016x}",
+    r"^[a-z][a-z0-9_]*$": lambda i: f"ind_{i}",
 }
 
 
