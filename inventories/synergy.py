@@ -1,5 +1,8 @@
 """Pollution-carbon synergy (减污降碳协同度) of enterprises and sectors, year on year, from the fused inventory.
 
+CO2 here is combustion CO2: the pollutants in the inventory are combustion pollutants, and process CO2 may be
+reported in one year and not the next, which would make a change where nothing changed.
+
 Methods and their status (../shared/reference/methods-factors.md §7 unless noted):
 - Cross-elasticity Els = (ΔE_p / E_p) / (ΔE_CO2 / E_CO2), E at the previous year (V-S: the interpretation
   table of PMC11666946 Table 2). Reading: both reduced -> co-reduction, Els > 1 the pollutant cut more, 0..1
@@ -50,7 +53,7 @@ def apeq_expr() -> pl.Expr:
 
 
 def direct_co2_expr() -> pl.Expr:
-    """Direct CO2 (t): combustion + process; null only when neither is known."""
+    """Direct CO2 (t): combustion + process; null only when neither is known (carbon intensity levels only)."""
     parts = pl.col("co2_combustion_t", "co2_process_t")
     return pl.when(pl.any_horizontal(parts.is_not_null())).then(pl.sum_horizontal(parts)).otherwise(None)
 
@@ -113,9 +116,9 @@ def _pct(fraction: pl.Expr) -> pl.Expr:
 
 
 def classify(frame: pl.DataFrame) -> pl.DataFrame:
-    """Changes, Els, its reading and the quadrant of rows with pollutant_amount and co2_mass_t in two years."""
+    """Changes, Els, its reading and the quadrant of rows with pollutant_amount and co2_combustion_t in two years."""
     rp = relative_change("pollutant_amount", "previous_pollutant_amount")
-    rc = relative_change("co2_mass_t", "previous_co2_mass_t")
+    rc = relative_change("co2_combustion_t", "previous_co2_combustion_t")
     return frame.with_columns(
         _pct(rp).alias("pollutant_change_pct"), _pct(rc).alias("co2_change_pct"), els_value(rp, rc).alias("els"),
         els_reading(rp, rc).alias("els_reading"), quadrant(rp, rc).alias("quadrant"),
@@ -125,9 +128,9 @@ def classify(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _long(enterprise: pl.DataFrame) -> pl.DataFrame:
     """One row per enterprise, year and pollutant (masses and APeq) with direct CO2 and the flags."""
-    base = enterprise.with_columns(direct_co2_expr().alias("co2_mass_t"), apeq_expr().alias("_apeq"),
+    base = enterprise.with_columns(apeq_expr().alias("_apeq"),
                                    (pl.col("is_co2_complete") & pl.col("is_pollutant_complete")).alias("_complete"))
-    keep = [*ENTERPRISE_KEYS, "year", "co2_mass_t", "_complete", "has_recalled_factor", "source_systems", "factor_set"]
+    keep = [*ENTERPRISE_KEYS, "year", "co2_combustion_t", "_complete", "has_recalled_factor", "source_systems", "factor_set"]
     parts = [base.select(*keep, pl.lit(p).alias("pollutant"), pl.lit("t").alias("amount_unit"),
                          pl.col(c).alias("pollutant_amount")) for p, c in MASS_COLUMNS.items()]
     parts.append(base.select(*keep, pl.lit(APEQ).alias("pollutant"), pl.lit("pollution_eq").alias("amount_unit"),
@@ -158,7 +161,8 @@ def enterprise_synergy(enterprise: pl.DataFrame, output: pl.DataFrame, years: li
     long = _long(enterprise)
     previous = long.select("uscc", "pollutant", (pl.col("year") + 1).alias("year"),
                            pl.col("pollutant_amount").alias("previous_pollutant_amount"),
-                           pl.col("co2_mass_t").alias("previous_co2_mass_t"), pl.col("_complete").alias("_prev_complete"),
+                           pl.col("co2_combustion_t").alias("previous_co2_combustion_t"),
+                           pl.col("_complete").alias("_prev_complete"),
                            pl.col("has_recalled_factor").alias("_prev_recalled"))
     pairs = long.filter(pl.col("year").is_in(years)).join(previous, on=["uscc", "year", "pollutant"], how="inner")
     prior_output = output.select("uscc", "output_product", (pl.col("year") + 1).alias("year"),
@@ -166,7 +170,7 @@ def enterprise_synergy(enterprise: pl.DataFrame, output: pl.DataFrame, years: li
     paired_output = output.join(prior_output, on=["uscc", "year", "output_product"], how="inner")
     rq = relative_change("output_quantity", "previous_output_quantity")
     re_p = relative_change("pollutant_amount", "previous_pollutant_amount")
-    re_c = relative_change("co2_mass_t", "previous_co2_mass_t")
+    re_c = relative_change("co2_combustion_t", "previous_co2_combustion_t")
     table = classify(pairs.join(paired_output, on=["uscc", "year"], how="left")).with_columns(
         (pl.col("year") - 1).alias("previous_year"), _pct(rq).alias("output_change_pct"),
         (re_p / rq).alias("pollutant_decoupling_index"), tapio_state(re_p, rq).alias("pollutant_decoupling_state"),
@@ -190,7 +194,8 @@ def sector_synergy(enterprise_rows: pl.DataFrame) -> pl.DataFrame:
     divisions = industries().select("industry_code", "division_code", "division_name")
     comparable = (enterprise_rows.filter(pl.col("previous_pollutant_amount").is_not_null()
                                          & pl.col("pollutant_amount").is_not_null()
-                                         & pl.col("previous_co2_mass_t").is_not_null() & pl.col("co2_mass_t").is_not_null())
+                                         & pl.col("previous_co2_combustion_t").is_not_null()
+                                         & pl.col("co2_combustion_t").is_not_null())
                   .join(divisions, on="industry_code", how="left")
                   .with_columns(pl.col("division_code").fill_null("unknown"), pl.col("division_name").fill_null("行业不详")))
     by_division = comparable.with_columns(pl.lit("gbt4754_division").alias("sector_scheme"),
@@ -203,8 +208,8 @@ def sector_synergy(enterprise_rows: pl.DataFrame) -> pl.DataFrame:
             .group_by("year", "previous_year", "sector_scheme", "sector_class_code", "sector_class_name", "pollutant",
                       "amount_unit")
             .agg(pl.len().cast(pl.Int64).alias("enterprise_count"),
-                 *(stable_sum(c) for c in ("pollutant_amount", "previous_pollutant_amount", "co2_mass_t",
-                                             "previous_co2_mass_t")),
+                 *(stable_sum(c) for c in ("pollutant_amount", "previous_pollutant_amount", "co2_combustion_t",
+                                             "previous_co2_combustion_t")),
                  reading.str.starts_with("co_reduction").sum().cast(pl.Int64).alias("co_reduction_enterprise_count"),
                  reading.str.starts_with("trade_off").sum().cast(pl.Int64).alias("trade_off_enterprise_count"),
                  (reading == "co_increase").sum().cast(pl.Int64).alias("co_increase_enterprise_count"),

@@ -24,10 +24,11 @@ KEYS = ["year", "city_code"]
 
 
 def _city_sums(facility: pl.DataFrame) -> pl.DataFrame:
-    """Direct CO2 and APeq of the sites in each city and year."""
+    """Direct CO2 (for intensity), combustion CO2 (for changes, as the enterprise readings) and APeq per city and year."""
     return (facility.filter(pl.col("city_code").is_not_null())
             .with_columns(direct_co2_expr().alias("_co2"), apeq_expr().alias("_apeq"))
-            .group_by(KEYS).agg(stable_sum("_co2").alias("co2_t"), stable_sum("_apeq").alias("apeq")))
+            .group_by(KEYS).agg(stable_sum("_co2").alias("co2_t"), stable_sum("co2_combustion_t").alias("combustion_co2_t"),
+                                stable_sum("_apeq").alias("apeq")))
 
 
 def _with_previous(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -50,8 +51,9 @@ def _minmax_unit(value: str, bounds: pl.DataFrame) -> pl.Expr:
 
 def _coupling(sums: pl.DataFrame, settings: IndexSettings) -> pl.DataFrame:
     """Coupling coordination degree D of each city-year from its APeq and CO2 reduction rates."""
-    rates = _with_previous(sums, ["co2_t", "apeq"]).with_columns(
-        (-relative_change("apeq", "prev_apeq")).alias("u1_raw"), (-relative_change("co2_t", "prev_co2_t")).alias("u2_raw"))
+    rates = _with_previous(sums, ["combustion_co2_t", "apeq"]).with_columns(
+        (-relative_change("apeq", "prev_apeq")).alias("u1_raw"),
+        (-relative_change("combustion_co2_t", "prev_combustion_co2_t")).alias("u2_raw"))
     out = rates.select(*KEYS)
     for raw, name in (("u1_raw", "u1"), ("u2_raw", "u2")):
         bounds = _bounds(rates.select(*KEYS, pl.col(raw).alias("value")), settings)
@@ -86,10 +88,10 @@ def leaf_values(facility: pl.DataFrame, enterprise_synergy: pl.DataFrame, envsta
     coal = (envstat.filter(pl.col("city_code").is_not_null()).group_by(KEYS)
             .agg(stable_sum("coal_consumed_t").alias("coal_t")))
     gdp = _with_previous(inputs.select(*KEYS, "gdp"), ["gdp"])
-    co2 = _with_previous(sums.select(*KEYS, "co2_t"), ["co2_t"])
+    co2 = _with_previous(sums.select(*KEYS, "combustion_co2_t"), ["combustion_co2_t"])
     rq = relative_change("gdp", "prev_gdp")
     decoupling = co2.join(gdp, on=KEYS, how="inner").select(
-        *KEYS, pl.when(rq.abs() > 0).then(relative_change("co2_t", "prev_co2_t") / rq).otherwise(None)
+        *KEYS, pl.when(rq.abs() > 0).then(relative_change("combustion_co2_t", "prev_combustion_co2_t") / rq).otherwise(None)
         .alias("co2_gdp_decoupling_index"))
     apeq = enterprise_synergy.filter((pl.col("pollutant") == APEQ) & (pl.col("els_reading") != "no_baseline"))
     co_reduction = apeq.group_by(KEYS).agg(

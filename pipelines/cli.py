@@ -286,8 +286,8 @@ def _report_files(ws: Workspace, names: list[str]) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (CSV/XLSX) to copy into the inbox.")],
-    source: Annotated[str | None, typer.Option(help="permit, envstat, ghg or register (a published key-emitter list); "
-                                                    "default: detected from the headers.")] = None,
+    source: Annotated[str | None, typer.Option(help="permit, envstat, ghg, register (a published key-emitter list) or "
+                                                    "city (city indicators); default: detected from the headers.")] = None,
     build_after: Annotated[bool, typer.Option("--build/--no-build", help="Run the build after copying.")] = True,
 ) -> None:
     """Copy files into inbox/<source>/ (source detected from their headers), then build and report per file."""
@@ -304,7 +304,7 @@ def ingest(
             console.print(f"[red]无法读取 / cannot read[/red] {path}: {err}")
             continue
         if found not in INGESTED_SOURCES:
-            console.print("[yellow]未识别来源系统，未复制 / not recognised as permit, envstat, ghg or register, not "
+            console.print("[yellow]未识别来源系统，未复制 / not recognised as permit, envstat, ghg, register or city, not "
                           f"copied:[/yellow] {path} (use --source, or `synergy templates` for the expected headers)")
             continue
         target = _destination(ws.inbox, found, path)

@@ -50,6 +50,8 @@ READINGS_EN = {"co_reduction_pollutant_led": "co-reduction, pollutant-led", "co_
 OTHER_READINGS_EN = {"pollutant_unchanged": "pollutant unchanged", "carbon_unchanged": "CO2 unchanged",
                      "no_change": "both unchanged", "no_baseline": "no base"}
 COORDINATE_LIMIT = 100.0  # % reduction either way: points beyond are drawn on the chart's frame
+ZOOM_STEPS = (5.0, 10.0, 20.0, 25.0)  # ±% of the coordinate chart's zoom panel, the smallest that holds ZOOM_SHARE
+ZOOM_SHARE = 0.75  # of the sector points; none of the steps does: no zoom panel
 NORMALISATION_ZH = {  # inventories/rules/synergy_index.yaml normalisation.method
     "baseline_minmax": "基准年各地市最小-最大值标准化, 上下限固定在基准年, 以后年份可高于100或低于0 min-max over the "
                        "cities of the base year, bounds kept fixed so later years can score above 100 or below 0",
@@ -252,13 +254,22 @@ def synergy(con: duckdb.DuckDBPyConnection, year: int) -> Synergy:
                               where year = $year and indicator_level = 1""", params).pl()
     levels = con.execute(f"""
         select indicator_level, count(distinct indicator_id) as indicator_count,
-               string_agg(distinct weight_basis, '; ' order by weight_basis) as weight_basis
+               string_agg(distinct weight_basis, ' | ' order by weight_basis) as weight_basis
         from {CITY_INDEX} where year = $year group by 1 order by 1""", params).pl()
     readings = readings.with_columns(reading_text(pl.col("els_reading"), pl.col("els_reading_zh")).alias("reading"))
     sectors = sectors.with_columns(reading_text(pl.col("els_reading"), pl.col("els_reading_zh")).alias("reading")).sort(
         pl.col("sector_scheme") != "all", pl.col("enterprise_count"), pl.col("sector_class_code"),
         descending=[False, True, False], nulls_last=True)
     return Synergy(readings, sectors, enterprises, index, aspects, levels)
+
+
+def zoom_limit(extents: Sequence[float], steps: Sequence[float] = ZOOM_STEPS, share: float = ZOOM_SHARE) -> float | None:
+    """The zoom panel's ±range: the smallest step within which `share` of the points lie (extent = max(|x|, |y|)),
+    None when there are no points or no step holds that many (the main panel shows them well enough then)."""
+    if not extents:
+        return None
+    needed = sorted(extents)[math.ceil(share * len(extents)) - 1]
+    return next((step for step in steps if step >= needed), None)
 
 
 def index_contributions(aspects: pl.DataFrame) -> pl.DataFrame:
@@ -469,13 +480,15 @@ def _coordinates(page: Page, data: Synergy, year: int) -> list[str]:
                                     & pl.col("co2_reduction_pct").is_not_null())
     overall = data.sectors.filter((pl.col("sector_scheme") == "all") & pl.col("pollutant_reduction_pct").is_not_null()
                                   & pl.col("co2_reduction_pct").is_not_null())
+    zoom = zoom_limit([max(abs(x), abs(y)) for x, y in divisions.select("pollutant_reduction_pct", "co2_reduction_pct")
+                       .iter_rows()])
     beyond = data.enterprises.filter((pl.col("x").abs() > COORDINATE_LIMIT) | (pl.col("y").abs() > COORDINATE_LIMIT)).height
     chart = plots.coordinate_chart(
         [(r["sector_class_code"], r["pollutant_reduction_pct"], r["co2_reduction_pct"], r["enterprise_count"])
          for r in divisions.iter_rows(named=True)],
         None if overall.is_empty() else ("全部行业 all sectors", overall["pollutant_reduction_pct"][0],
                                          overall["co2_reduction_pct"][0]),
-        list(data.enterprises.select("x", "y").iter_rows()), COORDINATE_LIMIT,
+        list(data.enterprises.select("x", "y").iter_rows()), COORDINATE_LIMIT, zoom,
         f"{year}年 协同控制坐标系 co-control coordinate system, APeq 与 CO2 (vs {year - 1})",
         "APeq 减排率 pollutant reduction (%)", "CO2 减排率 CO2 reduction (%)")
     limit = f"{COORDINATE_LIMIT:,.0f}"
@@ -483,7 +496,9 @@ def _coordinates(page: Page, data: Synergy, year: int) -> list[str]:
                f"纵轴 y = 直接 CO2 减排率 (= −同比变化 −change, %); 蓝点 = GB/T 4754 大类 divisions (标注代码 labelled by code, "
                f"大小 = 企业数 size = enterprises), 红色菱形 = 全部行业 all sectors, 灰点 = {data.enterprises.height:,} 家企业 "
                f"enterprises。坐标限 ±{limit} %: 超出的点画在边框上 points beyond ±{limit} % are drawn on the frame "
-               f"({beyond:,} 家企业 enterprises; 超出的行业标注实际坐标 a sector beyond is labelled with its true values)。 "
+               f"({beyond:,} 家企业 enterprises; 超出的行业标注实际坐标 a sector beyond is labelled with its true values)"
+               + (f"; 右图放大原点附近 ±{zoom:,.0f} %, 不含超出的点 the right panel zooms to ±{zoom:,.0f} %, without the points "
+                  "beyond" if zoom else "") + "。 "
                "APeq = SO2、NOx、PM 按环境保护税法污染当量值折算 pollution equivalents of the Environmental Protection Tax Law "
                "(待核实 status recalled); 不含 VOCs (税法表中无可合计的当量 VOCs left out: no aggregate equivalent).")
     sector_columns = [*SECTOR, ENTERPRISES,

@@ -17,7 +17,7 @@ from io import StringIO
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 matplotlib.use("Agg")  # never a GUI backend, even if a caller imports pyplot later
 
@@ -176,62 +176,78 @@ def stacked_shares(labels: Sequence[str], parts: dict[str, tuple[str, Sequence[f
 
 
 QUADRANT_LABELS = (  # corner (x, y in axes fractions, alignment) and label of each quadrant, I to IV
-    (0.98, 0.98, "right", "top", "I 协同减排 co-benefit"),
-    (0.02, 0.98, "left", "top", "II 减碳增污 carbon down, pollutant up"),
-    (0.02, 0.02, "left", "bottom", "III 协同增排 both up"),
-    (0.98, 0.02, "right", "bottom", "IV 减污增碳 pollutant down, carbon up"))
+    (0.99, 0.99, "right", "top", "I 协同减排 co-benefit"),
+    (0.01, 0.99, "left", "top", "II 减碳增污 carbon down, pollutant up"),
+    (0.01, 0.01, "left", "bottom", "III 协同增排 both up"),
+    (0.99, 0.01, "right", "bottom", "IV 减污增碳 pollutant down, carbon up"))
+
+
+def _coordinate_panel(ax: Axes, sectors: Sequence[tuple[str, float, float, int]], overall: tuple[str, float, float] | None,
+                      enterprises: Sequence[tuple[float, float]], limit: float, on_frame: bool) -> None:
+    """One panel of the coordinate system within ±limit: points beyond drawn on the frame (on_frame) or left out."""
+    def clip(value: float) -> float:
+        return max(-limit, min(limit, value)) if on_frame else value
+
+    def inside(x: float, y: float) -> bool:
+        return on_frame or (abs(x) <= limit and abs(y) <= limit)
+
+    edge = limit * 1.12  # room between a point on the frame and the quadrant labels in the corners
+    ax.set_xlim(-edge, edge)
+    ax.set_ylim(-edge, edge)
+    ax.set_aspect("equal")
+    ax.fill_between([0, edge], 0, edge, color=COLOURS[2], alpha=0.08, linewidth=0)
+    ax.fill_between([-edge, 0], -edge, 0, color=COLOURS[3], alpha=0.06, linewidth=0)
+    ax.axhline(0, color="#444444", linewidth=0.9)
+    ax.axvline(0, color="#444444", linewidth=0.9)
+    for x, y, ha, va, text in QUADRANT_LABELS:
+        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="#555555")
+    shown = [(x, y) for x, y in enterprises if inside(x, y)]
+    ax.scatter([clip(x) for x, _ in shown], [clip(y) for _, y in shown], s=7, color="#888888", alpha=0.35,
+               linewidths=0, label="企业 enterprises", zorder=2)
+    largest = max([1, *(count for *_, count in sectors)])
+    points = [s for s in sectors if inside(s[1], s[2])]
+    ax.scatter([clip(x) for _, x, _, _ in points], [clip(y) for _, _, y, _ in points],
+               s=[24 + 320 * count / largest for *_, count in points], color=COLOURS[0], alpha=0.7, edgecolors="white",
+               linewidths=0.6, label="行业大类 GB/T 4754 divisions", zorder=3)
+    for label, x, y, _ in points:
+        text = f"{label} ({x:,.0f}, {y:,.0f})" if abs(x) > limit or abs(y) > limit else label
+        ax.annotate(text, (clip(x), clip(y)), xytext=(5, 3), textcoords="offset points", fontsize=7.5, color="#1f3f66",
+                    zorder=4)
+    if overall is not None and inside(overall[1], overall[2]):
+        label, x, y = overall
+        ax.scatter([clip(x)], [clip(y)], s=110, marker="D", color=COLOURS[3], edgecolors="white", linewidths=0.8,
+                   label=label, zorder=5)
+        ax.annotate(label, (clip(x), clip(y)), xytext=(7, -11), textcoords="offset points", fontsize=8.5,
+                    fontweight="bold", color=COLOURS[3], zorder=5)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(9, steps=[1, 2, 2.5, 5, 10], integer=True))
+        axis.set_major_formatter(_thousands())
 
 
 def coordinate_chart(sectors: Sequence[tuple[str, float, float, int]], overall: tuple[str, float, float] | None,
-                     enterprises: Sequence[tuple[float, float]], limit: float, title: str, x_label: str,
-                     y_label: str) -> str:
+                     enterprises: Sequence[tuple[float, float]], limit: float, zoom: float | None, title: str,
+                     x_label: str, y_label: str) -> str:
     """The co-control coordinate system: x = pollutant reduction %, y = CO2 reduction %, axes through 0.
 
     sectors: (label, x, y, enterprise count) per point, sized by the count; overall: (label, x, y) highlighted;
-    enterprises: faint dots behind. Every value is clipped to ±limit (a point beyond is drawn on the frame, and a
-    sector's label then gives its true coordinates), so the quadrants keep their size whatever the outliers.
+    enterprises: faint dots behind. In the main panel every value is clipped to ±limit (a point beyond is drawn on
+    the frame, a sector's label then gives its true coordinates), so the quadrants keep their size whatever the
+    outliers; zoom adds a panel of ±zoom around the origin, where the points beyond are left out.
     """
-    def clip(value: float) -> float:
-        return max(-limit, min(limit, value))
-
     with _quiet_style():
-        fig = Figure(figsize=(7.6, 6.6))
-        ax = fig.subplots()
-        edge = limit * 1.04
-        ax.set_xlim(-edge, edge)
-        ax.set_ylim(-edge, edge)
-        ax.set_aspect("equal")
-        ax.fill_between([0, edge], 0, edge, color=COLOURS[2], alpha=0.08, linewidth=0)
-        ax.fill_between([-edge, 0], -edge, 0, color=COLOURS[3], alpha=0.06, linewidth=0)
-        ax.axhline(0, color="#444444", linewidth=0.9)
-        ax.axvline(0, color="#444444", linewidth=0.9)
-        for x, y, ha, va, text in QUADRANT_LABELS:
-            ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5, color="#555555")
-        if enterprises:
-            ax.scatter([clip(x) for x, _ in enterprises], [clip(y) for _, y in enterprises], s=7, color="#888888",
-                       alpha=0.35, linewidths=0, label="企业 enterprises", zorder=2)
-        if sectors:
-            largest = max(count for *_, count in sectors) or 1
-            ax.scatter([clip(x) for _, x, _, _ in sectors], [clip(y) for _, _, y, _ in sectors],
-                       s=[24 + 320 * count / largest for *_, count in sectors], color=COLOURS[0], alpha=0.7,
-                       edgecolors="white", linewidths=0.6, clip_on=False, label="行业大类 GB/T 4754 divisions", zorder=3)
-            for label, x, y, _ in sectors:
-                outside = abs(x) > limit or abs(y) > limit
-                text = f"{label} ({x:,.0f}, {y:,.0f})" if outside else label
-                ax.annotate(text, (clip(x), clip(y)), xytext=(5, 3), textcoords="offset points", fontsize=7.5,
-                            color="#1f3f66", zorder=4, annotation_clip=False)
-        if overall is not None:
-            label, x, y = overall
-            ax.scatter([clip(x)], [clip(y)], s=110, marker="D", color=COLOURS[3], edgecolors="white", linewidths=0.8,
-                       clip_on=False, label=label, zorder=5)
-            ax.annotate(label, (clip(x), clip(y)), xytext=(7, -11), textcoords="offset points", fontsize=8.5,
-                        fontweight="bold", color=COLOURS[3], zorder=5, annotation_clip=False)
-        ax.xaxis.set_major_formatter(_thousands())
-        ax.yaxis.set_major_formatter(_thousands())
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
-        _finish(ax, title, legend=False)
-        ax.legend(frameon=False, fontsize=8.5, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+        fig = Figure(figsize=(13.0, 6.6) if zoom else (7.6, 6.6))
+        axes = fig.subplots(1, 2 if zoom else 1, squeeze=False)[0]
+        _coordinate_panel(axes[0], sectors, overall, enterprises, limit, on_frame=True)
+        if zoom:
+            _coordinate_panel(axes[1], sectors, overall, enterprises, zoom, on_frame=False)
+            axes[1].set_title(f"放大 zoom ±{zoom:,.0f} %", loc="right", fontsize=9)
+        for ax in axes:
+            ax.set_xlabel(x_label)
+        axes[0].set_ylabel(y_label)
+        _finish(axes[0], title, legend=False)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, frameon=False, fontsize=8.5, ncols=3, loc="upper center", bbox_to_anchor=(0.5, 0.0))
+        fig.tight_layout()
         return _svg(fig)
 
 

@@ -498,9 +498,11 @@ _FIELDS: list[Field] = [
           "see amount_unit", ge=0),
     Field("previous_pollutant_amount", "float", "上年污染物排放量", "pollutant_amount in previous_year", ge=0),
     Field("pollutant_change_pct", "float", "污染物同比变化", "(pollutant_amount - previous) / previous x 100", unit="%"),
-    Field("previous_co2_mass_t", "float", "上年二氧化碳排放量", "co2_mass_t in previous_year", unit="t", ge=0),
-    Field("co2_change_pct", "float", "二氧化碳同比变化", "(co2_mass_t - previous) / previous x 100", unit="%"),
-    Field("els", "float", "协同减排弹性Els", "Cross-elasticity (ΔE_p/E_p) / (ΔE_CO2/E_CO2), previous year as base "
+    Field("previous_co2_combustion_t", "float", "上年燃烧二氧化碳", "co2_combustion_t in previous_year", unit="t", ge=0),
+    Field("co2_change_pct", "float", "二氧化碳同比变化", "(co2_combustion_t - previous) / previous x 100: combustion CO2, "
+          "like the pollutants (process CO2 may be reported in one year only)", unit="%"),
+    Field("els", "float", "协同减排弹性Els", "Cross-elasticity (ΔE_p/E_p) / (ΔE_CO2/E_CO2) with combustion CO2, previous "
+          "year as base "
           "(methods-factors.md §7, V-S); empty where CO2 did not change or a base is missing"),
     Field("els_reading", "string", "弹性判读", "Reading of Els from the signs and size of the two changes: "
           + " / ".join(ELS_READING_ZH), nullable=False, isin=tuple(ELS_READING_ZH)),
@@ -516,8 +518,9 @@ _FIELDS: list[Field] = [
     Field("output_quantity", "float", "产出量", "Output of output_product in the year", ge=0),
     Field("previous_output_quantity", "float", "上年产出量", "Output of output_product in previous_year", ge=0),
     Field("output_change_pct", "float", "产出同比变化", "(output - previous) / previous x 100", unit="%"),
-    *(Field(f"{q}_decoupling_index", "float", f"{zh}脱钩指数", f"Tapio decoupling elasticity D = %Δ{en} / %Δoutput",
-            ) for q, zh, en in (("pollutant", "污染物", "pollutant"), ("co2", "二氧化碳", "CO2"))),
+    *(Field(f"{q}_decoupling_index", "float", f"{zh}脱钩指数",
+            f"Tapio decoupling elasticity D = %Δ{en} / %Δoutput")
+      for q, zh, en in (("pollutant", "污染物", "pollutant"), ("co2", "二氧化碳", "combustion CO2"))),
     *(Field(f"{q}_decoupling_state", "string", f"{zh}脱钩状态", f"Tapio state of {en} against output (8 states, "
             "thresholds 0.8 and 1.2; empty where output is unknown or unchanged)", isin=tuple(DECOUPLING_STATE_ZH))
       for q, zh, en in (("pollutant", "污染物", "the pollutant"), ("co2", "二氧化碳", "CO2"))),

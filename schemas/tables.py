@@ -417,11 +417,12 @@ _TABLES = [
     Table(
         "out_synergy__yearly_enterprise",
         "企业减污降碳协同度",
-        "Per enterprise, year and pollutant (SO2, NOx, PM, VOCs, APeq) against CO2 on the previous year: the changes, "
+        "Per enterprise, year and pollutant (SO2, NOx, PM, VOCs, APeq) against combustion CO2 on the previous year: the changes, "
         "the cross-elasticity Els and its reading, the quadrant on the co-control coordinate system and, where output "
         "is known, the Tapio decoupling of the pollutant and of CO2 from output (methods in inventories/synergy.py).",
         ("uscc", "enterprise_name", "industry_code", "city_code", "year", "previous_year", "pollutant", "amount_unit",
-         "pollutant_amount", "previous_pollutant_amount", "pollutant_change_pct", "co2_mass_t", "previous_co2_mass_t",
+         "pollutant_amount", "previous_pollutant_amount", "pollutant_change_pct", "co2_combustion_t",
+         "previous_co2_combustion_t",
          "co2_change_pct", "els", "els_reading", "els_reading_zh", "quadrant", "quadrant_zh", "output_product",
          "output_quantity", "previous_output_quantity", "output_change_pct", "pollutant_decoupling_index",
          "pollutant_decoupling_state", "pollutant_decoupling_state_zh", "co2_decoupling_index", "co2_decoupling_state",
@@ -434,8 +435,9 @@ _TABLES = [
         "Per year, sector (GB/T 4754 大类, and all sectors) and pollutant: the same measures on the sums of the "
         "enterprises that have both years (like for like), and how many of them co-reduce, trade off or co-increase.",
         ("year", "previous_year", "sector_scheme", "sector_class_code", "sector_class_name", "pollutant", "amount_unit",
-         "enterprise_count", "pollutant_amount", "previous_pollutant_amount", "pollutant_change_pct", "co2_mass_t",
-         "previous_co2_mass_t", "co2_change_pct", "els", "els_reading", "els_reading_zh", "quadrant", "quadrant_zh",
+         "enterprise_count", "pollutant_amount", "previous_pollutant_amount", "pollutant_change_pct",
+         "co2_combustion_t", "previous_co2_combustion_t", "co2_change_pct", "els", "els_reading", "els_reading_zh",
+         "quadrant", "quadrant_zh",
          "co_reduction_enterprise_count", "trade_off_enterprise_count", "co_increase_enterprise_count",
          "has_recalled_factor"),
         ("year", "sector_scheme", "sector_class_code", "pollutant"),

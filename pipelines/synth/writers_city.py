@@ -54,7 +54,7 @@ def _cell(indicator_id: str, value: float) -> float:
 
 
 def write_city_file(world: World, inbox: Path, rng: random.Random) -> dict:
-    """Write inbox/city/城市减污降碳协同指标_<first>-<last>.xlsx; returns its manifest entry with the deliberate gaps."""
+    """Write inbox/city/城市减污降碳协同指标_<first>-<last>_演示数据.xlsx; returns its manifest entry with the deliberate gaps."""
     indicators = {k: v for k, v in city_file_indicators().items() if k in _SOURCES}
     cities = sorted({s.city_code for s in world.sites} | {e.city_code for e in world.enterprises})
     series = {code: _city_series(rng, len(world.years)) for code in cities}
@@ -85,7 +85,7 @@ def write_city_file(world: World, inbox: Path, rng: random.Random) -> dict:
         sheet.append(cells)
         rows += 1
         bad_rows.append({"row_number": rows + 2, **truth})  # title row and header row above the data
-    path = Path(inbox) / CITY_DIR / f"城市减污降碳协同指标_{years[0]}-{years[-1]}.xlsx"
+    path = Path(inbox) / CITY_DIR / f"城市减污降碳协同指标_{years[0]}-{years[-1]}_演示数据.xlsx"
     save_workbook_fixed(book, path)
     return file_entry("city", Path(inbox), path, rows, "xlsx", table="city_indicators", sheet=SHEET, header_rows=[2],
                       cities=cities, years=years, rejected=len(bad_rows), missing_green_building_city=missing_city,

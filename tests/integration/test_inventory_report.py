@@ -16,7 +16,17 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.report import ReportError, build_report, count_to_share, no_previous_year, pareto, yoy_changes
+from pipelines.report import (
+    ReportError,
+    build_report,
+    count_to_share,
+    index_contributions,
+    no_previous_year,
+    no_synergy_pairs,
+    pareto,
+    yoy_changes,
+    zoom_limit,
+)
 
 DIRECT = "scope in ('combustion', 'process')"
 
@@ -45,6 +55,16 @@ def _files(folder: Path) -> dict[str, bytes]:
 def _first_body_row(section: str) -> list[str]:
     row = re.search(r"<tbody><tr>(.*?)</tr>", section, re.S).group(1)
     return [html.unescape(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def _table_after(section: str, heading: str) -> list[dict[str, str]]:
+    """The rows (header -> cell text) of the first table after the <h3> that contains `heading`."""
+    part = section[section.index(heading):]
+    table = part[part.index("<table>"):part.index("</table>")]
+    headers = [html.unescape(h) for h in re.findall(r"<th\b[^>]*>(.*?)</th>", table, re.S)]
+    rows = re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>"):], re.S)
+    return [dict(zip(headers, (html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)), strict=True))
+            for row in rows]
 
 
 def test_every_plot_is_linked_and_every_link_exists(report_2023):
@@ -184,3 +204,90 @@ def test_headless_browser_renders_the_report(report_2023, tmp_path):
     non_white = sum(count for count, colour in histogram if min(colour) < 235)
     assert non_white / total > 0.03, f"only {non_white / total:.1%} of the page is not white"
     assert len(histogram) > 200, f"only {len(histogram)} colours: text and charts did not render"
+
+
+READING_HEADERS = {"co_reduction_pollutant_led": "co-reduction, pollutant-led",
+                   "co_reduction_carbon_led": "co-reduction, carbon-led", "co_reduction_equal": "co-reduction, equal",
+                   "trade_off_pollutant_down": "trade-off, pollutant down",
+                   "trade_off_carbon_down": "trade-off, CO2 down", "co_increase": "co-increase"}
+
+
+def _column(row: dict[str, str], english: str) -> str:
+    (key,) = [k for k in row if k.endswith(english)]
+    return row[key]
+
+
+def test_synergy_section_counts_enterprises_like_the_warehouse(report_2023, sql):
+    text = report_2023.read_text(encoding="utf-8")
+    assert '<a href="#synergy">' in text
+    assert text.index('<section id="synergy">') > text.index('<section id="yoy">')
+    section = _section(report_2023, "synergy")
+    assert 'data-plot="plots/synergy_coordinates.svg"' in section and "<svg" in section
+    assert "±100 %" in section and "待核实" in section and "不含 VOCs" in section
+    counts = sql("""select pollutant, els_reading, count(*) as n from out_synergy__yearly_enterprise
+                    where year = 2023 group by all""")
+    expected: dict[str, dict[str, int]] = {}
+    for pollutant, reading, n in counts.iter_rows():
+        expected.setdefault(pollutant, {})[reading] = n
+    rows = {row["污染物 pollutant"]: row for row in _table_after(section, "enterprises by reading")}
+    assert list(rows) == ["SO2", "NOx", "PM", "APeq"]  # VOCs have no APeq and no row
+    for pollutant, row in rows.items():
+        mine = expected[pollutant]
+        assert row["企业数 enterprises"] == f"{sum(mine.values()):,}"
+        for reading, english in READING_HEADERS.items():
+            assert _column(row, english) == f"{mine.get(reading, 0):,}", (pollutant, reading)
+        others = sum(n for r, n in mine.items() if r not in READING_HEADERS)
+        assert _column(row, "other (unchanged or no base)") == f"{others:,}"
+    apeq_co_reduction = sql("""select count(*) as n from out_synergy__yearly_enterprise where year = 2023
+                               and pollutant = 'APeq' and els_reading like 'co_reduction%'""")["n"][0]
+    assert apeq_co_reduction > 0
+    assert sum(int(_column(rows["APeq"], e).replace(",", "")) for e in list(READING_HEADERS.values())[:3]) == apeq_co_reduction
+    province = sql("""select els, els_reading_zh from out_synergy__yearly_sector
+                      where year = 2023 and sector_scheme = 'all' and pollutant = 'APeq'""").row(0, named=True)
+    assert _column(rows["APeq"], "province Els") == f"{province['els']:,.2f}"
+    assert _column(rows["APeq"], "province reading").startswith(province["els_reading_zh"])
+    sectors = _table_after(section, "by GB/T 4754 division")
+    divisions = sql("""select count(*) as n from out_synergy__yearly_sector
+                       where year = 2023 and pollutant = 'APeq' and sector_scheme = 'gbt4754_division'""")["n"][0]
+    assert len(sectors) == 1 + divisions and sectors[0]["代码 code"] == "ALL"
+
+
+def test_city_index_ranking_starts_with_the_warehouse_rank_one(report_2023, sql):
+    section = _section(report_2023, "synergy")
+    assert 'data-plot="plots/synergy_city_index.svg"' in section
+    index = sql("""select region_name, score, city_rank, base_year, normalisation from out_synergy__yearly_city_index
+                   where year = 2023 and indicator_level = 0 order by city_rank, city_code""")
+    rows = _table_after(section, "city synergy index")
+    assert len(rows) == index.height
+    assert [r["地市 city"] for r in rows] == index["region_name"].to_list()
+    assert rows[0]["排名 rank"] == "1" and rows[0]["地市 city"] == index["region_name"][0]
+    assert rows[0]["指数 index score"] == f"{index['score'][0]:,.1f}"
+    assert f"基准年 base year {index['base_year'][0]}" in section and index["normalisation"][0] in section
+    bases = sql("""select distinct weight_basis from out_synergy__yearly_city_index
+                   where year = 2023 and indicator_level = 3""")["weight_basis"]
+    assert all(html.escape(basis) in section for basis in bases)
+
+
+def test_first_year_has_no_synergy_pairs_but_a_city_index(report_2021, sql):
+    assert sql("select count(*) as n from out_synergy__yearly_enterprise where year = 2021")["n"][0] == 0
+    section = _section(report_2021, "synergy")
+    assert html.escape(no_synergy_pairs(2021)) in section
+    assert "synergy_coordinates" not in section and not (report_2021.parent / "plots" / "synergy_coordinates.svg").exists()
+    assert 'data-plot="plots/synergy_city_index.svg"' in section
+    first = sql("""select region_name from out_synergy__yearly_city_index
+                   where year = 2021 and indicator_level = 0 and city_rank = 1 order by city_code""")["region_name"][0]
+    assert _table_after(section, "city synergy index")[0]["地市 city"] == first
+
+
+def test_index_contributions_and_zoom_by_hand():
+    aspects = pl.DataFrame({"city_code": ["a", "a", "a", "b", "b", "b"],
+                            "indicator_id": ["effect", "path", "management"] * 2,
+                            "weight": [0.4, 0.4, 0.2] * 2, "score": [50.0, 80.0, 100.0, 60.0, None, 90.0]})
+    parts = index_contributions(aspects)
+    by_city = parts.group_by("city_code").agg(pl.col("contribution").sum()).sort("city_code")["contribution"].to_list()
+    # a: 0.4*50 + 0.4*80 + 0.2*100 = 72; b misses path: (0.4*60 + 0.2*90) / 0.6 = 70, the parts add up to it
+    assert by_city == pytest.approx([72.0, 70.0])
+    assert parts.filter(pl.col("score").is_null())["contribution"].to_list() == [None]
+    assert zoom_limit([1.0, 3.0, 8.8, 9.5, 143.0]) == 10.0  # 4 of 5 (>= 75 %) lie within ±10
+    assert zoom_limit([1.0, 3.0, 8.8, 12.5, 143.0]) == 20.0
+    assert zoom_limit([40.0, 60.0, 90.0]) is None and zoom_limit([]) is None

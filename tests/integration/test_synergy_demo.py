@@ -29,13 +29,14 @@ def test_first_year_has_no_synergy_rows_and_every_later_enterprise_year_has_five
 def test_sector_rows_are_sums_of_their_comparable_enterprises(sql):
     expected = sql("""
         select e.year, substr(e.industry_code, 1, 2) as code, e.pollutant, count(*) as n, sum(pollutant_amount) as amount,
-               sum(previous_co2_mass_t) as previous_co2
+               sum(previous_co2_combustion_t) as previous_co2
         from out_synergy__yearly_enterprise e
-        where pollutant_amount is not null and previous_pollutant_amount is not null and co2_mass_t is not null
-          and previous_co2_mass_t is not null
+        where pollutant_amount is not null and previous_pollutant_amount is not null and co2_combustion_t is not null
+          and previous_co2_combustion_t is not null
         group by all""")
     got = sql("select year, sector_class_code as code, pollutant, enterprise_count as n, pollutant_amount as amount, "
-              "previous_co2_mass_t as previous_co2 from out_synergy__yearly_sector where sector_scheme = 'gbt4754_division'")
+              "previous_co2_combustion_t as previous_co2 from out_synergy__yearly_sector "
+              "where sector_scheme = 'gbt4754_division'")
     joined = expected.join(got, on=["year", "code", "pollutant"], how="full", coalesce=True)
     assert joined.height == expected.height == got.height
     assert (joined["n"] == joined["n_right"]).all()

@@ -201,7 +201,7 @@ def _write_demo(folder):
 def test_the_demo_city_file_ingests_with_exactly_its_two_bad_rows(tmp_path):
     entry = _write_demo(tmp_path / "a")
     path = tmp_path / "a" / entry["path"]
-    assert path.name == f"城市减污降碳协同指标_{entry['years'][0]}-{entry['years'][-1]}.xlsx"
+    assert path.name == f"城市减污降碳协同指标_{entry['years'][0]}-{entry['years'][-1]}_演示数据.xlsx"
     assert detect_source(path) == "city"
     read, table, rejected = _ingest(path)
     assert read.rows_read == entry["rows"] and rejected.height == entry["rejected"] == 2

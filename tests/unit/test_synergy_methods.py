@@ -49,7 +49,7 @@ def test_els_reading_and_quadrant(values, els, reading, quadrant):
     so2 = table.filter(pl.col("pollutant") == "SO2").row(0, named=True)
     assert so2["els_reading"] == reading and so2["quadrant"] == quadrant
     assert so2["els"] == (pytest.approx(els) if els is not None else None)
-    assert so2["previous_year"] == 2021 and so2["co2_mass_t"] == co2_1 and so2["previous_co2_mass_t"] == co2_0
+    assert so2["previous_year"] == 2021 and so2["co2_combustion_t"] == co2_1 and so2["previous_co2_combustion_t"] == co2_0
 
 
 def test_els_just_either_side_of_one():
