@@ -490,10 +490,10 @@ def _coordinates(page: Page, data: Synergy, year: int) -> list[str]:
                                          overall["co2_reduction_pct"][0]),
         list(data.enterprises.select("x", "y").iter_rows()), COORDINATE_LIMIT, zoom,
         f"{year}年 协同控制坐标系 co-control coordinate system, APeq 与 CO2 (vs {year - 1})",
-        "APeq 减排率 pollutant reduction (%)", "CO2 减排率 CO2 reduction (%)")
+        "APeq 减排率 pollutant reduction (%)", "燃烧 CO2 减排率 combustion CO2 reduction (%)")
     limit = f"{COORDINATE_LIMIT:,.0f}"
     caption = (f"图8a 协同控制坐标系 / Fig. 8a co-control coordinate system, {year} vs {year - 1}: 横轴 x = APeq 减排率, "
-               f"纵轴 y = 直接 CO2 减排率 (= −同比变化 −change, %); 蓝点 = GB/T 4754 大类 divisions (标注代码 labelled by code, "
+               f"纵轴 y = 燃烧 CO2 减排率 (= −同比变化 −change, %); 蓝点 = GB/T 4754 大类 divisions (标注代码 labelled by code, "
                f"大小 = 企业数 size = enterprises), 红色菱形 = 全部行业 all sectors, 灰点 = {data.enterprises.height:,} 家企业 "
                f"enterprises。坐标限 ±{limit} %: 超出的点画在边框上 points beyond ±{limit} % are drawn on the frame "
                f"({beyond:,} 家企业 enterprises; 超出的行业标注实际坐标 a sector beyond is labelled with its true values)"
@@ -503,13 +503,13 @@ def _coordinates(page: Page, data: Synergy, year: int) -> list[str]:
                "(待核实 status recalled); 不含 VOCs (税法表中无可合计的当量 VOCs left out: no aggregate equivalent).")
     sector_columns = [*SECTOR, ENTERPRISES,
                       Column("pollutant_reduction_pct", "横轴 x: APeq 减排率 reduction (%)", 1, signed=True),
-                      Column("co2_reduction_pct", "纵轴 y: CO2 减排率 reduction (%)", 1, signed=True),
+                      Column("co2_reduction_pct", "纵轴 y: 燃烧 CO2 减排率 combustion CO2 reduction (%)", 1, signed=True),
                       Column("els", "弹性 Els", 2), Column("reading", "判读 reading"), Column("quadrant_zh", "象限 quadrant")]
     reading_columns = [Column("pollutant", "污染物 pollutant"), Column("enterprise_count", "企业数 enterprises", 0),
                        *(Column(r, f"{ELS_READING_ZH[r]} {en}", 0) for r, en in READINGS_EN.items()),
                        Column("other", "其他(不变或缺数据) other (unchanged or no base)", 0),
                        Column("pollutant_change_pct", "全省 污染物变化 province pollutant change (%)", 1, signed=True),
-                       Column("co2_change_pct", "全省 CO2 变化 province CO2 change (%)", 1, signed=True),
+                       Column("co2_change_pct", "全省 燃烧 CO2 变化 province combustion CO2 change (%)", 1, signed=True),
                        Column("els", "全省 弹性 province Els", 2), Column("reading", "全省 判读 province reading")]
     return [page.figure("synergy_coordinates", chart, caption),
             "<h3>行业大类 APeq 与 CO2 by GB/T 4754 division (APeq and CO2)</h3>", html_table(data.sectors, sector_columns),
@@ -569,10 +569,12 @@ def _synergy(page: Page, data: Synergy | None, year: int) -> None:
     enterprises = (_coordinates(page, data, year) if data.readings.height
                    else [f"<p>{html.escape(no_synergy_pairs(year))}</p>"])
     page.section("synergy", title,
-                 f"企业和行业: {year} 年与 {year - 1} 年比较 (同一企业两年的直接 CO2 与污染物); 弹性 Els = (ΔE_p/E_p) / "
-                 "(ΔE_CO2/E_CO2); 协同控制坐标系(邢有凯、毛显强等 2020)横轴为污染物减排率、纵轴为 CO2 减排率, "
+                 f"企业和行业: {year} 年与 {year - 1} 年比较 (同一企业两年的燃烧 CO2 与污染物; "
+                 "污染物为燃烧排放, 工业过程 CO2 不计); 弹性 Els = (ΔE_p/E_p) / (ΔE_CO2/E_CO2); "
+                 "协同控制坐标系(邢有凯、毛显强等 2020)横轴为污染物减排率、纵轴为 CO2 减排率, "
                  "第一象限为协同减排。城市: 减污降碳协同指数。 Enterprises and sectors against the previous year "
-                 "(direct CO2 and each pollutant of the same enterprises); cross-elasticity Els; on the co-control "
+                 "(combustion CO2 and each pollutant of the same enterprises; process CO2 is left out, as the pollutants are "
+                 "combustion emissions); cross-elasticity Els; on the co-control "
                  "coordinate system quadrant I is the co-benefit. Cities: the synergy index.",
                  f"<h3>企业与行业 enterprises and sectors ({year} vs {year - 1})</h3>", *enterprises,
                  f"<h3>城市减污降碳协同指数 city synergy index {year}</h3>", *_city_index(page, data, year))
