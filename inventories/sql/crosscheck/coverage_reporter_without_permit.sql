@@ -9,7 +9,7 @@ with reporters as (
 ),
 permits as (
     select uscc, string_agg(permit_no || ' ' || coalesce(valid_from::varchar, '?') || '至'
-                            || coalesce(valid_to::varchar, '?'), '; ' order by valid_from) as validity
+                            || coalesce(valid_to::varchar, '?'), '; ' order by valid_from, permit_no) as validity
     from core_permit__registry where uscc is not null group by uscc
 )
 select r.uscc, null::varchar as facility_id, r.year, 'permit_validity' as subject,

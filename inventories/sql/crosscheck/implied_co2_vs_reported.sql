@@ -6,7 +6,7 @@ with implied as (
                * d.oxidation_fraction * 44 / 12) as co2_mass_t,
            bool_or(d.carbon_content_tc_per_gj is null or d.oxidation_fraction is null
                    or coalesce(f.ncv_gj_per_unit, d.ncv_gj_per_unit) is null) as has_missing_default,
-           string_agg(distinct d.factor_ids, ';') as factor_ids
+           string_agg(distinct d.factor_ids, ';' order by d.factor_ids) as factor_ids
     from fuel_use f
     left join fuel_defaults d using (fuel_code, year)
     where f.source_system in ('envstat', 'permit') and f.fuel_consumed_units is not null

@@ -1,7 +1,8 @@
 -- Annual actual emissions of the whole site (execution report 全厂合计) above the permitted mass for that year.
 with actual as (
     select permit_no, year, pollutant, any_value(uscc) as uscc, sum(emission_mass_t) as emission_mass_t,
-           string_agg(source_file || ':' || coalesce(sheet_name, '') || ':' || row_number, '; ') as source_record
+           string_agg(source_file || ':' || coalesce(sheet_name, '') || ':' || row_number, '; '
+                      order by source_file, sheet_name, row_number) as source_record
     from core_permit__execution_emissions
     where emission_scope = 'site_total' and report_type = '年报' and emission_mass_t is not null
     group by permit_no, year, pollutant
