@@ -114,6 +114,14 @@ def _summary(ws: Workspace) -> None:
                                         count(*) filter (where severity = 'warn' and finding_status = 'open'),
                                         count(*) filter (where finding_status <> 'open')
                                  from out_crosscheck__findings""").fetchone()
+        synergy = con.execute("""select max(year), count(*) filter (where els_reading like 'co_reduction%'),
+                                        count(*) filter (where els_reading like 'trade_off%'),
+                                        count(*) filter (where els_reading = 'co_increase')
+                                 from out_synergy__yearly_enterprise where pollutant = 'APeq'
+                                   and year = (select max(year) from out_synergy__yearly_enterprise)""").fetchone()
+        index = con.execute("""select count(distinct city_code), min(weight_coverage_pct), max(year)
+                               from out_synergy__yearly_city_index where indicator_level = 0
+                                 and year = (select max(year) from out_synergy__yearly_city_index)""").fetchone()
         match = con.execute("""select count(*), count(*) filter (where is_countable),
                                       (select count(distinct identity_key) from out_qa__match_review)
                                from core_facility__assn_sources""").fetchone()
@@ -134,6 +142,12 @@ def _summary(ws: Workspace) -> None:
     table.add_row("SO2 / NOx 二氧化硫/氮氧化物", f"{inv[4] or 0:,.1f} t / {inv[5] or 0:,.1f} t")
     table.add_row("facility-years gap-filled / with recalled factors 补充/含待核实因子", f"{inv[6]:,} / {inv[7]:,}")
     table.add_row("key-emitter rows / enterprises 重点排放单位", f"{key[0]:,} / {key[1]:,}")
+    if synergy[0] is not None:
+        table.add_row(f"APeq vs CO2 {synergy[0]}: co-reduction / trade-off / co-increase 协同减排/此消彼长/协同增排",
+                      f"{synergy[1]:,} / {synergy[2]:,} / {synergy[3]:,} enterprises")
+    if index[2] is not None:
+        table.add_row(f"city synergy index {index[2]}: cities, lowest weight coverage 城市协同指数",
+                      f"{index[0]} cities, {index[1]:.0f} % (out_synergy__yearly_city_index)")
     table.add_row("cross-check findings open: error / warn 交叉校核问题", f"{checked[0]:,} / {checked[1]:,} ({checked[2]:,} "
                   "explained or confirmed 已处理: synergy checks)")
     table.add_row("warehouse 数据仓库", str(ws.warehouse))
