@@ -11,6 +11,10 @@ expected CO2 and key-emitter flags, so tests can check the pipeline against know
 
 Cross-check (交叉校核) anomalies (`crosscheck_cases`, and repeated_monthly_parameters here) touch enterprises nothing
 else touches; `manifest["crosscheck"]["touched_usccs"]` lists every enterprise that is not clean.
+
+`manifest["synergy"]["cases"]`: enterprises whose last-year SO2 and CO2 diverge by design, with the reading they
+must get (pipelines/synth/synergy_cases.py); `manifest["city"]`: the city-indicator file, its missing indicator and
+its two bad rows (pipelines/synth/writers_city.py).
 """
 
 from __future__ import annotations
