@@ -139,13 +139,19 @@ def leaf_scores(values: pl.DataFrame, tree: pl.DataFrame, settings: IndexSetting
     return pl.concat(out, how="vertical")
 
 
-def _aggregate(tree: pl.DataFrame, leaf: dict[str, tuple[float | None, str | None]]) -> dict[str, tuple]:
-    """(score, covered leaf weight, missing leaves) of every node of one city-year from its leaf scores."""
+def _shape(tree: pl.DataFrame) -> tuple[dict[str, dict], dict[str, list[str]]]:
+    """The tree's rows by id and each node's children, read once for every city-year."""
     rows = {r["indicator_id"]: r for r in tree.iter_rows(named=True)}
     children: dict[str, list[str]] = {}
     for key, row in rows.items():
         if row["parent_indicator_id"] is not None:
             children.setdefault(row["parent_indicator_id"], []).append(key)
+    return rows, children
+
+
+def _aggregate(rows: dict[str, dict], children: dict[str, list[str]],
+               leaf: dict[str, tuple[float | None, str | None]]) -> dict[str, tuple]:
+    """(score, covered leaf weight, missing leaves) of every node of one city-year from its leaf scores."""
     result: dict[str, tuple] = {}
 
     def visit(key: str) -> tuple[float | None, float, list[str]]:
@@ -173,14 +179,16 @@ def city_index(values: pl.DataFrame, tree: pl.DataFrame, settings: IndexSettings
     frame = []
     by_cell = {(r["year"], r["city_code"], r["indicator_id"]): r for r in scores.iter_rows(named=True)}
     all_years = sorted(set(values["year"].to_list()) | set(years))
+    rows, children = _shape(tree)
+    leaf_ids = leaves(tree)["indicator_id"].to_list()
     for year in all_years:
         for city in sorted(cities["city_code"].to_list()):
             leaf = {}
-            for lid in leaves(tree)["indicator_id"]:
+            for lid in leaf_ids:
                 cell = by_cell.get((year, city, lid))
                 leaf[lid] = (None, "无数据 no value") if cell is None else (
                     cell["score"], None if cell["score"] is not None else "无法标准化 no bounds")
-            for key, (score, covered, missing) in _aggregate(tree, leaf).items():
+            for key, (score, covered, missing) in _aggregate(rows, children, leaf).items():
                 cell = by_cell.get((year, city, key), {})
                 frame.append({"year": year, "city_code": city, "indicator_id": key, "score": score,
                               "indicator_value": cell.get("indicator_value"), "bounds_year": cell.get("bounds_year"),

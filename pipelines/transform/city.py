@@ -39,14 +39,13 @@ def _city_codes() -> dict[str, str]:
     return {r["region_code"]: r["region_name"] for r in regions().filter(pl.col("level") == "city").iter_rows(named=True)}
 
 
-@cache
-def _city_by_name() -> dict[str, str]:
-    """`郑州市` and `郑州` -> 410100; city-level names only, so a county name never passes as a city."""
-    out: dict[str, str] = {}
-    for code, name in _city_codes().items():
-        out[name] = code
-        out.setdefault(name.removesuffix("市"), code)
-    return out
+def _city_by_name(name: str) -> str | None:
+    """The prefecture a name means (the shared parser: 郑州市, 郑州, 济源); None for a county or an unknown name."""
+    try:
+        code = parsers.city_name(name)
+    except CellError:
+        return None
+    return code if code in _city_codes() else None
 
 
 def _accepted_indicators() -> str:
@@ -70,7 +69,7 @@ def city(raw: Raw) -> dict[str, str | None]:
     """city_code from the code cell (6 digits, a prefecture), else from the name; a name that disagrees is an error."""
     code_text, name_text = raw.get("city_code"), raw.get("city_name")
     name = None if is_missing(name_text) else normalise_text(name_text or "").replace(" ", "")  # type: ignore[arg-type]
-    by_name = _city_by_name().get(name.removesuffix("市")) if name else None
+    by_name = _city_by_name(name) if name else None
     if is_missing(code_text):  # type: ignore[arg-type]
         if name is None:
             raise CellError("城市代码和城市名称均为空", "city code and city name are both missing", column="city_code")
@@ -83,7 +82,7 @@ def city(raw: Raw) -> dict[str, str | None]:
     if len(code) != 6 or not code.isdigit():
         raise CellError(f"城市代码应为6位数字的GB/T 2260地市级代码(如410100)“{code_text}”",
                         f"city code must be a 6-digit GB/T 2260 prefecture code (e.g. 410100): {code_text!r}")
-    code = "419001" if code == "419000" else code  # 济源: some exports write the county-level-city block code
+    code = parsers.region_code(code) or code  # 济源: some exports write the county-level-city block code 419000
     if code not in _city_codes():
         raise CellError(f"城市代码“{code_text}”不是河南省地市级代码(应为6位地级市代码，如郑州市410100、济源市419001)",
                         f"city code {code_text!r} is not a Henan prefecture-level code (expected a 6-digit city code such as "
