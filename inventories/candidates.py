@@ -48,6 +48,7 @@ class Sources:
     envstat_kilns: pl.DataFrame
     permit_fuel_analysis: pl.DataFrame
     permit_execution: pl.DataFrame
+    cems_outlet_yearly: pl.DataFrame
 
 
 def place(rows: pl.DataFrame, table: str, sources: Sources) -> pl.DataFrame:

@@ -18,6 +18,7 @@ from inventories.candidates import (
 )
 from inventories.factor_library import FactorSet
 from inventories.hierarchy import allocate, choose, missing_lines, site_shares, with_co2e
+from inventories.monitored import cems_candidates
 
 CHOSEN_COLUMNS = ("facility_id", "uscc", "year", "species", "scope", "method", "mass_t", "co2e_t", "gwp_set",
                   "energy_tce", "heat_input_gj", "parameter_source", "source_system", "source_table", "source_record",
@@ -32,7 +33,8 @@ def facility_candidates(sources: Sources, factor_set: FactorSet, fuels: pl.DataF
     filled = missing_lines(ghg_fuel_lines(sources), line_results, fuels)
     shares = site_shares(calculated)
     everything = pl.concat([calculated.select(CANDIDATE_COLUMNS), allocate(ghg, shares), filled.select(CANDIDATE_COLUMNS),
-                            permit_reported(sources).select(CANDIDATE_COLUMNS)],
+                            permit_reported(sources).select(CANDIDATE_COLUMNS),
+                            cems_candidates(sources.cems_outlet_yearly, sources.facilities, sources.permit_execution)],
                            how="vertical_relaxed")
     everything = everything.with_columns(pl.lit(factor_set.label).alias("factor_set"))
     ranked = choose(with_co2e(everything, factor_set, settings["gwp_set"]), settings)

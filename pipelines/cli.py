@@ -630,3 +630,29 @@ def enterprise(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def bench(
+    sizes: Annotated[str, typer.Option(help="Sizes in multiples of a province (1x = 5,000 sites, ~70M CEMS rows), "
+                                            "e.g. 1,4 or 16.")] = "1,4",
+    cache: Annotated[Path | None, typer.Option(help="Where inputs are generated once and reused "
+                                                    "(default $SYNERGY_HOME/bench).")] = None,
+) -> None:
+    """Benchmark the CEMS stages and the facility inventory per size: wall time, rows/s, peak RSS and ratios (JSON too)."""
+    from pipelines.bench import run_size
+
+    folder = cache or _workspace().home / "bench"
+    for size in (int(s) for s in sizes.split(",") if s.strip()):
+        result = run_size(folder, size)
+        table = Table(title=f"synergy bench {size}x: {result['cems_rows']:,} CEMS rows, {result['outlets']:,} outlets")
+        for column in ("stage", "seconds", "rows", "rows/s", "peak RSS MB"):
+            table.add_column(column)
+        for s in result["stages"]:
+            table.add_row(s["stage"], f"{s['seconds']:.2f}", f"{s['rows']:,}", f"{s['rows_per_s'] or 0:,}",
+                          f"{s['peak_rss_mb']:,}")
+        console.print(table)
+        console.print(f"CEMS aggregation / bare DuckDB GROUP BY: {result['ratio_cems_aggregation_vs_bare_duckdb']}x; "
+                      f"all CEMS stages / bare: {result['ratio_cems_all_stages_vs_bare_duckdb']}x; facility inventory "
+                      f"vs pandas: {result['speedup_facility_inventory_vs_pandas']}x faster; JSON: "
+                      f"{folder / f'bench-{size}x.json'}")

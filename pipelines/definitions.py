@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets import crosscheck, entities, inventory, publish, qa, quality, register_list, sources
+from pipelines.assets import cems, crosscheck, entities, inventory, publish, qa, quality, register_list, sources
 from pipelines.assets import synergy as synergy_assets
 from pipelines.checks import CHECKS
 from pipelines.io import ParquetIOManager
@@ -15,7 +15,8 @@ from pipelines.sensors import inbox_sensor
 from pipelines.workspace import workspace_from_env
 
 ASSETS = [*sources.SOURCE_ASSETS, sources.core_permit__annual_limits,
-          *dg.load_assets_from_modules([qa, entities, inventory, synergy_assets, register_list, crosscheck, publish, quality])]
+          *dg.load_assets_from_modules([cems, qa, entities, inventory, synergy_assets, register_list, crosscheck, publish,
+                                        quality])]
 
 
 def build_defs(resource_overrides: dict | None = None) -> dg.Definitions:

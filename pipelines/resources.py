@@ -15,6 +15,8 @@ class SynergyConfig(dg.ConfigurableResource):
     home: str
     factor_set_path: str = str(DEFAULT_FACTOR_SET)
     synergy_index_path: str = str(SYNERGY_INDEX_SETTINGS)  # city index settings; its `tree` names the indicator tree
+    cems_substitution_rule_version: str = ""  # empty: the version inventories/rules/cems.yaml names
+    duckdb_memory_limit: str = "4GB"  # DuckDB spills to $SYNERGY_HOME/tmp/duckdb beyond this
     min_matched_share: float = 0.97  # per source system and year; below it the match_share check fails
 
     @property

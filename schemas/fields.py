@@ -311,6 +311,7 @@ _FIELDS: list[Field] = [
           isin=("measured", "default")),
     Field("unit_id", "string", "机组编号", "Generating unit as written"),
     Field("month", "int", "月份", "Calendar month", ge=1, le=12),
+    Field("quarter", "int", "季度", "Calendar quarter", ge=1, le=4),
     Field("hydrogen_pct", "float", "氢含量", "As-received hydrogen content", unit="%", ge=0, le=20),
     Field("moisture_pct", "float", "水分", "Total moisture", unit="%", ge=0, le=80),
     Field("purchased_electricity_mwh", "float", "购入使用电量", "Purchased electricity used", unit="MWh", ge=0),
@@ -349,8 +350,9 @@ _FIELDS: list[Field] = [
     Field("reason_en", "string", "Reason", "Why the row was rejected, in English", nullable=False),
     Field("raw_record", "string", "原始记录", "The whole raw row as JSON", nullable=False),
     Field("target_table", "string", "目标表", "Core table the row was meant for", nullable=False),
-    Field("file_status", "string", "文件状态", "ingested / duplicate / unrecognised / missing_columns / unreadable",
-          nullable=False, isin=("ingested", "duplicate", "unrecognised", "missing_columns", "unreadable")),
+    Field("file_status", "string", "文件状态", "ingested / duplicate / unrecognised / missing_columns / unreadable / "
+          "outlet_map (a CEMS 监测点位对照表)",
+          nullable=False, isin=("ingested", "duplicate", "unrecognised", "missing_columns", "unreadable", "outlet_map")),
     Field("received_at", "datetime", "接收时间", "When the file was dropped (file modification time); later wins"),
     Field("sheets_read", "string", "读取的工作表", "sheet→raw table for every sheet read"),
     Field("rows_superseded", "int", "被更正行数", "Accepted rows replaced by a later re-submission", ge=0),
@@ -566,6 +568,54 @@ _FIELDS: list[Field] = [
           "synergy_index.yaml)", nullable=False, isin=("baseline_minmax", "baseline_ratio")),
     # city-indicator file (城市指标, inbox/city/)
     Field("data_source_note", "string", "数据来源说明", "Source the city file names for the value (统计年鉴, 环境状况公报 ...)"),
+    # online monitoring (CEMS, HJ 212 hourly data, inbox/cems/)
+    Field("mn", "string", "数采仪编号MN", "Data logger id (MN) of the HJ 212 records; the outlet map ties it to a "
+          "permit outlet", nullable=False),
+    Field("city_source", "string", "地市来源", "permit_list (the permit list's city) / permit_no_uscc (the "
+          "registration region inside the permit number's USCC)", isin=("permit_list", "permit_no_uscc")),
+    Field("layout", "string", "文件格式", "wide (one row per outlet-hour) / long (one row per outlet, hour and code)",
+          isin=("wide", "long")),
+    Field("years", "string", "数据年度", "Data years of the file's accepted rows (comma-separated)"),
+    Field("gap_start", "datetime", "缺失起始小时", "First hour of a run of invalid or missing hours", nullable=False),
+    Field("gap_hours", "int", "缺失小时数", "Hours in the run (stopped hours end a run)", nullable=False, ge=1),
+    Field("capture_rate_pct", "float", "季度有效数据捕集率", "Quarter of the gap's first hour: valid hours / (quarter "
+          "hours - stopped hours) x 100 (HJ 75-2017 α)", unit="%", ge=0, le=100),
+    Field("substitution_rule_version", "string", "缺失数据替代规则版本", "cems_substitution_rule_version: hj75_2017 "
+          "(logic verified in code, text recalled) or hj_t75_2007_recalled", nullable=False,
+          isin=("hj75_2017", "hj_t75_2007_recalled")),
+    Field("substitution_rule_status", "string", "替代规则状态", "verified_code_logic / recalled (pollutant-factors.md §6)",
+          isin=("verified_code_logic", "recalled")),
+    Field("substitution", "string", "替代方式", "max_180h / max_720h / max_2160h (maximum of the previous N valid "
+          "hours), mean_before_after, none_capture_below_75 (nothing substituted), no_history (no valid hour to use)",
+          nullable=False, isin=("max_180h", "max_720h", "max_2160h", "mean_before_after", "none_capture_below_75",
+                                "no_history")),
+    Field("window_hours", "int", "替代取值窗口", "Valid hours the substitute was taken from", unit="h", ge=1),
+    Field("substitute_kg_per_h", "float", "替代小时排放量", "Hourly mass used for every hour of the gap", unit="kg/h",
+          ge=0),
+    Field("month_hours", "int", "当月小时数", "Calendar hours of the month", unit="h", ge=0),
+    Field("record_hours", "int", "有记录小时数", "Hours with an hourly record", unit="h", ge=0),
+    Field("valid_hours", "int", "有效小时数", "Hours with a valid flag, valid flow and a known mass", unit="h", ge=0),
+    Field("stopped_hours", "int", "停运小时数", "Hours flagged F (停运): no emission, outside the valid-data rate",
+          unit="h", ge=0),
+    Field("invalid_hours", "int", "无效小时数", "Recorded hours that are neither valid nor stopped (M, S, D, C, T, B, "
+          "or no mass)", unit="h", ge=0),
+    Field("missing_hours", "int", "缺失小时数", "Hours without any record", unit="h", ge=0),
+    Field("substituted_hours", "int", "已替代小时数", "Invalid or missing hours given a substitute", unit="h", ge=0),
+    Field("unsubstituted_hours", "int", "未替代小时数", "Invalid or missing hours left without a substitute (capture "
+          "rate below 75 % or no history): the mass is a lower bound", unit="h", ge=0),
+    Field("valid_data_rate_pct", "float", "有效数据率", "valid hours / (calendar hours - stopped hours) x 100",
+          unit="%", ge=0, le=100),
+    Field("required_valid_rate_pct", "float", "要求有效数据率", "Required rate (inventories/rules/cems.yaml, with its "
+          "source and status)", unit="%", ge=0, le=100),
+    Field("is_below_required_rate", "bool", "低于要求有效数据率", "valid_data_rate_pct below required_valid_rate_pct",
+          nullable=False),
+    Field("months_below_required_rate", "int", "低于要求的月数", "Months of the year below the required rate", ge=0,
+          le=12),
+    Field("valid_mass_kg", "float", "有效小时排放量", "Sum of the valid hours' mass", unit="kg", ge=0),
+    Field("substituted_mass_kg", "float", "替代排放量", "Sum of the substitutes", unit="kg", ge=0),
+    Field("mass_kg", "float", "排放量", "valid_mass_kg + substituted_mass_kg", unit="kg", ge=0),
+    Field("valid_mass_t", "float", "有效小时排放量", "Sum of the valid hours' mass", unit="t", ge=0),
+    Field("substituted_mass_t", "float", "替代排放量", "Sum of the substitutes", unit="t", ge=0),
 ]
 
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}

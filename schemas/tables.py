@@ -456,6 +456,55 @@ _TABLES = [
     ),
 ]
 
+_TABLES += [
+    Table(
+        "core_cems__outlets",
+        "在线监测点位对照",
+        "The outlet map (监测点位对照表): data logger MN -> permit number and outlet code, with the outlet's city.",
+        ("mn", "permit_no", "outlet_code", "outlet_name", "city_code", "city_source", "source_file", "row_number"),
+        ("mn",),
+    ),
+    Table(
+        "core_cems__file_counts",
+        "在线监测文件登记",
+        "Every inbox/cems file: layout, years and row accounting (rows_read = rows_accepted + rows_rejected; "
+        "long exports count one row per outlet, hour and code).",
+        ("source_system", "source_file", "file_sha256", "received_at", "file_status", "duplicate_of", "layout", "years",
+         "rows_read", "rows_accepted", "rows_rejected", "rows_superseded", "message"),
+        ("source_file",),
+    ),
+    Table(
+        "core_cems__gaps",
+        "在线监测缺失与替代",
+        "Runs of invalid or missing hours per outlet and pollutant, the quarter's capture rate and the substitute "
+        "(pollutant-factors.md §6). The hourly records themselves are Hive Parquet under parquet/core_cems__hourly/.",
+        ("mn", "pollutant", "year", "city_code", "gap_start", "gap_hours", "quarter", "capture_rate_pct",
+         "substitution_rule_version", "substitution", "window_hours", "substitute_kg_per_h"),
+        ("mn", "pollutant", "gap_start"),
+    ),
+    Table(
+        "core_cems__outlet_monthly",
+        "在线监测排放口月度有效数据率与排放量",
+        "Per outlet, month and pollutant: hours by state, the valid-data rate (有效数据率) against the required rate, "
+        "valid and substituted mass.",
+        ("mn", "permit_no", "outlet_code", "city_code", "year", "month", "pollutant", "month_hours", "record_hours",
+         "valid_hours", "stopped_hours", "invalid_hours", "missing_hours", "substituted_hours", "unsubstituted_hours",
+         "valid_data_rate_pct", "required_valid_rate_pct", "is_below_required_rate", "valid_mass_kg",
+         "substituted_mass_kg", "mass_kg", "substitution_rule_version"),
+        ("mn", "year", "month", "pollutant"),
+    ),
+    Table(
+        "out_cems__outlet_yearly",
+        "在线监测排放口年度排放量",
+        "Annual mass per outlet and pollutant from valid and substituted hours; feeds the inventory as method "
+        "monitored (source cems).",
+        ("mn", "permit_no", "outlet_code", "city_code", "year", "pollutant", "valid_hours", "stopped_hours",
+         "substituted_hours", "unsubstituted_hours", "valid_data_rate_pct", "months_below_required_rate",
+         "valid_mass_t", "substituted_mass_t", "mass_t", "substitution_rule_version", "substitution_rule_status"),
+        ("mn", "year", "pollutant"),
+    ),
+]
+
 TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
 
 for _t in _TABLES:

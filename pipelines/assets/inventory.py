@@ -70,7 +70,7 @@ def core_inventory__yearly_facility_species_candidates(
     core_facility__assn_sources: pl.DataFrame, core_facility__entity: pl.DataFrame,
     core_enterprise__entity: pl.DataFrame, core_ghg__energy_flows: pl.DataFrame, core_ghg__process_lines: pl.DataFrame,
     core_envstat__boilers: pl.DataFrame, core_envstat__kilns: pl.DataFrame, core_permit__fuel_analysis: pl.DataFrame,
-    core_permit__execution_emissions: pl.DataFrame,
+    core_permit__execution_emissions: pl.DataFrame, out_cems__outlet_yearly: pl.DataFrame,
 ) -> dg.Output[pl.DataFrame]:
     """Every candidate value per facility, year, species and scope, ranked by the method hierarchy."""
     years = partition_years(context)
@@ -81,6 +81,7 @@ def core_inventory__yearly_facility_species_candidates(
         envstat_boilers=_of_years(core_envstat__boilers, years), envstat_kilns=_of_years(core_envstat__kilns, years),
         permit_fuel_analysis=_of_years(core_permit__fuel_analysis, years),
         permit_execution=_of_years(core_permit__execution_emissions, years),
+        cems_outlet_yearly=out_cems__outlet_yearly,
     )
     settings = accounting_settings()
     table = facility_candidates(sources, load_factor_set(synergy.factor_set_path), fuels(), power_industry_codes(), settings)

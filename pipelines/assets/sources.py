@@ -104,7 +104,7 @@ SOURCE_ASSETS = [a for source in INGESTED_SOURCES for a in (_raw_asset(source), 
 
 def qa_inputs(name: str) -> dict[str, dg.AssetIn]:
     """The per-source intermediates `_core_<src>__<name>` that a QA table unites."""
-    return {f"_core_{s}__{name}": dg.AssetIn() for s in INGESTED_SOURCES}
+    return {f"_core_{s}__{name}": dg.AssetIn() for s in (*INGESTED_SOURCES, "cems")}
 
 
 def union(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame:

@@ -31,6 +31,7 @@ from pipelines.synth.identity_dirt import TRUTH_FILE, write_truth
 from pipelines.synth.register_truth import edges, enterprise_basis, expected_register, statistics_view
 from pipelines.synth.synergy_cases import plant_synergy_cases
 from pipelines.synth.world import World, build_world
+from pipelines.synth.writers_cems import write_cems_demo
 from pipelines.synth.writers_city import write_city_file
 from pipelines.synth.writers_envstat import boiler_fuels_with_permit
 from pipelines.synth.writers_ghg import (
@@ -178,8 +179,11 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
                 "against CO2 reads as `expected` in out_synergy__yearly_enterprise; a case another injected problem "
                 "touches (touched_by_other_case) may read otherwise",
     }
+    manifest["cems"] = write_cems_demo(world, inbox, random.Random(seed + 19),
+                                       others | {case["uscc"] for case in synergy_cases})
     manifest["crosscheck"] = {
-        "touched_usccs": sorted(others | {case["uscc"] for case in synergy_cases}),
+        "touched_usccs": sorted(others | {case["uscc"] for case in synergy_cases}
+                                | {manifest["cems"]["over_report"]["permit_no"][:18]}),
         "note": "enterprises an anomaly, malformed row, gap-fill case, the re-submission, a designed key-emitter case, "
                 "the namesake pair, a missing reporter or a synergy case touches (also owners of malformed GHG rows and "
                 "原煤 lines); "

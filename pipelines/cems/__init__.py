@@ -1,0 +1,1 @@
+"""Online monitoring (CEMS) hourly data: read HJ 212-style exports, substitute invalid hours, sum valid hours."""

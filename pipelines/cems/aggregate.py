@@ -1,0 +1,104 @@
+"""From hourly records to outlet-month and outlet-year masses, valid-data rates and flags.
+
+Two steps, each bounded in memory:
+- `substitution_gaps`: per (year, city) partition, the gaps of each pollutant with their substitute
+  (pipelines.cems.substitution); only the columns it needs are read, one partition at a time.
+- `outlet_monthly`: one DuckDB GROUP BY over the year's Hive files (memory_limit and temp_directory set,
+  so it spills instead of failing), joined with the gaps split by month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.cems.codes import POLLUTANTS
+from pipelines.cems.settings import CemsSettings
+from pipelines.cems.store import CemsStore, resolve_duplicates
+from pipelines.cems.substitution import GAP_COLUMNS, hour_state, monthly_pieces, substitute
+
+PIECE_SCHEMA = monthly_pieces(pl.DataFrame(schema=GAP_COLUMNS)).schema
+
+
+def duckdb_connection(temp_dir: Path, memory_limit: str = "4GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that spills to `temp_dir` rather than running out of memory."""
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'; SET threads = {threads}; "
+                f"SET temp_directory = '{temp_dir.as_posix()}'; SET preserve_insertion_order = false")
+    return con
+
+
+def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settings: CemsSettings) -> tuple[pl.DataFrame, int]:
+    """(gaps of every outlet and pollutant of the year with their substitutes, rows moved to history)."""
+    found, moved = [], 0
+    flags = list(settings.valid_flags)
+    for city in store.partitions(year):
+        moved += resolve_duplicates(store, year, city, order)
+        columns = ["mn", "data_time", "flow_flag", *(f"{p}_{c}" for p in POLLUTANTS.values() for c in ("mass_kg", "flag"))]
+        hourly = pl.scan_parquet(store.parts(year, city), hive_partitioning=False).select(columns).sort("mn", "data_time")
+        hourly = hourly.collect()
+        for prefix in POLLUTANTS.values():
+            series = hourly.select("mn", "data_time", f"{prefix}_mass_kg", hour_state(prefix, flags).alias("state"))
+            found.append(substitute(series, prefix, year, settings.rule_version).with_columns(pl.lit(city).alias("city")))
+    if not found:
+        return pl.DataFrame(schema={**GAP_COLUMNS, "city": pl.String}), moved
+    return pl.concat(found), moved
+
+
+def _month_stats_sql(glob: str, flags: list[str]) -> str:
+    valid_flags = ", ".join(f"'{f}'" for f in flags)
+    parts = []
+    for p in POLLUTANTS.values():
+        stopped = f"({p}_flag = 'F' OR flow_flag = 'F')"
+        valid = (f"(NOT coalesce({stopped}, false) AND {p}_flag IN ({valid_flags}) "
+                 f"AND (flow_flag IS NULL OR flow_flag IN ({valid_flags})) AND {p}_mass_kg IS NOT NULL)")
+        parts += [f"count(*) FILTER (WHERE {valid}) AS {p}_valid_hours",
+                  f"count(*) FILTER (WHERE coalesce({stopped}, false)) AS {p}_stopped_hours",
+                  f"sum({p}_mass_kg) FILTER (WHERE {valid}) AS {p}_valid_mass_kg"]
+    return (f"SELECT mn, any_value(permit_no) AS permit_no, any_value(outlet_code) AS outlet_code, city AS city_code, "
+            f"CAST(month(data_time) AS TINYINT) AS month, count(*) AS record_hours, {', '.join(parts)} "
+            f"FROM read_parquet('{glob}', hive_partitioning = true, hive_types = {{'year': INTEGER, 'city': VARCHAR}}) "
+            f"GROUP BY mn, city, month")
+
+
+def month_hours(year: int) -> pl.DataFrame:
+    starts = [dt.datetime(year, m, 1) for m in range(1, 13)] + [dt.datetime(year + 1, 1, 1)]
+    return pl.DataFrame({"month": list(range(1, 13)),
+                         "month_hours": [int((b - a).total_seconds() // 3600) for a, b in zip(starts, starts[1:], strict=False)]},
+                        schema={"month": pl.Int8, "month_hours": pl.Int64})
+
+
+def outlet_monthly(con: duckdb.DuckDBPyConnection, store: CemsStore, year: int, gaps: pl.DataFrame,
+                   settings: CemsSettings) -> pl.DataFrame:
+    """One row per outlet, month and pollutant: hours by state, valid-data rate, valid and substituted mass."""
+    stats = con.execute(_month_stats_sql(store.glob(year), list(settings.valid_flags))).pl()
+    outlets = stats.select("mn", "permit_no", "outlet_code", "city_code").unique("mn")
+    grid = outlets.join(month_hours(year), how="cross")
+    long = pl.concat([stats.select("mn", "month", "record_hours", pl.lit(species).alias("pollutant"),
+                                   pl.col(f"{p}_valid_hours").alias("valid_hours"),
+                                   pl.col(f"{p}_stopped_hours").alias("stopped_hours"),
+                                   pl.col(f"{p}_valid_mass_kg").alias("valid_mass_kg"))
+                      for p, species in ((p, s) for p, s in zip(POLLUTANTS.values(), ("SO2", "NOx", "PM"), strict=True))])
+    grid = grid.join(pl.DataFrame({"pollutant": ["SO2", "NOx", "PM"]}), how="cross")
+    pieces = monthly_pieces(gaps) if gaps.height else pl.DataFrame(schema=PIECE_SCHEMA)
+    table = grid.join(long, on=["mn", "month", "pollutant"], how="left").join(
+        pieces, on=["mn", "pollutant", "month"], how="left")
+    zero = ("record_hours", "valid_hours", "stopped_hours", "substituted_hours", "unsubstituted_hours")
+    table = table.with_columns(pl.col(zero).fill_null(0), pl.col("valid_mass_kg").fill_null(0.0),
+                               pl.col("substituted_mass_kg").fill_null(0.0))
+    operating = pl.col("month_hours") - pl.col("stopped_hours")
+    rate = pl.when(operating > 0).then(100.0 * pl.col("valid_hours") / operating)
+    return table.with_columns(
+        pl.lit(year).cast(pl.Int32).alias("year"),
+        (pl.col("month_hours") - pl.col("record_hours")).alias("missing_hours"),
+        (pl.col("record_hours") - pl.col("valid_hours") - pl.col("stopped_hours")).alias("invalid_hours"),
+        rate.alias("valid_data_rate_pct"),
+        (pl.col("valid_mass_kg") + pl.col("substituted_mass_kg")).alias("mass_kg"),
+        (rate < settings.required_valid_rate_pct).fill_null(False).alias("is_below_required_rate"),
+        pl.lit(settings.required_valid_rate_pct).alias("required_valid_rate_pct"),
+        pl.lit(settings.rule_version).alias("substitution_rule_version"),
+    ).sort("city_code", "mn", "pollutant", "month")
