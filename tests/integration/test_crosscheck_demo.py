@@ -77,7 +77,7 @@ def test_checks_surface_per_rule(built):
     _, _, result = built
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()
                    if e.check_name.startswith("crosscheck_")}
-    assert len(evaluations) == 13
+    assert len(evaluations) == 14
     failing = evaluations["crosscheck_permit_limit_exceeded"]
     assert not failing.passed and failing.severity == dg.AssetCheckSeverity.WARN
     assert failing.metadata["open_error"].value >= 1
