@@ -137,6 +137,8 @@ def write_cems_demo(world: World, inbox: Path, rng: random.Random, touched: set[
     execution report, one with a month below the required rate, and a GBK CSV with four bad rows."""
     year = world.years[-1]
     params = world_params(world, year, rng, key_sites_only=True, skip_usccs=touched, limit=150)
+    if params.height < 3:  # a tiny test world: no CEMS
+        return {"year": year, "outlets": 0, "bad_file": None, "bad_row_numbers": []}
     params = params.with_columns(
         pl.when(pl.int_range(pl.len()) == 0).then(1.6).otherwise(pl.col("mass_scale")).alias("mass_scale"),
         pl.when(pl.int_range(pl.len()) == 1).then(3).otherwise(pl.col("low_rate_month")).alias("low_rate_month"))
@@ -149,6 +151,7 @@ def write_cems_demo(world: World, inbox: Path, rng: random.Random, touched: set[
     (folder / f"补传数据_{year}.csv").write_bytes("\n".join(lines).encode("gb18030"))
     first, second = params.row(0, named=True), params.row(1, named=True)
     return {"year": year, "outlets": params.height, "bad_file_rows": [r[4] for r in BAD_ROWS],
+            "bad_file": f"cems/补传数据_{year}.csv", "bad_row_numbers": list(range(2, 2 + len(BAD_ROWS))),
             "over_report": {"permit_no": first["permit_no"], "outlet_code": first["outlet_code"], "mn": first["mn"],
                             "mass_scale": 1.6, "expected": "cems_vs_execution_report finding"},
             "low_rate": {"mn": second["mn"], "month": 3, "expected": "is_below_required_rate in March"}}

@@ -48,7 +48,8 @@ def test_rejected_rows_are_exactly_the_malformed_ones(built, sql):
     malformed = [e for e in manifest["envstat"] if e.get("kind") == "malformed_row"]
     expected = sorted([(r["file"], r["row_number"]) for r in manifest["ghg"]["rejected_rows"]]
                       + [(m["file"], m["row"]) for m in malformed]
-                      + [(manifest["city"]["path"], b["row_number"]) for b in manifest["city"]["bad_rows"]])
+                      + [(manifest["city"]["path"], b["row_number"]) for b in manifest["city"]["bad_rows"]]
+                      + [(manifest["cems"]["bad_file"], n) for n in manifest["cems"]["bad_row_numbers"]])
     assert got == expected
     assert all(r["reason_zh"] and r["reason_en"] and json.loads(r["raw_record"]) for r in rejected.iter_rows(named=True))
     columns = {(r["source_file"], r["row_number"]): r["column_name"] for r in rejected.iter_rows(named=True)}

@@ -22,6 +22,9 @@ def test_every_chosen_value_carries_its_provenance(built, sql):
     ghg_species = chosen.filter(pl.col("species").is_in(["CO2", "CH4", "N2O"]))
     assert ghg_species["gwp_set"].null_count() == 0 and ghg_species["co2e_t"].null_count() == 0
     # every source_record names rows that exist: file:sheet:row#sha12
+    monitored = chosen.filter(pl.col("source_system") == "cems")
+    assert monitored["source_record"].str.contains(r"^\w+:D[AW]\d{3}").all()  # MN:outlet of the CEMS outlets
+    chosen = chosen.filter(pl.col("source_system") != "cems")
     assert chosen["source_record"].str.contains(r"^[^;]+:[^;]*:\d+#[0-9a-f]{12}").all()
 
 
