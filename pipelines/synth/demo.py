@@ -183,7 +183,7 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
                                        others | {case["uscc"] for case in synergy_cases})
     manifest["crosscheck"] = {
         "touched_usccs": sorted(others | {case["uscc"] for case in synergy_cases}
-                                | {manifest["cems"]["over_report"]["permit_no"][:18]}),
+                                | {c["permit_no"][:18] for c in [manifest["cems"].get("over_report")] if c}),
         "note": "enterprises an anomaly, malformed row, gap-fill case, the re-submission, a designed key-emitter case, "
                 "the namesake pair, a missing reporter or a synergy case touches (also owners of malformed GHG rows and "
                 "原煤 lines); "
