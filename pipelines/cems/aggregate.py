@@ -15,12 +15,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.cems.codes import POLLUTANTS
+from pipelines.cems.codes import POLLUTANTS, SPECIES
 from pipelines.cems.settings import CemsSettings
 from pipelines.cems.store import CemsStore, resolve_duplicates
 from pipelines.cems.substitution import GAP_COLUMNS, hour_state, monthly_pieces, substitute
-
-PIECE_SCHEMA = monthly_pieces(pl.DataFrame(schema=GAP_COLUMNS)).schema
 
 
 def duckdb_connection(temp_dir: Path, memory_limit: str = "4GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
@@ -82,9 +80,9 @@ def outlet_monthly(con: duckdb.DuckDBPyConnection, store: CemsStore, year: int, 
                                    pl.col(f"{p}_valid_hours").alias("valid_hours"),
                                    pl.col(f"{p}_stopped_hours").alias("stopped_hours"),
                                    pl.col(f"{p}_valid_mass_kg").alias("valid_mass_kg"))
-                      for p, species in ((p, s) for p, s in zip(POLLUTANTS.values(), ("SO2", "NOx", "PM"), strict=True))])
-    grid = grid.join(pl.DataFrame({"pollutant": ["SO2", "NOx", "PM"]}), how="cross")
-    pieces = monthly_pieces(gaps) if gaps.height else pl.DataFrame(schema=PIECE_SCHEMA)
+                      for p, species in SPECIES.items()])
+    grid = grid.join(pl.DataFrame({"pollutant": list(SPECIES.values())}), how="cross")
+    pieces = monthly_pieces(gaps)
     table = grid.join(long, on=["mn", "month", "pollutant"], how="left").join(
         pieces, on=["mn", "pollutant", "month"], how="left")
     zero = ("record_hours", "valid_hours", "stopped_hours", "substituted_hours", "unsubstituted_hours")

@@ -24,7 +24,7 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.cems.codes import POLLUTANTS, STOPPED_FLAG
+from pipelines.cems.codes import SPECIES, STOPPED_FLAG
 
 RULE_VERSIONS = ("hj75_2017", "hj_t75_2007_recalled")
 RULE_STATUS = {"hj75_2017": "verified_code_logic", "hj_t75_2007_recalled": "recalled"}
@@ -117,7 +117,7 @@ def substitute(series: pl.DataFrame, prefix: str, year: int, rule_version: str) 
     if found.is_empty() or valid.is_empty():
         found = found.with_columns(pl.lit(None, pl.Float64).alias("capture_rate_pct"))
         return pl.concat([pl.DataFrame(schema=GAP_COLUMNS), found.select(
-            "mn", pl.lit(prefix_species(prefix)).alias("pollutant"), "gap_start", "gap_hours",
+            "mn", pl.lit(SPECIES[prefix]).alias("pollutant"), "gap_start", "gap_hours",
             pl.col("gap_start").dt.quarter().cast(pl.Int8).alias("quarter"), "capture_rate_pct",
             pl.lit(rule_version).alias("substitution_rule_version"), pl.lit("no_history").alias("substitution"),
             pl.lit(None, pl.Int64).alias("window_hours"), pl.lit(None, pl.Float64).alias("substitute_kg_per_h"))],
@@ -151,13 +151,9 @@ def substitute(series: pl.DataFrame, prefix: str, year: int, rule_version: str) 
     window = pl.col("substitution").replace_strict({**{k: b * BLOCK for k, b in windows.items()}, "mean_before_after": 2},
                                                    default=None, return_dtype=pl.Int64)
     return found.with_columns(values.alias("substitute_kg_per_h"), window.alias("window_hours"),
-                              pl.lit(prefix_species(prefix)).alias("pollutant"),
+                              pl.lit(SPECIES[prefix]).alias("pollutant"),
                               pl.lit(rule_version).alias("substitution_rule_version"),
                               pl.col("quarter").cast(pl.Int8)).select(list(GAP_COLUMNS))
-
-
-def prefix_species(prefix: str) -> str:
-    return {p: p.upper() if p != "nox" else "NOx" for p in POLLUTANTS.values()}[prefix]
 
 
 def monthly_pieces(found: pl.DataFrame) -> pl.DataFrame:

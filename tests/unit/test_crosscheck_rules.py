@@ -231,9 +231,24 @@ def test_uncomputable_fuel_line(run):
     assert _keyed(found) == {(U1, 2021, "ghg/2021.xlsx:燃料:9"): "warn"}
 
 
+def test_cems_vs_execution_report(run):
+    permit = U1 + "001P"
+    report = [{"year": 2022, "report_type": "年报", "permit_no": permit, "uscc": U1, "emission_scope": "outlet",
+               "outlet_code": code, "pollutant": "SO2", "emission_mass_t": 10.0, "source_file": "permit/r.csv",
+               "row_number": n} for n, code in enumerate(("DA001", "DA002", "DA003"), start=2)]
+    cems = [{"mn": f"MN{code}", "permit_no": permit, "outlet_code": code, "city_code": "410100", "year": 2022,
+             "pollutant": "SO2", "mass_t": mass, "unsubstituted_hours": left, "valid_data_rate_pct": 95.0,
+             "substitution_rule_version": "hj75_2017"}
+            for code, mass, left in (("DA001", 16.0, 0), ("DA002", 10.5, 0), ("DA003", 3.0, 700))]
+    found = run("cems_vs_execution_report", {"core_permit__execution_emissions": report, "out_cems__outlet_yearly": cems})
+    assert _keyed(found) == {(U1, 2022, "SO2 DA001"): "warn"}  # +60 %; +5 % is within 10 %; DA003 is partial
+    assert "+60%" in found["message_en"][0]
+
+
 def test_every_rule_has_a_test():
     tested = {"coverage_unreported_key_emitter", "coverage_reporter_without_permit", "coverage_permit_expired",
               "activity_fuel_quantity", "activity_energy_tce", "implied_co2_vs_reported", "parameter_out_of_range",
               "parameter_repeated_monthly", "permit_limit_exceeded", "coherence_pollutant_co2_ratio",
-              "coherence_so2_sulfur_balance", "yoy_jump_without_production", "activity_uncomputable_fuel_line"}
+              "coherence_so2_sulfur_balance", "yoy_jump_without_production", "activity_uncomputable_fuel_line",
+              "cems_vs_execution_report"}
     assert tested == set(RULES)
