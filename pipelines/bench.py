@@ -1,146 +1,204 @@
-"""`synergy bench`: the cost curve of the CEMS stages at 1x, 4x, 16x of a province, with two baselines.
+"""`synergy bench`: the full build at 1x, 4x, 16x of a province, per stage, with two baselines measured in the same run.
 
-1x is the demo world at 5,000 sites with every outlet on CEMS for one year (about 8,000 outlets, about 70
-million hourly rows). Inputs are generated once per size under <cache>/size-<k>/ and reused. Each size runs
-ingest (files -> Hive store), substitution, the monthly aggregation and, in the same process:
-(a) a bare DuckDB GROUP BY over the same Hive Parquet (sums of N-flagged mass per outlet and month): the
-    practical limit for the aggregation;
-(b) the facility inventory roll-up (facility_inventory SQL) against the same calculation in pandas, over
-    the facility-species table of the world's pollutant and CO2 masses at that size.
-Peak RSS is the process's (ru_maxrss, which never goes down), read after each stage.
+1x is the synthetic province at 5,000 sites: three reporting years of permits, statistics and carbon reports, and
+CEMS hourly data for the last year on every outlet of a 重点管理 or 简化管理 site (about 7,300 outlets, about
+64 million rows); kx has k x 5,000 sites. Inputs are generated once per size under <cache>/size-<k>/ and reused.
+
+Per size, `synergy build` runs in a child process on a fresh workspace (the inbox kept): its wall time and peak
+RSS (wait4) are the build's, and each Dagster step's time comes from the run's own step stats, with the rows it
+wrote (CEMS steps: the hourly rows they went through). Then, in this process, on what the build wrote, each pair is
+timed three times alternately and the best of each kept:
+(a) the CEMS aggregation (`outlet_monthly`) against a bare DuckDB GROUP BY over the same Hive Parquet;
+(b) the facility inventory (the facility_inventory SQL) against the same calculation in pandas, as an analyst
+    writes it, over the same chosen values; the two results are compared number by number.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import resource
+import os
 import shutil
+import subprocess
+import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import polars as pl
 
 from inventories.sql_models import facility_inventory
-from pipelines.cems.aggregate import duckdb_connection, outlet_monthly, substitution_gaps
-from pipelines.cems.outlets import outlet_table
+from pipelines.cems.aggregate import duckdb_connection, outlet_monthly
 from pipelines.cems.settings import load_settings
-from pipelines.cems.store import CemsStore, ingest, read_outlet_maps
-from pipelines.synth.world import build_world
-from pipelines.synth.writers_cems import world_params, write_hourly, write_outlet_map
+from pipelines.cems.store import CemsStore
+from pipelines.synth.demo import generate
 
 SITES_1X = 5000
+SEED = 20261121
 YEAR = 2023
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _timed(stages: list[dict], name: str, rows: int, fn: Callable[[], object]) -> object:
-    start = time.perf_counter()
-    out = fn()
-    seconds = time.perf_counter() - start
-    stages.append({"stage": name, "seconds": round(seconds, 2), "rows": rows,
-                   "rows_per_s": round(rows / seconds) if seconds else None, "peak_rss_mb": round(_peak_rss_mb())})
-    return out
+KEEP = ("inbox", "manifest", "generated.json")
+CEMS_STEPS = ("core_cems", "core_cems__gaps", "core_cems__outlet_monthly")
 
 
 def inputs(cache: Path, size: int) -> Path:
-    """The size's inbox (generated once): the outlet map and one Parquet export per city."""
-    folder = cache / f"size-{size}" / "inbox" / "cems"
-    done = folder.parent.parent / "generated.json"
+    """The size's workspace home, its inbox generated once: the synthetic province at size x 5,000 sites (three
+    years of permits, statistics and carbon reports) with CEMS hourly data on every permitted outlet for the last year."""
+    home = cache / f"size-{size}"
+    done = home / "generated.json"
     if done.exists():
-        return folder
-    shutil.rmtree(folder.parent.parent, ignore_errors=True)
-    params = []
-    for copy in range(size):  # k copies of the 1x province, each with its own seed, as k provinces side by side
-        world = build_world(20261121 + copy, SITES_1X, (YEAR - 2, YEAR))
-        part = world_params(world, YEAR, random.Random(copy), key_sites_only=False)
-        params.append(part.with_columns(pl.format("K{}{}", pl.lit(copy), pl.col("mn").str.slice(5)).alias("mn")))
-    frame = pl.concat(params)
-    write_outlet_map(frame, folder / "监测点位对照表.csv")
-    con = duckdb_connection(cache / "tmp")
-    write_hourly(frame, YEAR, folder, con)
-    done.write_text(json.dumps({"outlets": frame.height}), encoding="utf-8")
-    return folder
+        return home
+    shutil.rmtree(home, ignore_errors=True)
+    manifest = generate(home / "inbox", home / "manifest" / "demo_manifest.json", seed=SEED, n_sites=SITES_1X * size,
+                        years=(YEAR - 2, YEAR), cems="province")
+    done.write_text(json.dumps({"counts": manifest["counts"], "cems": manifest["cems"]}, ensure_ascii=False),
+                    encoding="utf-8")
+    return home
 
 
-def _species_table(size: int) -> pl.DataFrame:
-    """A facility-species table of `size` x 5,000 sites x 3 years with four species each (the roll-up's input)."""
-    rows = size * SITES_1X * 3 * 6
-    rng = pl.int_range(0, rows, eager=True)
-    facility = (rng // 18).cast(pl.String).str.zfill(8)
-    species = ["CO2", "CO2", "SO2", "NOx", "PM", "VOCs"]
-    return pl.DataFrame({"facility_id": "F" + facility, "uscc": "U" + facility, "year": 2021 + (rng // 6) % 3,
-                         "species": [species[i % 6] for i in range(rows)],
-                         "scope": ["combustion", "indirect_electricity", "combustion", "combustion", "combustion",
-                                   "combustion"] * (rows // 6),
-                         "mass_t": (rng % 997).cast(pl.Float64) + 0.5, "co2e_t": (rng % 997).cast(pl.Float64) + 0.5,
-                         "energy_tce": (rng % 13).cast(pl.Float64), "method": "calculated", "source_system": "envstat",
-                         "gwp_set": "SAR", "has_recalled_factor": False, "allocation_share": 1.0, "factor_set": "bench"})
+def _fresh(home: Path) -> None:
+    """Everything a build wrote goes; the generated inbox stays."""
+    for path in home.iterdir():
+        if path.name not in KEEP:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
-def _pandas_facility(species: pd.DataFrame) -> pd.DataFrame:
-    """What an analyst writes today: a pivot per facility and year with pandas."""
-    direct = species[species["scope"].isin(["combustion", "process"])]
-    co2 = species[species["species"] == "CO2"]
-    out = co2[co2["scope"] == "combustion"].groupby(["facility_id", "year"])["mass_t"].sum().rename("co2_combustion_t").to_frame()
-    out["co2_indirect_t"] = co2[co2["scope"].str.startswith("indirect")].groupby(["facility_id", "year"])["mass_t"].sum()
-    out["co2e_t"] = direct.groupby(["facility_id", "year"])["co2e_t"].sum()
+def build(home: Path) -> dict:
+    """`synergy build` in a child process: wall seconds, peak RSS, exit code and the log file."""
+    log = home / "bench-build.log"
+    env = {**os.environ, "SYNERGY_HOME": str(home)}
+    env.pop("DAGSTER_HOME", None)
+    start = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        child = subprocess.Popen([sys.executable, "-c", "from pipelines.cli import app; app()", "build"], env=env,
+                                 stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+    return {"seconds": round(time.perf_counter() - start, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024),
+            "exit_code": os.waitstatus_to_exitcode(status), "log": str(log)}
+
+
+def step_times(home: Path, hourly_rows: int) -> list[dict]:
+    """Seconds and rows written per Dagster step of the workspace's last run, slowest first."""
+    instance = dg.DagsterInstance.from_ref(dg._core.instance.InstanceRef.from_dir(str(home / "dagster")))  # noqa: SLF001
+    run = instance.get_runs(limit=1)[0]
+    rows: dict[str, int] = defaultdict(int)
+    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        value = entry.asset_materialization.metadata.get("rows_out")
+        rows[entry.step_key] += int(value.value) if value is not None else 0
+    stages = []
+    for stat in instance.get_run_step_stats(run.run_id):
+        seconds = (stat.end_time or stat.start_time) - stat.start_time
+        count = hourly_rows if stat.step_key in CEMS_STEPS else rows[stat.step_key]
+        stages.append({"stage": stat.step_key, "seconds": round(seconds, 2), "rows": count,
+                       "rows_per_s": round(count / seconds) if seconds > 0 else None, "status": stat.status.value})
+    instance.dispose()
+    return sorted(stages, key=lambda s: -s["seconds"])
+
+
+def _best_of_three(first: Callable[[], object], second: Callable[[], object]) -> tuple[float, float, object, object]:
+    """(best seconds of first, of second, their last results), run alternately so both see the same machine."""
+    times: tuple[list[float], list[float]] = ([], [])
+    results: list[object] = [None, None]
+    for _ in range(3):
+        for i, fn in enumerate((first, second)):
+            start = time.perf_counter()
+            results[i] = fn()
+            times[i].append(time.perf_counter() - start)
+    return min(times[0]), min(times[1]), results[0], results[1]
+
+
+def cems_ratio(home: Path) -> dict:
+    """(a): `outlet_monthly` against a bare DuckDB GROUP BY (valid mass and hours per outlet and month) over the store."""
+    parquet = home / "parquet"
+    store = CemsStore(parquet / "core_cems__hourly")
+    gaps = pl.read_parquet(parquet / "core_cems__gaps" / f"year={YEAR}.parquet")
+    outlets = pl.read_parquet(parquet / "core_cems__outlets.parquet")
+    settings = load_settings()
+    con = duckdb_connection(home / "tmp" / "bench_duckdb")
+    bare = ("SELECT mn, month(data_time) AS month, count(*), sum(so2_mass_kg) FILTER (WHERE so2_flag = 'N'), "
+            "sum(nox_mass_kg) FILTER (WHERE nox_flag = 'N'), sum(pm_mass_kg) FILTER (WHERE pm_flag = 'N') "
+            f"FROM read_parquet('{store.glob(YEAR)}') GROUP BY ALL")
+    ours, baseline, _, _ = _best_of_three(lambda: outlet_monthly(con, store, YEAR, gaps, settings, outlets),
+                                          lambda: con.execute(bare).fetchall())
+    con.close()
+    return {"cems_aggregation_s": round(ours, 2), "bare_duckdb_group_by_s": round(baseline, 2),
+            "ratio": round(ours / baseline, 2)}
+
+
+def pandas_facility(species: pd.DataFrame, facilities: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFrame:
+    """The facility inventory as an analyst writes it in pandas: boolean masks, groupby sums, joined names."""
+    keys = ["facility_id", "year"]
+    groups = species.groupby(keys)
+    out = groups["uscc"].first().to_frame()
+    co2, scope, kind = species["species"] == "CO2", species["scope"], species["species"]
+
+    def total(mask: pd.Series, column: str = "mass_t") -> pd.Series:
+        return species[mask].groupby(keys)[column].sum()
+
+    def methods(mask: pd.Series) -> pd.Series:
+        return species[mask].groupby(keys)["method"].agg(lambda m: "+".join(sorted(set(m))))
+
+    out["co2_combustion_t"] = total(co2 & (scope == "combustion"))
+    out["co2_process_t"] = total(co2 & (scope == "process"))
+    out["co2_indirect_t"] = total(co2 & scope.str.startswith("indirect"))
+    out["co2e_t"] = total(scope.isin(["combustion", "process"]), "co2e_t")
     for name in ("SO2", "NOx", "PM", "VOCs"):
-        out[f"{name.lower()}_mass_t"] = species[species["species"] == name].groupby(["facility_id", "year"])["mass_t"].sum()
-    out["energy_tce"] = co2.groupby(["facility_id", "year"])["energy_tce"].sum()
-    out["methods"] = species.groupby(["facility_id", "year"])["method"].agg(lambda m: "+".join(sorted(set(m))))
-    return out.reset_index()
+        out[f"{name.lower()}_mass_t"] = total(kind == name)
+        out[f"{name.lower()}_method"] = methods(kind == name)
+    out["energy_tce"] = total(co2, "energy_tce")
+    out["co2_method"] = methods(co2 & (scope == "combustion"))
+    out["has_gap_filled"] = groups["method"].agg(lambda m: (m == "gap_filled").any())
+    out["has_recalled_factor"] = groups["has_recalled_factor"].any()
+    out["source_systems"] = groups["source_system"].agg(lambda s: ";".join(sorted(set(s))))
+    out = out.reset_index().merge(facilities, on="facility_id", how="left")
+    out = out.merge(enterprises, on="uscc", how="left", suffixes=("", "_enterprise"))
+    for column in ("industry_code", "region_code", "city_code"):
+        out[column] = out[column].fillna(out[f"{column}_enterprise"])
+    out["facility_name"] = out["facility_name"].fillna(out["enterprise_name"])
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+def facility_ratio(home: Path) -> dict:
+    """(b): the facility inventory SQL against `pandas_facility` over the build's chosen values, results compared."""
+    parquet = home / "parquet"
+    species = pl.read_parquet(parquet / "core_inventory__yearly_facility_species" / "year=*.parquet")
+    facilities = pl.read_parquet(parquet / "core_facility__entity.parquet")
+    enterprises = pl.read_parquet(parquet / "core_enterprise__entity.parquet")
+    frames = (species.to_pandas(), facilities.select("facility_id", "facility_name", "industry_code", "region_code",
+                                                      "city_code").to_pandas(),
+              enterprises.select("uscc", "enterprise_name", "industry_code", "region_code", "city_code").to_pandas())
+    ours, baseline, table, analyst = _best_of_three(lambda: facility_inventory(species, facilities, enterprises),
+                                                    lambda: pandas_facility(*frames))
+    compared = ("co2_combustion_t", "co2e_t", "so2_mass_t", "nox_mass_t", "pm_mass_t", "energy_tce")
+    same = pl.from_pandas(analyst[["facility_id", "year", *compared]]).join(
+        table.select("facility_id", "year", *compared), on=["facility_id", "year"], suffix="_sql")
+    worst = max(same.select(((pl.col(c) - pl.col(f"{c}_sql")).abs() / (pl.col(f"{c}_sql").abs() + 1e-9)).max()).item() or 0.0
+                for c in compared)
+    return {"species_rows": species.height, "facility_years": table.height, "duckdb_s": round(ours, 3),
+            "pandas_s": round(baseline, 3), "speedup": round(baseline / ours, 1),
+            "same_rows": same.height == table.height == len(analyst), "max_relative_difference": worst}
 
 
 def run_size(cache: Path, size: int) -> dict:
-    """Every stage at one size; the figures as a dict (also written to <cache>/bench-<size>x.json)."""
-    stages: list[dict] = []
-    folder = _timed(stages, "generate_inputs_cached", 0, lambda: inputs(cache, size))
-    work = cache / f"size-{size}" / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    store = CemsStore(work / "core_cems__hourly")
-    map_rows, _, map_files = read_outlet_maps(folder)
-    outlets = outlet_table(map_rows, pl.DataFrame(schema={"permit_no": pl.String, "city_code": pl.String}))
-    log = _timed(stages, "cems_ingest", 0, lambda: ingest(store, folder, work / "archive", outlets, map_files))
-    stages[-1]["rows"] = int(log["rows_read"].sum())
-    stages[-1]["rows_per_s"] = round(stages[-1]["rows"] / stages[-1]["seconds"])
-    rows = int(log["rows_accepted"].sum())
-    settings = load_settings()
-    order = {sha: i for i, sha in enumerate(log["file_sha256"].drop_nulls())}
-    gaps, _ = _timed(stages, "cems_substitution", rows, lambda: substitution_gaps(store, YEAR, order, settings))
-    con = duckdb_connection(work / "duckdb_tmp")
-    _timed(stages, "cems_aggregation", rows, lambda: outlet_monthly(con, store, YEAR, gaps, settings))
-    bare = ("SELECT mn, month(data_time) AS month, sum(so2_mass_kg) FILTER (WHERE so2_flag = 'N'), "
-            "sum(nox_mass_kg) FILTER (WHERE nox_flag = 'N'), sum(pm_mass_kg) FILTER (WHERE pm_flag = 'N'), count(*) "
-            f"FROM read_parquet('{store.glob(YEAR)}') GROUP BY ALL")
-    _timed(stages, "baseline_bare_duckdb_group_by", rows, lambda: con.execute(bare).fetchall())
-    species = _species_table(size)
-    facilities = pl.DataFrame(schema={"facility_id": pl.String, "facility_name": pl.String, "industry_code": pl.String,
-                                      "region_code": pl.String, "city_code": pl.String})
-    enterprises = pl.DataFrame(schema={"uscc": pl.String, "enterprise_name": pl.String, "industry_code": pl.String,
-                                       "region_code": pl.String, "city_code": pl.String})
-    _timed(stages, "facility_inventory_duckdb", species.height, lambda: facility_inventory(species, facilities, enterprises))
-    frame = species.to_pandas()
-    _timed(stages, "baseline_facility_inventory_pandas", species.height, lambda: _pandas_facility(frame))
-    con.close()
-    seconds = {s["stage"]: s["seconds"] for s in stages}
+    """One size: inputs (cached), the full build, its stages, the two ratios; also written to <cache>/bench-<k>x.json."""
+    start = time.perf_counter()
+    home = inputs(cache, size)
+    generated = json.loads((home / "generated.json").read_text(encoding="utf-8"))
+    generate_s = round(time.perf_counter() - start, 1)
+    _fresh(home)
+    outcome = build(home)
+    if outcome["exit_code"] != 0:
+        raise RuntimeError(f"构建失败 / the {size}x build failed: see {outcome['log']}")
+    counts = pl.read_parquet(home / "parquet" / "core_cems__file_counts.parquet")
+    hourly_rows = int(counts["rows_accepted"].sum())
     result = {
-        "size": size, "outlets": outlets.height, "cems_rows": rows, "stages": stages,
-        "ratio_cems_aggregation_vs_bare_duckdb": round(seconds["cems_aggregation"] / seconds["baseline_bare_duckdb_group_by"], 2),
-        "ratio_cems_all_stages_vs_bare_duckdb": round(
-            (seconds["cems_ingest"] + seconds["cems_substitution"] + seconds["cems_aggregation"])
-            / seconds["baseline_bare_duckdb_group_by"], 1),
-        "speedup_facility_inventory_vs_pandas": round(
-            seconds["baseline_facility_inventory_pandas"] / seconds["facility_inventory_duckdb"], 1),
-        "peak_rss_mb": round(_peak_rss_mb()),
-        "duckdb": {"memory_limit": "4GB", "threads": 2, "temp_directory": str(work / "duckdb_tmp"),
-                   "version": duckdb.__version__},
+        "size": size, "sites": generated["counts"]["sites"], "cems_outlets": generated["cems"]["outlets"],
+        "cems_rows": hourly_rows, "generate_inputs_s": generate_s, "build": outcome,
+        "stages": step_times(home, hourly_rows), "cems_aggregation_vs_bare_duckdb": cems_ratio(home),
+        "facility_inventory_vs_pandas": facility_ratio(home),
+        "duckdb": {"memory_limit": "4GB", "threads": 2, "version": duckdb.__version__},
     }
-    (cache / f"bench-{size}x.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    (cache / f"bench-{size}x.json").write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     return result

@@ -108,12 +108,13 @@ def core_cems__gaps(context: dg.AssetExecutionContext, synergy: SynergyConfig,
 
 @dg.asset(group_name="core_cems", kinds={"duckdb"}, pool=MEMORY_HEAVY, **YEARLY)
 def core_cems__outlet_monthly(context: dg.AssetExecutionContext, synergy: SynergyConfig,
-                              core_cems__gaps: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+                              core_cems__gaps: pl.DataFrame, core_cems__outlets: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Valid-data rate (有效数据率) and mass per outlet, month and pollutant: one DuckDB GROUP BY per year."""
     settings = load_settings(rule_version=synergy.cems_substitution_rule_version)
     store = cems_store(synergy)
     con = duckdb_connection(synergy.workspace.home / "tmp" / "duckdb", synergy.duckdb_memory_limit)
-    frames = [outlet_monthly(con, store, year, core_cems__gaps.filter(pl.col("year") == year), settings)
+    frames = [outlet_monthly(con, store, year, core_cems__gaps.filter(pl.col("year") == year), settings,
+                             core_cems__outlets)
               for year in partition_years(context) if store.partitions(year)]
     con.close()
     table = conform(pl.concat(frames), "core_cems__outlet_monthly") if frames else pl.DataFrame(

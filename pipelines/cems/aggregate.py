@@ -18,7 +18,7 @@ import polars as pl
 from pipelines.cems.codes import POLLUTANTS, SPECIES
 from pipelines.cems.settings import CemsSettings
 from pipelines.cems.store import CemsStore, resolve_duplicates
-from pipelines.cems.substitution import GAP_COLUMNS, hour_state, monthly_pieces, substitute
+from pipelines.cems.substitution import GAP_COLUMNS, Timeline, hour_state, monthly_pieces, substitute
 
 
 def duckdb_connection(temp_dir: Path, memory_limit: str = "4GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
@@ -37,30 +37,46 @@ def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settin
     for city in store.partitions(year):
         moved += resolve_duplicates(store, year, city, order)
         columns = ["mn", "data_time", "flow_flag", *(f"{p}_{c}" for p in POLLUTANTS.values() for c in ("mass_kg", "flag"))]
-        hourly = pl.scan_parquet(store.parts(year, city), hive_partitioning=False).select(columns).sort("mn", "data_time")
-        hourly = hourly.collect()
+        hourly = _sorted(pl.scan_parquet(store.parts(year, city), hive_partitioning=False).select(columns).collect())
+        line = Timeline.of(hourly, year)
         for prefix in POLLUTANTS.values():
             series = hourly.select("mn", "data_time", f"{prefix}_mass_kg", hour_state(prefix, flags).alias("state"))
-            found.append(substitute(series, prefix, year, settings.rule_version).with_columns(pl.lit(city).alias("city")))
+            found.append(substitute(series, prefix, year, settings.rule_version, line).with_columns(pl.lit(city).alias("city")))
     if not found:
         return pl.DataFrame(schema={**GAP_COLUMNS, "city": pl.String}), moved
     return pl.concat(found), moved
 
 
+def _sorted(hourly: pl.DataFrame) -> pl.DataFrame:
+    """Sorted by mn and data_time; exports usually are already, and checking costs far less than sorting.
+
+    Sorted means: each outlet's hours form one run in rising order and the runs come in rising MN order.
+    """
+    mn, hour = hourly["mn"], hourly["data_time"]
+    first = (mn != mn.shift(1)).fill_null(True)
+    runs = mn.filter(first)
+    if (first | (hour > hour.shift(1))).all() and runs.is_sorted() and runs.n_unique() == runs.len():
+        return hourly
+    return hourly.sort("mn", "data_time")
+
+
 def _month_stats_sql(glob: str, flags: list[str]) -> str:
+    """Hours by state and valid mass per outlet and month; each hour's state is coded once (0 invalid, 1 valid,
+    2 stopped) in the inner query, so the outer GROUP BY only counts and sums, close to a bare GROUP BY."""
     valid_flags = ", ".join(f"'{f}'" for f in flags)
-    parts = []
+    states, parts = [], []
     for p in POLLUTANTS.values():
-        stopped = f"({p}_flag = 'F' OR flow_flag = 'F')"
-        valid = (f"(NOT coalesce({stopped}, false) AND {p}_flag IN ({valid_flags}) "
-                 f"AND (flow_flag IS NULL OR flow_flag IN ({valid_flags})) AND {p}_mass_kg IS NOT NULL)")
-        parts += [f"count(*) FILTER (WHERE {valid}) AS {p}_valid_hours",
-                  f"count(*) FILTER (WHERE coalesce({stopped}, false)) AS {p}_stopped_hours",
-                  f"sum({p}_mass_kg) FILTER (WHERE {valid}) AS {p}_valid_mass_kg"]
-    return (f"SELECT mn, any_value(permit_no) AS permit_no, any_value(outlet_code) AS outlet_code, city AS city_code, "
-            f"CAST(month(data_time) AS TINYINT) AS month, count(*) AS record_hours, {', '.join(parts)} "
-            f"FROM read_parquet('{glob}', hive_partitioning = true, hive_types = {{'year': INTEGER, 'city': VARCHAR}}) "
-            f"GROUP BY mn, city, month")
+        states.append(f"CASE WHEN {p}_flag = 'F' OR flow_flag = 'F' THEN 2 WHEN {p}_flag IN ({valid_flags}) "
+                      f"AND coalesce(flow_flag IN ({valid_flags}), true) AND {p}_mass_kg IS NOT NULL THEN 1 ELSE 0 END "
+                      f"AS {p}_state")
+        parts += [f"count(*) FILTER ({p}_state = 1) AS {p}_valid_hours",
+                  f"count(*) FILTER ({p}_state = 2) AS {p}_stopped_hours",
+                  f"sum({p}_mass_kg) FILTER ({p}_state = 1) AS {p}_valid_mass_kg"]
+    masses = ", ".join(f"{p}_mass_kg" for p in POLLUTANTS.values())
+    return (f"SELECT mn, any_value(city) AS city_code, month, count(*) AS record_hours, {', '.join(parts)} "
+            f"FROM (SELECT mn, city, CAST(month(data_time) AS TINYINT) AS month, {masses}, {', '.join(states)} "
+            f"FROM read_parquet('{glob}', hive_partitioning = true, hive_types = {{'year': INTEGER, 'city': VARCHAR}})) "
+            f"GROUP BY mn, month")
 
 
 def month_hours(year: int) -> pl.DataFrame:
@@ -71,10 +87,14 @@ def month_hours(year: int) -> pl.DataFrame:
 
 
 def outlet_monthly(con: duckdb.DuckDBPyConnection, store: CemsStore, year: int, gaps: pl.DataFrame,
-                   settings: CemsSettings) -> pl.DataFrame:
-    """One row per outlet, month and pollutant: hours by state, valid-data rate, valid and substituted mass."""
+                   settings: CemsSettings, outlets: pl.DataFrame) -> pl.DataFrame:
+    """One row per outlet, month and pollutant: hours by state, valid-data rate, valid and substituted mass.
+
+    `outlets` (core_cems__outlets) names each MN's permit and outlet code; the hourly store keeps only the MN.
+    """
     stats = con.execute(_month_stats_sql(store.glob(year), list(settings.valid_flags))).pl()
-    outlets = stats.select("mn", "permit_no", "outlet_code", "city_code").unique("mn")
+    outlets = stats.select("mn", "city_code").unique("mn").join(outlets.select("mn", "permit_no", "outlet_code"),
+                                                                on="mn", how="left")
     grid = outlets.join(month_hours(year), how="cross")
     long = pl.concat([stats.select("mn", "month", "record_hours", pl.lit(species).alias("pollutant"),
                                    pl.col(f"{p}_valid_hours").alias("valid_hours"),

@@ -24,11 +24,11 @@ TIME_FORMATS = ("%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d
 WIDE_COLUMN = re.compile(r"^(a\d{5})-(avg|zsavg|min|max|cou|flag)$")
 LONG_VALUE_HEADERS = {"avg": ("avg", "平均值", "实测浓度"), "zsavg": ("zsavg", "折算平均值", "折算浓度"),
                       "cou": ("cou", "排放量", "累计值"), "flag": ("flag", "数据标记", "标记")}
-HOURLY_COLUMNS = ("mn", "permit_no", "outlet_code", "data_time",
+HOURLY_COLUMNS = ("mn", "data_time",
                   *(f"{p}_{c}" for p in POLLUTANTS.values() for c in ("avg_mg_m3", "zs_avg_mg_m3", "mass_kg", "flag")),
                   "flow_m3", "flow_flag", "o2_pct", "temperature_c", "moisture_pct", "file_sha256", "row_number",
                   "source_rows")
-"""The hourly table as written (plus the Hive keys year and city)."""
+"""The hourly table as written (plus the Hive keys year and city); permit and outlet come from the outlet map by MN."""
 
 
 @dataclass
@@ -124,11 +124,11 @@ class Check:
     en: str
 
 
-def _checks(mn: str, time: str, fields: dict[str, str]) -> list[Check]:
+def _checks(mn: str, time: str, fields: dict[str, str], schema: pl.Schema) -> list[Check]:
     raw_mn = _text(mn)
     checks = [
         Check(mn, raw_mn.is_null() | (raw_mn == ""), "缺少数采仪编号MN", "outlet code (MN) missing"),
-        Check(mn, pl.col("permit_no").is_null(), "MN未在监测点位对照表中登记", "MN not in the outlet map (监测点位对照表)"),
+        Check(mn, pl.col("_known").is_null(), "MN未在监测点位对照表中登记", "MN not in the outlet map (监测点位对照表)"),
         Check(time, pl.col("data_time").is_null(), "监测时间无法识别(应为YYYYMMDDhhmmss)",
               "hour not recognised (expected YYYYMMDDhhmmss)"),
         Check(time, pl.col("data_time") != pl.col("data_time").dt.truncate("1h"), "监测时间不是整点(小时数据)",
@@ -139,9 +139,10 @@ def _checks(mn: str, time: str, fields: dict[str, str]) -> list[Check]:
             checks.append(Check(header, pl.col(target).is_not_null() & ~pl.col(target).is_in(list(FLAGS)),
                                 f"数据标记无效(应为{'/'.join(FLAGS)})", f"unknown data flag (expected one of {'/'.join(FLAGS)})"))
             continue
-        raw = _text(header)
-        checks.append(Check(header, raw.is_not_null() & (raw != "") & pl.col(target).is_null(),
-                            "数值无法识别", "not a number"))
+        if not schema[header].is_numeric():  # a typed (Parquet) number cannot fail to parse
+            raw = _text(header)
+            checks.append(Check(header, raw.is_not_null() & (raw != "") & pl.col(target).is_null(),
+                                "数值无法识别", "not a number"))
         checks.append(Check(header, pl.col(target) < 0, "数值为负", "negative value"))
     return checks
 
@@ -184,12 +185,12 @@ def normalised(frame: pl.LazyFrame, outlets: pl.DataFrame, sha: str) -> tuple[pl
     typed = {t: (_text(h).str.to_uppercase() if t.endswith("_flag") else _number(schema, h)).alias(t)
              for t, h in fields.items()}
     frame = frame.with_columns(_text(mn).alias("mn"), _hour(frame, schema, time).alias("data_time"), *typed.values())
-    frame = frame.join(outlets.lazy().select("mn", "permit_no", "outlet_code", "city_code"), on="mn", how="left")
+    frame = frame.join(outlets.lazy().select("mn", "city_code", pl.lit(True).alias("_known")), on="mn", how="left")
     for target in HOURLY_COLUMNS:
         if target not in frame.collect_schema().names():
             frame = frame.with_columns(pl.lit(None, pl.String if target.endswith("_flag") else pl.Float64).alias(target))
     frame = _derive_mass(frame, fields)
-    checks = _checks(mn, time, fields)
+    checks = _checks(mn, time, fields, schema)
     failed = pl.coalesce(*(pl.when(c.failed).then(pl.lit(i, pl.Int32)) for i, c in enumerate(checks)))
     frame = frame.with_columns(failed.alias("_failed"), pl.lit(sha).alias("file_sha256"),
                                pl.col("row_number").cast(pl.Int64))
@@ -234,13 +235,13 @@ def read_file(path: Path, source_file: str, sha: str, outlets: pl.DataFrame, hou
         keys = args.partition_keys  # type: ignore[attr-defined]
         return f"year={keys['year'][0]}/city={keys['city'][0]}/{sha12}.parquet"
 
-    accepted = frame.filter(pl.col("_failed").is_null()).select(*HOURLY_COLUMNS, "year", "city").sink_parquet(
-        pl.PartitionBy(hourly_dir, key=["year", "city"], include_key=False, file_path_provider=part_path),
-        mkdir=True, lazy=True)
     rejected_path = rejected_dir / f"{sha12}.parquet"
     rejected_dir.mkdir(parents=True, exist_ok=True)
-    bad = _rejected(frame, checks, source_file, raw_columns).sink_parquet(rejected_path, lazy=True)
-    pl.collect_all([accepted, bad])
+    # two streaming passes on purpose: collect_all would cache the shared plan, the whole file, in memory
+    _rejected(frame, checks, source_file, raw_columns).sink_parquet(rejected_path)
+    frame.filter(pl.col("_failed").is_null()).select(*HOURLY_COLUMNS, "year", "city").sink_parquet(
+        pl.PartitionBy(hourly_dir, key=["year", "city"], include_key=False, file_path_provider=part_path),
+        mkdir=True, compression="lz4")
     parts = sorted(hourly_dir.glob(f"year=*/city=*/{sha12}.parquet"))
     accepted_counts = (pl.scan_parquet(parts, hive_partitioning=True).group_by("year")
                        .agg(pl.col("source_rows").sum()).collect() if parts else pl.DataFrame())

@@ -14,146 +14,180 @@ Rule versions (`cems_substitution_rule_version`):
 The α of a gap is its first hour's quarter. Look-back stays inside the data year. A gap with no valid
 hour before it (and, for the mean, after it) gets no substitute ("no_history").
 
-Maxima over the last N valid hours come from one 180-hour rolling maximum: 720 and 2160 are 4 and 12
-of its windows end to end, read at the gap only, so the cost is one pass per pollutant.
+The work is done on NumPy arrays of one city partition sorted by outlet and hour: outlet runs, valid-hour
+counts and quarter tallies are cumulative sums and bincounts, gaps are a few hundred thousand segments, and each
+gap's window maximum is gathered from the valid values just before it, so no hash group-by touches the hours.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from pipelines.cems.codes import SPECIES, STOPPED_FLAG
 
 RULE_VERSIONS = ("hj75_2017", "hj_t75_2007_recalled")
 RULE_STATUS = {"hj75_2017": "verified_code_logic", "hj_t75_2007_recalled": "recalled"}
-BLOCK = 180
 GAP_COLUMNS = {"mn": pl.String, "pollutant": pl.String, "gap_start": pl.Datetime("us"), "gap_hours": pl.Int64,
                "quarter": pl.Int8, "capture_rate_pct": pl.Float64, "substitution_rule_version": pl.String,
                "substitution": pl.String,
                "window_hours": pl.Int64, "substitute_kg_per_h": pl.Float64}
 
 
+STATE = pl.Enum(["invalid", "valid", "stopped"])
+INVALID, VALID, STOPPED = 0, 1, 2
+"""STATE's physical codes."""
+WINDOWS = {"max_180h": 180, "max_720h": 720, "max_2160h": 2160}
+
+
 def hour_state(prefix: str, valid_flags: list[str]) -> pl.Expr:
-    """'valid', 'stopped' or 'invalid' for one pollutant's hour (flow validity and a known mass included)."""
+    """'valid', 'stopped' or 'invalid' (an Enum) for one pollutant's hour (flow validity and a known mass included)."""
     flag, flow = pl.col(f"{prefix}_flag"), pl.col("flow_flag")
     stopped = (flag == STOPPED_FLAG) | (flow == STOPPED_FLAG).fill_null(False)
     valid = flag.is_in(valid_flags) & (flow.is_null() | flow.is_in(valid_flags)) & pl.col(f"{prefix}_mass_kg").is_not_null()
     return pl.when(stopped.fill_null(False)).then(pl.lit("stopped")).when(valid.fill_null(False)).then(pl.lit("valid")) \
-        .otherwise(pl.lit("invalid"))
+        .otherwise(pl.lit("invalid")).cast(STATE)
 
 
-def _quarter_hours(year: int) -> dict[int, int]:
-    starts = [dt.datetime(year, m, 1) for m in (1, 4, 7, 10)] + [dt.datetime(year + 1, 1, 1)]
-    return {q + 1: int((starts[q + 1] - starts[q]).total_seconds() // 3600) for q in range(4)}
+def _quarter_starts(year: int) -> np.ndarray:
+    """Hour-of-year where each quarter starts, and the year's end."""
+    start = dt.datetime(year, 1, 1)
+    marks = [dt.datetime(year, m, 1) for m in (1, 4, 7, 10)] + [dt.datetime(year + 1, 1, 1)]
+    return np.array([int((m - start).total_seconds() // 3600) for m in marks], dtype=np.int64)
 
 
-def gaps(series: pl.DataFrame, year: int) -> pl.DataFrame:
-    """Gaps of one pollutant: mn, gap_start, gap_hours, valid_before (count of valid hours before the gap).
+@dataclass(frozen=True)
+class Timeline:
+    """Row positions of a frame sorted by mn and data_time: hour of year, outlet index, where outlets start."""
 
-    `series` has mn, data_time, state, sorted by mn and data_time, one row per recorded hour.
+    year: int
+    hour: np.ndarray
+    outlet: np.ndarray
+    starts: np.ndarray
+    mn: pl.Series
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame, year: int) -> Timeline:
+        hour = (frame["data_time"] - dt.datetime(year, 1, 1)).dt.total_hours().to_numpy().astype(np.int64)
+        first = (frame["mn"] != frame["mn"].shift(1)).fill_null(True).to_numpy()
+        starts = np.flatnonzero(first)
+        return cls(year, hour, np.cumsum(first) - 1, starts, frame["mn"].gather(starts))
+
+    @property
+    def ends(self) -> np.ndarray:
+        return np.r_[self.starts[1:] - 1, len(self.hour) - 1].astype(np.int64)
+
+
+def _segments(line: Timeline, valid: np.ndarray, invalid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(outlet, start hour, hours, valid hours before) of every missing run, tail and invalid record, in order."""
+    cum = np.cumsum(valid)
+    before_outlet = (cum - valid)[line.starts]
+    valid_before_row = cum - valid - before_outlet[line.outlet]
+    previous = np.r_[-1, line.hour[:-1]]
+    previous[line.starts] = -1
+    missing = line.hour - previous - 1
+    has_missing = np.flatnonzero(missing > 0)
+    ends = line.ends
+    year_hours = _quarter_starts(line.year)[-1]
+    tail = year_hours - line.hour[ends] - 1
+    has_tail = np.flatnonzero(tail > 0)
+    bad = np.flatnonzero(invalid)
+    outlet = np.concatenate([line.outlet[has_missing], has_tail, line.outlet[bad]])
+    start = np.concatenate([previous[has_missing] + 1, line.hour[ends][has_tail] + 1, line.hour[bad]])
+    hours = np.concatenate([missing[has_missing], tail[has_tail], np.ones(len(bad), dtype=np.int64)])
+    valid_before = np.concatenate([valid_before_row[has_missing], (cum[ends] - before_outlet)[has_tail],
+                                   valid_before_row[bad]])
+    order = np.lexsort((start, outlet))
+    return outlet[order], start[order], hours[order], valid_before[order]
+
+
+def gaps(line: Timeline, state: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(outlet, gap start hour, gap hours, valid hours before) of one pollutant; `state` is the STATE code per row.
+
+    Segments join into one gap when each starts where the last ended with no valid hour between them; a
+    stopped hour leaves a hole in the hours, so it ends the gap.
     """
-    start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
-    frame = series.with_columns(
-        (pl.col("state") == "valid").cast(pl.Int64).cum_sum().over("mn").alias("_valid_upto"),
-        pl.col("data_time").shift(1).over("mn").fill_null(start - dt.timedelta(hours=1)).alias("_prev"),
-    )
-    missing = frame.select(
-        "mn", (pl.col("_prev") + pl.duration(hours=1)).alias("seg_start"),
-        ((pl.col("data_time") - pl.col("_prev")).dt.total_hours() - 1).alias("seg_hours"),
-        (pl.col("_valid_upto") - (pl.col("state") == "valid").cast(pl.Int64)).alias("valid_before"),
-    ).filter(pl.col("seg_hours") > 0)
-    last = frame.group_by("mn").agg(pl.col("data_time").max(), pl.col("_valid_upto").max())
-    tail = last.select("mn", (pl.col("data_time") + pl.duration(hours=1)).alias("seg_start"),
-                       ((pl.lit(end) - pl.col("data_time")).dt.total_hours() - 1).alias("seg_hours"),
-                       pl.col("_valid_upto").alias("valid_before")).filter(pl.col("seg_hours") > 0)
-    recorded = frame.filter(pl.col("state") == "invalid").select(
-        "mn", pl.col("data_time").alias("seg_start"), pl.lit(1, pl.Int64).alias("seg_hours"),
-        pl.col("_valid_upto").alias("valid_before"))
-    segments = pl.concat([missing, tail, recorded]).sort("mn", "seg_start")
-    # a segment continues the previous gap when it starts right where that one ended and no valid hour came between
-    segments = segments.with_columns(
-        ((pl.col("seg_start") != (pl.col("seg_start") + pl.duration(hours=pl.col("seg_hours"))).shift(1).over("mn"))
-         | (pl.col("valid_before") != pl.col("valid_before").shift(1).over("mn"))).fill_null(True).alias("_new"))
-    segments = segments.with_columns(pl.col("_new").cum_sum().alias("_gap"))
-    return segments.group_by("mn", "_gap").agg(
-        pl.col("seg_start").min().alias("gap_start"), pl.col("seg_hours").sum().alias("gap_hours"),
-        pl.col("valid_before").first()).drop("_gap").sort("mn", "gap_start")
+    outlet, start, hours, valid_before = _segments(line, state == VALID, state == INVALID)
+    if not len(outlet):
+        return outlet, start, hours, valid_before
+    new = np.ones(len(outlet), dtype=bool)
+    new[1:] = (outlet[1:] != outlet[:-1]) | (start[1:] != start[:-1] + hours[:-1]) | (valid_before[1:] != valid_before[:-1])
+    first = np.flatnonzero(new)
+    return outlet[first], start[first], np.add.reduceat(hours, first), valid_before[first]
 
 
-def capture_rates(series: pl.DataFrame, year: int) -> pl.DataFrame:
-    """mn, quarter, capture_rate_pct = valid / (quarter hours - stopped) x 100 (missing hours count as invalid)."""
-    hours = _quarter_hours(year)
-    counts = series.group_by("mn", pl.col("data_time").dt.quarter().alias("quarter")).agg(
-        (pl.col("state") == "valid").sum().alias("_valid"), (pl.col("state") == "stopped").sum().alias("_stopped"))
-    grid = series.select("mn").unique().join(pl.DataFrame({"quarter": list(hours)}, schema={"quarter": pl.Int8}),
-                                             how="cross")
-    quarter_hours = pl.col("quarter").replace_strict(hours, return_dtype=pl.Int64)
-    return grid.join(counts, on=["mn", "quarter"], how="left").with_columns(
-        pl.when(quarter_hours - pl.col("_stopped").fill_null(0) > 0)
-        .then(100.0 * pl.col("_valid").fill_null(0) / (quarter_hours - pl.col("_stopped").fill_null(0)))
-        .otherwise(100.0).alias("capture_rate_pct")).select("mn", "quarter", "capture_rate_pct")
+def capture_rates(line: Timeline, state: np.ndarray) -> np.ndarray:
+    """Capture rate α (%) per outlet and quarter, shape (outlets, 4): valid / (quarter hours - stopped) x 100."""
+    bounds = _quarter_starts(line.year)
+    quarter = np.searchsorted(bounds, line.hour, side="right") - 1
+    cells = line.outlet * 4 + quarter
+    size = len(line.starts) * 4
+    valid = np.bincount(cells, weights=state == VALID, minlength=size).reshape(-1, 4)
+    stopped = np.bincount(cells, weights=state == STOPPED, minlength=size).reshape(-1, 4)
+    operating = np.diff(bounds)[None, :] - stopped
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(operating > 0, 100.0 * valid / operating, 100.0)
 
 
-def _window_max(rolling: pl.Series, gap_rows: pl.DataFrame, blocks: int) -> pl.Series:
-    """Max of the last `blocks` x 180 valid hours before each gap: 180-hour rolling maxima read end to end."""
-    picks = []
-    for j in range(blocks):
-        position = gap_rows["_offset"] + gap_rows["valid_before"] - 1 - j * BLOCK
-        inside = (gap_rows["valid_before"] - j * BLOCK) >= 1
-        picked = rolling.gather(position.clip(0).cast(pl.UInt32))
-        picks.append(pl.select(pl.when(pl.lit(inside)).then(pl.lit(picked))).to_series().alias(f"p{j}"))
-    return pl.DataFrame(picks).select(pl.max_horizontal(pl.all())).to_series()
+def _window_max(values: np.ndarray, last: np.ndarray, first_allowed: np.ndarray, window: int) -> np.ndarray:
+    """Max of values[max(first_allowed, last - window + 1) .. last] per gap, gathered in bounded chunks."""
+    out = np.empty(len(last))
+    step = max(1, (1 << 22) // window)
+    back = np.arange(window)
+    for i in range(0, len(last), step):
+        index = last[i:i + step, None] - back[None, :]
+        picked = np.where(index >= first_allowed[i:i + step, None], values[np.maximum(index, 0)], -np.inf)
+        out[i:i + step] = picked.max(axis=1)
+    return out
 
 
-def substitute(series: pl.DataFrame, prefix: str, year: int, rule_version: str) -> pl.DataFrame:
+def substitute(series: pl.DataFrame, prefix: str, year: int, rule_version: str, line: Timeline | None = None) -> pl.DataFrame:
     """Gaps of one pollutant with their substitute hourly mass (GAP_COLUMNS); `series` sorted by mn, data_time."""
     if rule_version not in RULE_VERSIONS:
         raise ValueError(f"cems_substitution_rule_version 应为 {RULE_VERSIONS} 之一 / must be one of {RULE_VERSIONS}: "
                          f"{rule_version!r}")
-    found = gaps(series, year)
-    valid = series.filter(pl.col("state") == "valid").select("mn", pl.col(f"{prefix}_mass_kg").alias("v"))
-    if found.is_empty() or valid.is_empty():
-        found = found.with_columns(pl.lit(None, pl.Float64).alias("capture_rate_pct"))
-        return pl.concat([pl.DataFrame(schema=GAP_COLUMNS), found.select(
-            "mn", pl.lit(SPECIES[prefix]).alias("pollutant"), "gap_start", "gap_hours",
-            pl.col("gap_start").dt.quarter().cast(pl.Int8).alias("quarter"), "capture_rate_pct",
-            pl.lit(rule_version).alias("substitution_rule_version"), pl.lit("no_history").alias("substitution"),
-            pl.lit(None, pl.Int64).alias("window_hours"), pl.lit(None, pl.Float64).alias("substitute_kg_per_h"))],
-            how="vertical_relaxed")
-    valid = valid.with_columns(pl.col("v").rolling_max(BLOCK, min_samples=1).over("mn").alias("_r180"))
-    offsets = valid.with_row_index("_offset").group_by("mn").agg(pl.col("_offset").min().cast(pl.Int64),
-                                                                   pl.len().alias("_n_valid"))
-    found = found.join(offsets, on="mn", how="left").with_columns(pl.col("_offset").fill_null(0),
-                                                                 pl.col("_n_valid").fill_null(0))
-    found = found.join(capture_rates(series, year), left_on=["mn", pl.col("gap_start").dt.quarter()],
-                       right_on=["mn", "quarter"], how="left").with_columns(pl.col("gap_start").dt.quarter().alias("quarter"))
-    alpha, hours = pl.col("capture_rate_pct"), pl.col("gap_hours")
+    if series.is_empty():
+        return pl.DataFrame(schema=GAP_COLUMNS)
+    line = line or Timeline.of(series, year)
+    state = series["state"].to_physical().to_numpy()
+    outlet, start, hours, valid_before = gaps(line, state)
+    is_valid = state == VALID
+    values = series[f"{prefix}_mass_kg"].to_numpy()[is_valid]
+    offset = (np.cumsum(is_valid) - is_valid)[line.starts]  # valid hours of earlier outlets
+    n_valid = np.bincount(line.outlet, weights=is_valid, minlength=len(line.starts)).astype(np.int64)
+    quarter = np.searchsorted(_quarter_starts(year), start, side="right") - 1
+    alpha = capture_rates(line, state)[outlet, quarter]
+    kind = _kind(rule_version, alpha, hours, valid_before, n_valid[outlet])
+    substitute_value = np.full(len(outlet), np.nan)
+    last = offset[outlet] + valid_before - 1
+    for name, window in WINDOWS.items():
+        chosen = np.flatnonzero(kind == name)
+        if len(chosen):
+            substitute_value[chosen] = _window_max(values, last[chosen], offset[outlet][chosen], window)
+    chosen = np.flatnonzero(kind == "mean_before_after")
+    substitute_value[chosen] = (values[last[chosen]] + values[last[chosen] + 1]) / 2
+    window_hours = pl.Series(kind).replace_strict({**WINDOWS, "mean_before_after": 2}, default=None, return_dtype=pl.Int64)
+    return pl.DataFrame({
+        "mn": line.mn.gather(outlet), "pollutant": SPECIES[prefix],
+        "gap_start": np.datetime64(f"{year}-01-01T00", "us") + start.astype("timedelta64[h]"),
+        "gap_hours": hours, "quarter": (quarter + 1).astype(np.int8), "capture_rate_pct": alpha,
+        "substitution_rule_version": rule_version, "substitution": kind, "window_hours": window_hours,
+        "substitute_kg_per_h": pl.Series(substitute_value).fill_nan(None)}, schema=GAP_COLUMNS)
+
+
+def _kind(rule_version: str, alpha: np.ndarray, hours: np.ndarray, valid_before: np.ndarray,
+          n_valid: np.ndarray) -> np.ndarray:
+    """The substitution each gap gets under the rule version."""
     if rule_version == "hj75_2017":
-        kind = (pl.when(pl.col("valid_before") < 1).then(pl.lit("no_history"))
-                .when(alpha < 75).then(pl.lit("none_capture_below_75"))
-                .when(alpha < 90).then(pl.lit("max_2160h"))
-                .when(hours <= 24).then(pl.lit("max_180h")).otherwise(pl.lit("max_720h")))
+        kind = np.select([valid_before < 1, alpha < 75, alpha < 90, hours <= 24],
+                         ["no_history", "none_capture_below_75", "max_2160h", "max_180h"], "max_720h")
     else:
-        has_after = pl.col("valid_before") < pl.col("_n_valid")
-        kind = (pl.when(pl.col("valid_before") < 1).then(pl.lit("no_history"))
-                .when(hours <= 24).then(pl.when(has_after).then(pl.lit("mean_before_after")).otherwise(pl.lit("no_history")))
-                .otherwise(pl.lit("max_720h")))
-    found = found.with_columns(kind.alias("substitution"))
-    windows = {"max_180h": 1, "max_720h": 4, "max_2160h": 12}
-    values = pl.Series("substitute_kg_per_h", [None] * found.height, dtype=pl.Float64)
-    for name, blocks in windows.items():
-        values = values.zip_with(found["substitution"] != name, _window_max(valid["_r180"], found, blocks))
-    before = valid["v"].gather((found["_offset"] + found["valid_before"] - 1).clip(0).cast(pl.UInt32))
-    after = valid["v"].gather((found["_offset"] + found["valid_before"]).clip(0, max(valid.height - 1, 0)).cast(pl.UInt32))
-    values = values.zip_with(found["substitution"] != "mean_before_after", (before + after) / 2)
-    window = pl.col("substitution").replace_strict({**{k: b * BLOCK for k, b in windows.items()}, "mean_before_after": 2},
-                                                   default=None, return_dtype=pl.Int64)
-    return found.with_columns(values.alias("substitute_kg_per_h"), window.alias("window_hours"),
-                              pl.lit(SPECIES[prefix]).alias("pollutant"),
-                              pl.lit(rule_version).alias("substitution_rule_version"),
-                              pl.col("quarter").cast(pl.Int8)).select(list(GAP_COLUMNS))
+        kind = np.select([valid_before < 1, (hours <= 24) & (valid_before < n_valid), hours <= 24],
+                         ["no_history", "mean_before_after", "no_history"], "max_720h")
+    return kind
 
 
 def monthly_pieces(found: pl.DataFrame) -> pl.DataFrame:

@@ -31,7 +31,7 @@ from pipelines.synth.identity_dirt import TRUTH_FILE, write_truth
 from pipelines.synth.register_truth import edges, enterprise_basis, expected_register, statistics_view
 from pipelines.synth.synergy_cases import plant_synergy_cases
 from pipelines.synth.world import World, build_world
-from pipelines.synth.writers_cems import write_cems_demo
+from pipelines.synth.writers_cems import write_cems_demo, write_cems_province
 from pipelines.synth.writers_city import write_city_file
 from pipelines.synth.writers_envstat import boiler_fuels_with_permit
 from pipelines.synth.writers_ghg import (
@@ -128,8 +128,11 @@ def _apply_anomalies(lines: list[Line], world: World, rng: random.Random) -> lis
 
 
 def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: int = 1500,
-             years: tuple[int, int] = (2021, 2023)) -> dict:
-    """Write the demo inbox and the manifest; returns the manifest."""
+             years: tuple[int, int] = (2021, 2023), cems: str = "demo") -> dict:
+    """Write the demo inbox and the manifest; returns the manifest.
+
+    cems: "demo" (150 key main outlets with planted cases) or "province" (every permitted outlet, for `synergy bench`).
+    """
     world = build_world(seed, n_sites, years)
     synergy_cases = plant_synergy_cases(world, random.Random(seed + 18))  # before any file is written
     defaults = _defaults()
@@ -179,8 +182,8 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
                 "against CO2 reads as `expected` in out_synergy__yearly_enterprise; a case another injected problem "
                 "touches (touched_by_other_case) may read otherwise",
     }
-    manifest["cems"] = write_cems_demo(world, inbox, random.Random(seed + 19),
-                                       others | {case["uscc"] for case in synergy_cases})
+    manifest["cems"] = (write_cems_province(world, inbox, random.Random(seed + 19)) if cems == "province" else
+                        write_cems_demo(world, inbox, random.Random(seed + 19), others | {c["uscc"] for c in synergy_cases}))
     manifest["crosscheck"] = {
         "touched_usccs": sorted(others | {case["uscc"] for case in synergy_cases}
                                 | {c["permit_no"][:18] for c in [manifest["cems"].get("over_report")] if c}),

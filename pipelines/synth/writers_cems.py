@@ -102,18 +102,23 @@ def write_outlet_map(params: pl.DataFrame, path: Path) -> Path:
     return path
 
 
-def world_params(world: World, year: int, rng: random.Random, key_sites_only: bool, skip_usccs: set[str] = frozenset(),
+COVERAGE = {"key_main": "main outlets of 重点管理 sites (the demo)",
+            "permitted": "every outlet of 重点管理 and 简化管理 sites (登记管理 sites only register: no monitoring duty)"}
+
+
+def world_params(world: World, year: int, rng: random.Random, coverage: str, skip_usccs: set[str] = frozenset(),
                  limit: int | None = None) -> pl.DataFrame:
-    """One row per monitored outlet: its annual masses (as the permit writer's outlets emit them) and its stop."""
+    """One row per monitored outlet (COVERAGE): its annual masses (as the permit writer's outlets emit them) and its stop."""
     rows = []
     for enterprise in world.enterprises:
         if enterprise.uscc in skip_usccs:
             continue
         for site in enterprise.sites:
-            if key_sites_only and site.management_category != "重点管理":
+            wanted = ("重点管理",) if coverage == "key_main" else ("重点管理", "简化管理")
+            if site.management_category not in wanted:
                 continue
             for oy in site_year_emissions(site, enterprise.industry_code, year).outlets:
-                if (key_sites_only and not oy.outlet.main) or oy.emitted["SO2"] + oy.emitted["NOx"] <= 0:
+                if (coverage == "key_main" and not oy.outlet.main) or oy.emitted["SO2"] + oy.emitted["NOx"] <= 0:
                     continue
                 stop = rng.choice([0, 0, 72, 168, 336])
                 rows.append({"mn": mn_code(len(rows) + 1), "permit_no": site.permit_no, "outlet_code": oy.outlet.code,
@@ -126,6 +131,17 @@ def world_params(world: World, year: int, rng: random.Random, key_sites_only: bo
     return pl.DataFrame(rows, schema=PARAMS)
 
 
+def write_cems_province(world: World, inbox: Path, rng: random.Random) -> dict:
+    """The benchmark's CEMS year: every permitted outlet (COVERAGE), one Parquet export per city, nothing planted."""
+    year = world.years[-1]
+    params = world_params(world, year, rng, coverage="permitted")
+    folder = inbox / "cems"
+    write_outlet_map(params, folder / "监测点位对照表.csv")
+    write_hourly(params, year, folder)
+    return {"year": year, "outlets": params.height, "coverage": COVERAGE["permitted"], "bad_file": None,
+            "bad_row_numbers": []}
+
+
 BAD_ROWS = (("DEMO99999999999999999999", "20230105000000", "1.0", "N", "MN not in the outlet map"),
             (None, "2023-01-05 01:30:00", "1.0", "N", "time is not on the hour"),
             (None, "20230105020000", "-3", "N", "negative value"),
@@ -136,7 +152,7 @@ def write_cems_demo(world: World, inbox: Path, rng: random.Random, touched: set[
     """The demo's CEMS year: key sites' main outlets (clean enterprises), one outlet reading 60 % above its
     execution report, one with a month below the required rate, and a GBK CSV with four bad rows."""
     year = world.years[-1]
-    params = world_params(world, year, rng, key_sites_only=True, skip_usccs=touched, limit=150)
+    params = world_params(world, year, rng, coverage="key_main", skip_usccs=touched, limit=150)
     if params.height < 3:  # a tiny test world: no CEMS
         return {"year": year, "outlets": 0, "bad_file": None, "bad_row_numbers": []}
     params = params.with_columns(

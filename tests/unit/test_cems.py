@@ -162,7 +162,7 @@ def test_monthly_valid_rate_and_flags_below_required_rate(tmp_path: Path) -> Non
     store, log = _ingest(tmp_path)
     settings = load_settings()
     gaps, _ = substitution_gaps(store, 2023, {log["file_sha256"][0]: 0}, settings)
-    monthly = outlet_monthly(duckdb_connection(tmp_path / "tmp"), store, 2023, gaps, settings).filter(
+    monthly = outlet_monthly(duckdb_connection(tmp_path / "tmp"), store, 2023, gaps, settings, _outlets()).filter(
         pl.col("pollutant") == "SO2")
     jan, feb, mar = (monthly.filter(pl.col("month") == m).row(0, named=True) for m in (1, 2, 3))
     assert (jan["stopped_hours"], jan["valid_hours"], jan["valid_data_rate_pct"]) == (24, 720, 100.0)
@@ -192,3 +192,14 @@ def test_later_file_supersedes_the_same_outlet_hour(tmp_path: Path) -> None:
 def test_unknown_rule_version_refused() -> None:
     with pytest.raises(ValueError, match="cems_substitution_rule_version"):
         load_settings(rule_version="hj75_1999")
+
+
+def test_windows_and_gaps_stay_inside_their_outlet() -> None:
+    # outlet A reads 1000 every hour; outlet B reads 1 with a fault at hours 0-1 and 50-51: B's window must not see A
+    a = _series({h: (1000.0, "N") for h in range(8760)}, 8760)
+    b = _series({h: (1.0, "D" if h in (0, 1, 50, 51) else "N") for h in range(8760)}, 8760).with_columns(
+        pl.lit("MN02").alias("mn"))
+    gaps = substitute(pl.concat([a, b]), "so2", 2023, "hj75_2017").sort("gap_start")
+    assert gaps["mn"].to_list() == ["MN02", "MN02"]
+    assert gaps["substitution"].to_list() == ["no_history", "max_180h"]
+    assert gaps["substitute_kg_per_h"].to_list() == [None, 1.0]
