@@ -8,7 +8,7 @@ from pipelines.assets import cems, crosscheck, entities, inventory, publish, qa,
 from pipelines.assets import synergy as synergy_assets
 from pipelines.checks import CHECKS
 from pipelines.io import ParquetIOManager
-from pipelines.jobs import build_all, quality_check
+from pipelines.jobs import build_all, cems_by_city, quality_check
 from pipelines.resources import SynergyConfig
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import inbox_sensor
@@ -33,7 +33,7 @@ def build_defs(resource_overrides: dict | None = None) -> dg.Definitions:
     }
     checks = [*CHECKS, *dg.load_asset_checks_from_modules([register_list, crosscheck, synergy_assets])]
     return dg.Definitions(assets=ASSETS, asset_checks=checks,
-                          jobs=[build_all, quality_check], schedules=SCHEDULES, sensors=[inbox_sensor],
+                          jobs=[build_all, quality_check, cems_by_city], schedules=SCHEDULES, sensors=[inbox_sensor],
                           resources=resources, executor=dg.in_process_executor)
 
 

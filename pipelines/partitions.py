@@ -21,6 +21,10 @@ REPORTING_YEAR = "reporting_year"
 reporting_year = dg.DynamicPartitionsDefinition(name=REPORTING_YEAR)
 YEARLY = {"partitions_def": reporting_year, "backfill_policy": dg.BackfillPolicy.single_run()}
 """Keyword arguments that make an asset yearly (one Parquet file per year, one run for a range of years)."""
+CEMS_CITY = "cems_city"
+cems_city = dg.DynamicPartitionsDefinition(name=CEMS_CITY)
+YEAR_CITY = dg.MultiPartitionsDefinition({"city": cems_city, "year": reporting_year})
+"""CEMS scale-out partitions: one (year, city) Hive partition of the hourly store per Dagster partition."""
 
 
 def unpartitioned(graph: Any, keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey]:

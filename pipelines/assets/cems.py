@@ -15,8 +15,9 @@ from pipelines.cems.outlets import outlet_table
 from pipelines.cems.settings import load_settings
 from pipelines.cems.store import CemsStore, ingest, read_outlet_maps, rejected_rows
 from pipelines.cems.substitution import RULE_STATUS
-from pipelines.jobs import MEMORY_HEAVY
-from pipelines.partitions import YEARLY, partition_years
+from pipelines.io import write_atomic
+from pipelines.jobs import CEMS_BY_CITY, MEMORY_HEAVY
+from pipelines.partitions import CEMS_CITY, YEAR_CITY, YEARLY, partition_years
 from pipelines.resources import SynergyConfig
 from pipelines.transform.quarantine import rejected_frame
 from schemas.generate import conform, polars_schema
@@ -72,6 +73,10 @@ def core_cems(context: dg.AssetExecutionContext, synergy: SynergyConfig, core_pe
     rejected = pl.concat([_map_rejections(map_rejected), *([conform(hourly_rejected, "core_qa__rejected_rows")]
                                                          if hourly_rejected.height else [])], how="vertical")
     context.log.info(f"cems: {outlets.height} outlets, {log.height} files, {int(log['rows_read'].sum()):,} rows read")
+    cities = {c for year in store.years() for c in store.partitions(year)}
+    cities -= set(context.instance.get_dynamic_partitions(CEMS_CITY))
+    if cities:  # the scale-out job's city partitions follow the store
+        context.instance.add_dynamic_partitions(CEMS_CITY, sorted(cities))
     yield dg.Output(outlets, output_name="core_cems__outlets", metadata={"outlets": outlets.height,
                                                                         "map_rows_rejected": len(map_rejected)})
     yield dg.Output(log, output_name="core_cems__file_counts", metadata={
@@ -142,3 +147,25 @@ def out_cems__outlet_yearly(core_cems__outlet_monthly: pl.DataFrame) -> dg.Outpu
     table = conform(table, "out_cems__outlet_yearly").sort("city_code", "mn", "year", "pollutant")
     return dg.Output(table, metadata={"outlet_years": table["mn"].n_unique() if table.height else 0,
                                       "mass_t": float(table["mass_t"].sum() or 0.0)})
+
+
+@dg.asset(group_name=CEMS_BY_CITY, kinds={"duckdb"}, partitions_def=YEAR_CITY)
+def core_cems__city_monthly(context: dg.AssetExecutionContext, synergy: SynergyConfig, core_cems__file_counts: pl.DataFrame,
+                            core_cems__outlets: pl.DataFrame) -> dg.MaterializeResult:
+    """One (year, city) partition of core_cems__outlet_monthly, computed by the same functions over that city's Hive
+    files only: the unit of work a cluster executor spreads over machines. Written to
+    parquet/core_cems__city_monthly/year=<Y>/city=<C>.parquet (Hive, like the hourly store)."""
+    keys = context.partition_key.keys_by_dimension  # type: ignore[attr-defined]
+    year, city = int(keys["year"]), keys["city"]
+    settings = load_settings(rule_version=synergy.cems_substitution_rule_version)
+    store = cems_store(synergy)
+    if city not in store.partitions(year):
+        raise dg.Failure(f"没有{year}年{city}的CEMS小时数据 / no CEMS hourly data for year {year}, city {city}")
+    gaps, moved = substitution_gaps(store, year, _file_order(core_cems__file_counts), settings, cities=[city])
+    con = duckdb_connection(synergy.workspace.home / "tmp" / "duckdb" / f"{year}-{city}", synergy.duckdb_memory_limit)
+    table = conform(outlet_monthly(con, store, year, gaps, settings, core_cems__outlets, city=city), "core_cems__outlet_monthly")
+    con.close()
+    write_atomic(table, synergy.workspace.parquet / "core_cems__city_monthly" / f"year={year}" / f"city={city}.parquet")
+    return dg.MaterializeResult(metadata={"outlet_month_rows": table.height, "gaps": gaps.height,
+                                          "hours_moved_to_history": moved,
+                                          "below_required_rate": int(table["is_below_required_rate"].sum())})

@@ -30,11 +30,13 @@ def duckdb_connection(temp_dir: Path, memory_limit: str = "4GB", threads: int = 
     return con
 
 
-def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settings: CemsSettings) -> tuple[pl.DataFrame, int]:
-    """(gaps of every outlet and pollutant of the year with their substitutes, rows moved to history)."""
+def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settings: CemsSettings,
+                      cities: list[str] | None = None) -> tuple[pl.DataFrame, int]:
+    """(gaps of every outlet and pollutant of the year (of `cities` only, if given) with their substitutes, rows
+    moved to history)."""
     found, moved = [], 0
     flags = list(settings.valid_flags)
-    for city in store.partitions(year):
+    for city in store.partitions(year) if cities is None else cities:
         moved += resolve_duplicates(store, year, city, order)
         columns = ["mn", "data_time", "flow_flag", *(f"{p}_{c}" for p in POLLUTANTS.values() for c in ("mass_kg", "flag"))]
         hourly = _sorted(pl.scan_parquet(store.parts(year, city), hive_partitioning=False).select(columns).collect())
@@ -87,12 +89,13 @@ def month_hours(year: int) -> pl.DataFrame:
 
 
 def outlet_monthly(con: duckdb.DuckDBPyConnection, store: CemsStore, year: int, gaps: pl.DataFrame,
-                   settings: CemsSettings, outlets: pl.DataFrame) -> pl.DataFrame:
+                   settings: CemsSettings, outlets: pl.DataFrame, city: str = "*") -> pl.DataFrame:
     """One row per outlet, month and pollutant: hours by state, valid-data rate, valid and substituted mass.
 
     `outlets` (core_cems__outlets) names each MN's permit and outlet code; the hourly store keeps only the MN.
+    `city` narrows it to one city partition (the scale-out job's unit).
     """
-    stats = con.execute(_month_stats_sql(store.glob(year), list(settings.valid_flags))).pl()
+    stats = con.execute(_month_stats_sql(store.glob(year, city), list(settings.valid_flags))).pl()
     outlets = stats.select("mn", "city_code").unique("mn").join(outlets.select("mn", "permit_no", "outlet_code"),
                                                                 on="mn", how="left")
     grid = outlets.join(month_hours(year), how="cross")

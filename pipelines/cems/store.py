@@ -39,14 +39,17 @@ class CemsStore:
         self.rejected = root / "_rejected"
         self.superseded = root / "_superseded"
 
+    def years(self) -> list[int]:
+        return sorted(int(p.name.removeprefix("year=")) for p in self.root.glob("year=*") if p.is_dir())
+
     def partitions(self, year: int) -> list[str]:
         return sorted(p.name.removeprefix("city=") for p in (self.root / f"year={year}").glob("city=*") if p.is_dir())
 
     def parts(self, year: int, city: str) -> list[Path]:
         return sorted((self.root / f"year={year}" / f"city={city}").glob("*.parquet"))
 
-    def glob(self, year: int) -> str:
-        return str(self.root / f"year={year}" / "city=*" / "*.parquet")
+    def glob(self, year: int, city: str = "*") -> str:
+        return str(self.root / f"year={year}" / f"city={city}" / "*.parquet")
 
     def _forget(self, sha12: str) -> None:
         for part in self.root.glob(f"year=*/city=*/{sha12}.parquet"):

@@ -203,3 +203,27 @@ def test_windows_and_gaps_stay_inside_their_outlet() -> None:
     assert gaps["mn"].to_list() == ["MN02", "MN02"]
     assert gaps["substitution"].to_list() == ["no_history", "max_180h"]
     assert gaps["substitute_kg_per_h"].to_list() == [None, 1.0]
+
+
+def test_city_partitions_add_up_to_the_whole_year(tmp_path: Path) -> None:
+    # the scale-out job computes one (year, city) at a time: its pieces must equal the province computed at once
+    outlets = _outlets().with_columns(pl.Series("city_code", ["410100", "410200"]))
+    hours = range(24 * 40)
+    flags = ["D" if h % 7 == 0 else "N" for h in hours]
+    frame = pl.DataFrame({"MN": ["MN01"] * len(flags) + ["MN02"] * len(flags), "DataTime": [_hour(h) for h in hours] * 2,
+                          "a21026-Cou": [float(h % 11) for h in hours] * 2, "a21026-Flag": flags * 2})
+    (tmp_path / "inbox" / "cems").mkdir(parents=True)
+    frame.write_parquet(tmp_path / "inbox" / "cems" / "two_cities.parquet")
+    store = CemsStore(tmp_path / "parquet" / "core_cems__hourly")
+    log = ingest(store, tmp_path / "inbox" / "cems", tmp_path / "archive", outlets, [])
+    settings, order = load_settings(), {log["file_sha256"][0]: 0}
+    assert store.partitions(2023) == ["410100", "410200"]
+    con = duckdb_connection(tmp_path / "tmp")
+    whole_gaps, _ = substitution_gaps(store, 2023, order, settings)
+    whole = outlet_monthly(con, store, 2023, whole_gaps, settings, outlets)
+    pieces = []
+    for city in store.partitions(2023):
+        gaps, _ = substitution_gaps(store, 2023, order, settings, cities=[city])
+        pieces.append(outlet_monthly(con, store, 2023, gaps, settings, outlets, city=city))
+    assert pl.concat(pieces).sort("mn", "pollutant", "month").equals(whole.sort("mn", "pollutant", "month"))
+    assert whole.filter(pl.col("pollutant") == "SO2")["invalid_hours"].sum() == 2 * flags.count("D")
