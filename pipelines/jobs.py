@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from pipelines.partitions import YEAR_CITY
 
 PUBLISHES_WAREHOUSE = {"synergy/publishes-warehouse": "true"}  # dagster.yaml lets one such run go at a time
 MEMORY_HEAVY = "memory_heavy"  # pool: file reading, entity resolution, candidates, roll-up, exports; one step at a time
@@ -14,7 +13,7 @@ build_all = dg.define_asset_job("build_all", selection=BUILD_SELECTION, tags=PUB
                                 description="Ingest the inbox, compute the inventory for the chosen reporting years, "
                                             "publish the warehouse, exports and reports.")
 cems_by_city = dg.define_asset_job(
-    CEMS_BY_CITY, selection=dg.AssetSelection.groups(CEMS_BY_CITY), partitions_def=YEAR_CITY,
+    CEMS_BY_CITY, selection=dg.AssetSelection.groups(CEMS_BY_CITY),
     description="CEMS scale-out: gaps, substitution and outlet-month rates per (year, city) partition, one partition per "
                 "run, so a cluster executor (or a backfill) spreads cities over workers.")
 quality_check = dg.define_asset_job("quality_check", selection=dg.AssetSelection.groups("quality"),

@@ -13,6 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from pipelines.cems.codes import POLLUTANTS, SPECIES
@@ -50,16 +51,25 @@ def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settin
 
 
 def _sorted(hourly: pl.DataFrame) -> pl.DataFrame:
-    """Sorted by mn and data_time; exports usually are already, and checking costs far less than sorting.
+    """Sorted by mn and data_time, cheaply when the rows come in runs of one outlet's rising hours.
 
-    Sorted means: each outlet's hours form one run in rising order and the runs come in rising MN order.
+    Exports are sorted, and the streaming writer keeps rows in order within chunks but may interleave chunks, so the
+    runs (a few per outlet) are put in order and the rows gathered, instead of sorting millions of rows.
     """
     mn, hour = hourly["mn"], hourly["data_time"]
-    first = (mn != mn.shift(1)).fill_null(True)
-    runs = mn.filter(first)
-    if (first | (hour > hour.shift(1))).all() and runs.is_sorted() and runs.n_unique() == runs.len():
+    first = (mn != mn.shift(1)).fill_null(True) | (hour <= hour.shift(1)).fill_null(True)
+    starts = first.arg_true()
+    runs = pl.DataFrame({"start": starts, "mn": mn.gather(starts), "first_hour": hour.gather(starts),
+                         "last_hour": hour.gather(pl.concat([starts.slice(1) - 1, pl.Series([hourly.height - 1],
+                                                                                          dtype=starts.dtype)]))})
+    runs = runs.with_columns(pl.col("start").shift(-1, fill_value=hourly.height).alias("end")).sort("mn", "first_hour")
+    same_outlet = runs["mn"] == runs["mn"].shift(1)
+    if (same_outlet & (runs["first_hour"] <= runs["last_hour"].shift(1))).any():  # runs overlap: a real sort
+        return hourly.sort("mn", "data_time")
+    if runs["start"].is_sorted():
         return hourly
-    return hourly.sort("mn", "data_time")
+    order = np.concatenate([np.arange(a, b) for a, b in zip(runs["start"].to_numpy(), runs["end"].to_numpy(), strict=True)])
+    return hourly[order]
 
 
 def _month_stats_sql(glob: str, flags: list[str]) -> str:
