@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-
 PUBLISHES_WAREHOUSE = {"synergy/publishes-warehouse": "true"}  # dagster.yaml lets one such run go at a time
 MEMORY_HEAVY = "memory_heavy"  # pool: file reading, entity resolution, candidates, roll-up, exports; one step at a time
 WAREHOUSE_PUBLISH = "warehouse_publish"  # pool: the step that swaps warehouse.duckdb in
