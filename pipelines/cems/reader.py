@@ -24,6 +24,8 @@ TIME_FORMATS = ("%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d
 WIDE_COLUMN = re.compile(r"^(a\d{5})-(avg|zsavg|min|max|cou|flag)$")
 LONG_VALUE_HEADERS = {"avg": ("avg", "平均值", "实测浓度"), "zsavg": ("zsavg", "折算平均值", "折算浓度"),
                       "cou": ("cou", "排放量", "累计值"), "flag": ("flag", "数据标记", "标记")}
+HELD = "_held"
+"""Where one pass sets a file's failing rows aside before their rejection reasons are written."""
 HOURLY_COLUMNS = ("mn", "data_time",
                   *(f"{p}_{c}" for p in POLLUTANTS.values() for c in ("avg_mg_m3", "zs_avg_mg_m3", "mass_kg", "flag")),
                   "flow_m3", "flow_flag", "o2_pct", "temperature_c", "moisture_pct", "file_sha256", "row_number",
@@ -228,20 +230,29 @@ def read_file(path: Path, source_file: str, sha: str, outlets: pl.DataFrame, hou
     source = scan(path, rejected_dir / "_utf8")
     frame, checks, layout, raw_columns = normalised(source, outlets, sha)
     sha12 = sha[:12]
-    frame = frame.with_columns(pl.col("data_time").dt.year().alias("year"),
-                               pl.coalesce("city_code", pl.lit("unknown")).alias("city"))
+    accepted = pl.col("_failed").is_null()
+    frame = frame.with_columns(pl.when(accepted).then(pl.col("data_time").dt.year()).alias("year"),
+                               pl.when(accepted).then(pl.coalesce("city_code", pl.lit("unknown")))
+                               .otherwise(pl.lit(HELD)).alias("city"))
 
     def part_path(args: object) -> str:
         keys = args.partition_keys  # type: ignore[attr-defined]
+        if keys["city"][0] == HELD:  # failing rows: set aside, outside the Hive layout
+            return f"{HELD}/{sha12}.parquet"
         return f"year={keys['year'][0]}/city={keys['city'][0]}/{sha12}.parquet"
 
-    rejected_path = rejected_dir / f"{sha12}.parquet"
-    rejected_dir.mkdir(parents=True, exist_ok=True)
-    # two streaming passes on purpose: collect_all would cache the shared plan, the whole file, in memory
-    _rejected(frame, checks, source_file, raw_columns).sink_parquet(rejected_path)
-    frame.filter(pl.col("_failed").is_null()).select(*HOURLY_COLUMNS, "year", "city").sink_parquet(
+    # one streaming pass writes every row: good rows to their partition, failing rows set aside by row number
+    frame.select(*HOURLY_COLUMNS, "year", "city").sink_parquet(
         pl.PartitionBy(hourly_dir, key=["year", "city"], include_key=False, file_path_provider=part_path),
         mkdir=True, compression="lz4")
+    held = hourly_dir / HELD / f"{sha12}.parquet"
+    failing = pl.read_parquet(held, columns=["row_number"])["row_number"] if held.exists() else pl.Series([], dtype=pl.Int64)
+    held.unlink(missing_ok=True)
+    # then only the failing rows again (the row filter runs right after the scan), for their reasons and raw values
+    rejected_path = rejected_dir / f"{sha12}.parquet"
+    rejected_dir.mkdir(parents=True, exist_ok=True)
+    _rejected(frame.filter(pl.col("row_number").is_in(failing.implode())), checks, source_file, raw_columns).sink_parquet(
+        rejected_path)
     parts = sorted(hourly_dir.glob(f"year=*/city=*/{sha12}.parquet"))
     accepted_counts = (pl.scan_parquet(parts, hive_partitioning=True).group_by("year")
                        .agg(pl.col("source_rows").sum()).collect() if parts else pl.DataFrame())
