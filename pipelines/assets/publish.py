@@ -1,5 +1,7 @@
 """The one step that writes warehouse.duckdb (atomic swap; see pipelines.warehouse)."""
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import dagster as dg
 import polars as pl
@@ -47,10 +49,13 @@ def out_publish__exports_and_reports(context: dg.AssetExecutionContext, synergy:
 
     ws = synergy.workspace
     years = run_years(context) or warehouse_years(ws.warehouse)
-    manifests, reports = [], []
-    for year in years:
-        manifests.append(str(export_year(ws.warehouse, ws.exports / str(year), year)))
-        reports.append(str(build_report(ws.warehouse, ws.reports / str(year), year)))
+    # workbooks are written cell by cell in Python: a second process writes other years' exports meanwhile (both
+    # only read the warehouse); "spawn", because forking a process that runs DuckDB and polars threads can hang
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as helper:
+        later = [helper.submit(export_year, ws.warehouse, ws.exports / str(year), year) for year in years[1:]]
+        manifests = [str(export_year(ws.warehouse, ws.exports / str(years[0]), years[0]))] if years else []
+        reports = [str(build_report(ws.warehouse, ws.reports / str(year), year)) for year in years]
+        manifests += [str(done.result()) for done in later]
     context.add_output_metadata({**asset_metadata(context, len(manifests) + len(reports), ws.parquet,
                                                   synergy.factor_set_path),
                                  "years": ", ".join(map(str, years)), "export_manifests": "\n".join(manifests),
