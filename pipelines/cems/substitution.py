@@ -196,13 +196,19 @@ def monthly_pieces(found: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema={"mn": pl.String, "pollutant": pl.String, "month": pl.Int8, "substituted_hours": pl.Int64,
                                     "unsubstituted_hours": pl.Int64, "substituted_mass_kg": pl.Float64})
     end = pl.col("gap_start") + pl.duration(hours=pl.col("gap_hours"))
-    pieces = found.with_columns(pl.datetime_ranges(pl.col("gap_start").dt.month_start(), end - pl.duration(hours=1),
-                                                   interval="1mo").alias("_month")).explode("_month")
+    one_month = pl.col("gap_start").dt.month() == (end - pl.duration(hours=1)).dt.month()
+    single = found.filter(one_month).select(  # most gaps: no month end inside, nothing to split
+        "mn", "pollutant", pl.col("gap_start").dt.month().cast(pl.Int8).alias("month"), pl.col("gap_hours").alias("_hours"),
+        "substitute_kg_per_h")
+    split = found.filter(~one_month).with_columns(
+        pl.datetime_ranges(pl.col("gap_start").dt.month_start(), end - pl.duration(hours=1), interval="1mo").alias("_month")
+    ).explode("_month")
     piece_start = pl.max_horizontal("gap_start", "_month")
     piece_end = pl.min_horizontal(end, pl.col("_month").dt.offset_by("1mo"))
-    pieces = pieces.with_columns((piece_end - piece_start).dt.total_hours().alias("_hours"))
+    split = split.select("mn", "pollutant", pl.col("_month").dt.month().cast(pl.Int8).alias("month"),
+                         (piece_end - piece_start).dt.total_hours().alias("_hours"), "substitute_kg_per_h")
     has_value = pl.col("substitute_kg_per_h").is_not_null()
-    return pieces.group_by("mn", "pollutant", pl.col("_month").dt.month().cast(pl.Int8).alias("month")).agg(
+    return pl.concat([single, split]).group_by("mn", "pollutant", "month").agg(
         pl.col("_hours").filter(has_value).sum().alias("substituted_hours"),
         pl.col("_hours").filter(~has_value).sum().alias("unsubstituted_hours"),
         (pl.col("_hours") * pl.col("substitute_kg_per_h")).filter(has_value).sum().alias("substituted_mass_kg"))
