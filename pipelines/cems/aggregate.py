@@ -39,11 +39,13 @@ def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settin
     flags = list(settings.valid_flags)
     for city in store.partitions(year) if cities is None else cities:
         moved += resolve_duplicates(store, year, city, order)
-        columns = ["mn", "data_time", "flow_flag", *(f"{p}_{c}" for p in POLLUTANTS.values() for c in ("mass_kg", "flag"))]
-        hourly = _sorted(pl.scan_parquet(store.parts(year, city), hive_partitioning=False).select(columns).collect())
+        # states are worked out while reading, so the flag strings are never held or reordered
+        hourly = _sorted(pl.scan_parquet(store.parts(year, city), hive_partitioning=False).select(
+            "mn", "data_time", *(f"{p}_mass_kg" for p in POLLUTANTS.values()),
+            *(hour_state(p, flags).alias(f"{p}_state") for p in POLLUTANTS.values())).collect())
         line = Timeline.of(hourly, year)
         for prefix in POLLUTANTS.values():
-            series = hourly.select("mn", "data_time", f"{prefix}_mass_kg", hour_state(prefix, flags).alias("state"))
+            series = hourly.select("mn", "data_time", f"{prefix}_mass_kg", pl.col(f"{prefix}_state").alias("state"))
             found.append(substitute(series, prefix, year, settings.rule_version, line).with_columns(pl.lit(city).alias("city")))
     if not found:
         return pl.DataFrame(schema={**GAP_COLUMNS, "city": pl.String}), moved

@@ -133,14 +133,24 @@ def capture_rates(line: Timeline, state: np.ndarray) -> np.ndarray:
 
 
 def _window_max(values: np.ndarray, last: np.ndarray, first_allowed: np.ndarray, window: int) -> np.ndarray:
-    """Max of values[max(first_allowed, last - window + 1) .. last] per gap, gathered in bounded chunks."""
+    """Max of values[max(first_allowed, last - window + 1) .. last] per gap.
+
+    A gap whose whole window lies inside its outlet reads one rolling maximum over all values; the others (near an
+    outlet's first hours) gather their window in bounded chunks, leaving out the previous outlet's values.
+    """
     out = np.empty(len(last))
+    full = last - first_allowed + 1 >= window
+    if full.any():
+        rolling = pl.Series(values).rolling_max(window, min_samples=1).to_numpy()
+        out[full] = rolling[last[full]]
+    partial = np.flatnonzero(~full)
     step = max(1, (1 << 22) // window)
     back = np.arange(window)
-    for i in range(0, len(last), step):
-        index = last[i:i + step, None] - back[None, :]
-        picked = np.where(index >= first_allowed[i:i + step, None], values[np.maximum(index, 0)], -np.inf)
-        out[i:i + step] = picked.max(axis=1)
+    for i in range(0, len(partial), step):
+        rows = partial[i:i + step]
+        index = last[rows, None] - back[None, :]
+        picked = np.where(index >= first_allowed[rows, None], values[np.maximum(index, 0)], -np.inf)
+        out[rows] = picked.max(axis=1)
     return out
 
 
