@@ -40,6 +40,8 @@ SITES_1X = 5000
 SEED = 20261121
 YEAR = 2023
 KEEP = ("inbox", "manifest", "generated.json")
+GB_INPUTS_PER_1X = 2.0  # measured at 1x: inbox 1.8 GB
+GB_BUILD_PER_1X = 5.5  # measured at 1x: archive 1.8 GB, parquet 3.3 GB, exports and warehouse 0.2 GB
 CEMS_STEPS = ("core_cems", "core_cems__gaps", "core_cems__outlet_monthly")
 
 
@@ -181,8 +183,21 @@ def facility_ratio(home: Path) -> dict:
             "same_rows": same.height == table.height == len(analyst), "max_abs_difference_t": worst}
 
 
+def check_disk(cache: Path, size: int) -> None:
+    """Refuse a size the disk cannot hold: the inputs, their archive copy and the Hive store take about 7 GB per 1x."""
+    cache.mkdir(parents=True, exist_ok=True)
+    generated = (cache / f"size-{size}" / "generated.json").exists()
+    need_gb = size * (GB_BUILD_PER_1X + (0 if generated else GB_INPUTS_PER_1X))
+    free_gb = shutil.disk_usage(cache).free / 2**30
+    if free_gb < need_gb:
+        raise RuntimeError(f"磁盘空间不足：{size}x 约需 {need_gb:.0f} GB，{cache} 仅剩 {free_gb:.0f} GB / not enough disk: "
+                           f"{size}x needs about {need_gb:.0f} GB (inputs, archive, Hive store), {free_gb:.0f} GB free at "
+                           f"{cache}; use --cache on a bigger disk")
+
+
 def run_size(cache: Path, size: int) -> dict:
     """One size: inputs (cached), the full build, its stages, the two ratios; also written to <cache>/bench-<k>x.json."""
+    check_disk(cache, size)
     start = time.perf_counter()
     home = inputs(cache, size)
     generated = json.loads((home / "generated.json").read_text(encoding="utf-8"))
