@@ -1,5 +1,8 @@
 """What is in the inbox, what changed since the last ingest, and which data years the changed files carry.
 
+Every source folder is watched, CEMS included: an hourly export's years come from its file name (reading a file of
+millions of rows for its years would cost as much as ingesting it); a name without a year bears on every year.
+
 The sensor, the schedules and `synergy build` share it. A file's SHA-256 and years are cached by path, size and
 modification time (`dagster/inbox_index.json`), so a tick re-reads only files that changed.
 """
@@ -18,7 +21,7 @@ from pipelines.extract.files import sha256_of
 from pipelines.extract.inbox import SUPPORTED, inbox_files
 from pipelines.extract.layouts import read_layout_file
 from pipelines.transform.registry import INGESTED_SOURCES
-from pipelines.workspace import Workspace
+from pipelines.workspace import SOURCES, Workspace
 from schemas.layouts import layouts_of
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -47,8 +50,15 @@ class SourceChanges:
         return {y for f in self.new for y in (f.years or ())}
 
 
+def file_log(ws: Workspace, source: str) -> Path:
+    """The Parquet file log a source's last ingest wrote (file, SHA-256, status, rows)."""
+    return ws.parquet / ("core_cems__file_counts.parquet" if source == "cems" else f"raw_{source}__files.parquet")
+
+
 def file_years(path: Path, source: str) -> tuple[int, ...] | None:
-    """The data years in a file's rows (a year column or a year in its title, sheet or file name)."""
+    """The data years in a file's rows (a year column or a year in its title, sheet or file name); CEMS: its name's."""
+    if source not in INGESTED_SOURCES:
+        return tuple(sorted({int(y) for y in _YEAR.findall(path.name)})) or None
     read = read_layout_file(path, path.name, "0" * 64, layouts_of(source))
     years: set[int] = set()
     for rows in read.tables.values():
@@ -91,7 +101,7 @@ class InboxIndex:
 
     def save(self) -> None:
         """Write the index atomically, keeping only files still in the inbox."""
-        present = {p.relative_to(self.ws.inbox).as_posix() for s in INGESTED_SOURCES for p in inbox_files(self.ws.inbox / s)}
+        present = {p.relative_to(self.ws.inbox).as_posix() for s in SOURCES for p in inbox_files(self.ws.inbox / s)}
         self.entries = {k: v for k, v in self.entries.items() if k in present}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(f".tmp{os.getpid()}")
@@ -101,7 +111,7 @@ class InboxIndex:
 
 def ingested_files(ws: Workspace, source: str) -> pl.DataFrame:
     """The file log of the source's last ingest (empty before the first)."""
-    log = ws.parquet / f"raw_{source}__files.parquet"
+    log = file_log(ws, source)
     if not log.exists():
         return pl.DataFrame(schema={"source_file": pl.String, "file_sha256": pl.String})
     return pl.read_parquet(log, columns=["source_file", "file_sha256"])
@@ -114,7 +124,7 @@ def inbox_changes(ws: Workspace, contents: list[InboxFile] | None = None) -> dic
     """
     contents = inbox_contents(ws) if contents is None else contents
     changes: dict[str, SourceChanges] = {}
-    for source in INGESTED_SOURCES:
+    for source in SOURCES:
         log = ingested_files(ws, source)
         known = set(log["file_sha256"].drop_nulls().to_list())
         files = [f for f in contents if f.source == source]
@@ -128,7 +138,7 @@ def inbox_changes(ws: Workspace, contents: list[InboxFile] | None = None) -> dic
 def inbox_contents(ws: Workspace) -> list[InboxFile]:
     """Every inbox file of the ingested sources, with its SHA-256 and years."""
     index = InboxIndex(ws)
-    files = [f for source in INGESTED_SOURCES for f in index.files(source)]
+    files = [f for source in SOURCES for f in index.files(source)]
     index.save()
     return files
 

@@ -19,11 +19,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from pipelines.extract.inbox import inbox_files
-from pipelines.inbox_scan import inbox_changes
+from pipelines.inbox_scan import file_log, inbox_changes
 from pipelines.run_failures import PUBLISH_ASSET, explain_run_failure, metadata_summary
-from pipelines.transform.registry import INGESTED_SOURCES
-from pipelines.workspace import SOURCES, Workspace
+from pipelines.workspace import Workspace
 
 CHECK_RUNS = 50  # runs searched for each check's latest evaluation: a check not run that recently is not shown
 CHECKS_SHOWN = 15  # failed checks listed; the rest are counted
@@ -86,7 +84,6 @@ class Status:
     failed_checks: list[FailedCheck]
     pending_files: list[PendingFile]
     last_publish: LastPublish
-    unread_files: list[str]  # inbox files of a source the pipeline does not ingest (cems), inbox-relative
 
 
 def _local(timestamp: float | None) -> dt.datetime | None:
@@ -168,7 +165,7 @@ def pending_files(ws: Workspace) -> list[PendingFile]:
     are gone from the inbox now; from the shared inbox index, so only files changed since it was written are hashed."""
     pending = []
     for source, change in inbox_changes(ws).items():
-        never = not (ws.parquet / f"raw_{source}__files.parquet").exists()
+        never = not file_log(ws, source).exists()
         note = "此来源尚未入库 / this source has not been ingested yet" if never else None
         for file in change.new:
             stat = file.path.stat()
@@ -177,12 +174,6 @@ def pending_files(ws: Workspace) -> list[PendingFile]:
         pending += [PendingFile(source=source, path=name, size=None, modified=None, note=note, removed=True)
                     for name in change.removed]
     return pending
-
-
-def unread_files(ws: Workspace) -> list[str]:
-    """Files dropped into the inbox folder of a source no pipeline step reads (cems): nothing will pick them up."""
-    return [path.relative_to(ws.inbox).as_posix() for source in SOURCES if source not in INGESTED_SOURCES
-            for path in inbox_files(ws.inbox / source)]
 
 
 def last_publish(ws: Workspace, instance: dg.DagsterInstance) -> LastPublish:
@@ -197,8 +188,7 @@ def collect_status(ws: Workspace, instance: dg.DagsterInstance, runs: int = 10) 
     """Everything `synergy status` shows, as plain values: the last `runs` runs, failing checks, pending files, publish."""
     records = instance.get_run_records(limit=max(runs, CHECK_RUNS))
     return Status(runs=_run_rows(instance, records[:runs]), failed_checks=_failed_checks(instance, records),
-                  pending_files=pending_files(ws), last_publish=last_publish(ws, instance),
-                  unread_files=unread_files(ws))
+                  pending_files=pending_files(ws), last_publish=last_publish(ws, instance))
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -300,7 +290,7 @@ def _render_checks(checks: list[FailedCheck], console: Console) -> None:
                       "synergy ui (Assets → Checks)", style="dim")
 
 
-def _render_pending(files: list[PendingFile], unread: list[str], console: Console) -> None:
+def _render_pending(files: list[PendingFile], console: Console) -> None:
     if files:
         console.print("待处理文件 pending files (new, changed or removed since the last ingest)", style="bold")
         grid = _grid({}, {})
@@ -321,10 +311,6 @@ def _render_pending(files: list[PendingFile], unread: list[str], console: Consol
             console.print("已移除 removed: 已从收件箱移除 / removed from the inbox since the last ingest")
     else:
         console.print("待处理文件 pending files: 无，收件箱已全部入库 / none: every inbox file was read by the last ingest")
-    if unread:
-        shown = ", ".join(unread[:3]) + (f" … (+{len(unread) - 3})" if len(unread) > 3 else "")
-        sources = ", ".join(sorted({name.split("/")[0] for name in unread}))
-        console.print(Text.assemble(("不读取 / not read", "yellow"), f" ({sources} 不入库 / not ingested): {shown}"))
 
 
 def _render_publish(publish: LastPublish, console: Console) -> None:
@@ -344,6 +330,6 @@ def render_status(status: Status, console: Console) -> None:
     console.print()
     _render_checks(status.failed_checks, console)
     console.print()
-    _render_pending(status.pending_files, status.unread_files, console)
+    _render_pending(status.pending_files, console)
     console.print()
     _render_publish(status.last_publish, console)

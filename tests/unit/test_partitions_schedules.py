@@ -68,6 +68,26 @@ def test_inbox_changes_name_new_and_removed_files(tmp_path):
     assert changes.years() == {2023}
 
 
+def test_cems_files_are_watched_with_the_years_in_their_names(tmp_path):
+    import polars as pl
+
+    from pipelines.extract.files import sha256_of
+
+    ws = Workspace(tmp_path)
+    init_workspace(ws)
+    hourly = ws.inbox / "cems" / "410100_2023_小时数据.csv"
+    hourly.write_text("MN,DataTime,a21026-Cou,a21026-Flag\nMN01,20230101000000,1.0,N\n", encoding="utf-8")
+    (ws.inbox / "cems" / "监测点位对照表.csv").write_text("MN,许可证编号,排放口编号\n", encoding="utf-8")
+    assert file_years(hourly, "cems") == (2023,)  # the name's year: not read row by row
+    changes = inbox_changes(ws)["cems"]
+    assert sorted(f.name for f in changes.new) == ["cems/410100_2023_小时数据.csv", "cems/监测点位对照表.csv"]
+    assert changes.years() is None  # the outlet map bears on every year
+    pl.DataFrame({"source_file": ["cems/监测点位对照表.csv"],
+                  "file_sha256": [sha256_of(ws.inbox / "cems" / "监测点位对照表.csv")]}).write_parquet(
+        ws.parquet / "core_cems__file_counts.parquet")
+    assert inbox_changes(ws)["cems"].years() == {2023}
+
+
 @pytest.mark.parametrize(("name", "when", "year"), [
     ("annual_permit_build", dt.datetime(2024, 2, 1, 2), 2023),
     ("annual_ghg_cement_aluminium_steel_build", dt.datetime(2023, 10, 1, 2), 2022),

@@ -166,13 +166,14 @@ def failed_build_status(tmp_path):
 def test_collect_status(failed_build_status, monkeypatch):
     ws, instance, failed_id, status = failed_build_status
     assert [(f.source, f.path, f.removed) for f in status.pending_files] == [
-        ("permit", "permit/许可证2024.xlsx", False), ("ghg", "ghg/2023年报.csv", False), ("ghg", "ghg/gone.csv", True)]
-    never, new, removed = status.pending_files
+        ("permit", "permit/许可证2024.xlsx", False), ("ghg", "ghg/2023年报.csv", False), ("ghg", "ghg/gone.csv", True),
+        ("cems", "cems/在线监测.csv", False)]  # CEMS is watched like the others
+    never, new, removed, cems = status.pending_files
+    assert "not been ingested" in cems.note
     assert "not been ingested" in never.note
     assert new.size == (ws.inbox / "ghg" / "2023年报.csv").stat().st_size and new.note is None
     assert new.modified is not None
     assert (removed.size, removed.modified, removed.note) == (None, None, None)
-    assert status.unread_files == ["cems/在线监测.csv"]  # cems is not ingested: not pending, but not hidden
 
     # the shared inbox index was written: the next call hashes nothing that did not change
     assert (ws.dagster_home / "inbox_index.json").exists()
@@ -180,7 +181,8 @@ def test_collect_status(failed_build_status, monkeypatch):
     monkeypatch.setattr(inbox_scan, "sha256_of", lambda path: hashed.append(path) or sha256_of(path))
     assert pending_files(ws) == status.pending_files and hashed == []
     (ws.inbox / "ghg" / "2023年报.csv").write_text("企业名称,年度\n乙,2023\n丙,2023\n", encoding="utf-8")
-    assert [f.path for f in pending_files(ws) if not f.removed] == ["permit/许可证2024.xlsx", "ghg/2023年报.csv"]
+    assert [f.path for f in pending_files(ws) if not f.removed] == ["permit/许可证2024.xlsx", "ghg/2023年报.csv",
+                                                                    "cems/在线监测.csv"]
     assert hashed == [ws.inbox / "ghg" / "2023年报.csv"]
 
     [run] = status.runs
@@ -254,7 +256,7 @@ def test_render_status_prints_the_four_sections(failed_build_status, width):
     assert f"core_qa__file_manifest · run {run_id[:8]}" in checks[0] and "files=12, files_not_balanced=1" in checks[0]
     assert checks[1].startswith(f"WARN  recalled_factors · core_qa__file_manifest · run {run_id[:8]}")
     assert checks[1].endswith("chosen_values_with_recalled_factor=4")
-    # pending files, removed files with their note, the source that is not ingested
+    # pending files, removed files with their note, a source never ingested (CEMS here)
     assert any(line.strip().startswith("新 new") and "permit/许可证2024.xlsx · 15 B · " in line for line in lines)
     assert any(line.strip().startswith("已移除 removed") and line.endswith("ghg/gone.csv") for line in lines)
     assert "已从收件箱移除 / removed from the inbox since the last ingest" in text
@@ -281,7 +283,7 @@ def test_render_status_fits_80_columns():
     publish = LastPublish(when, run_ids[0], Path("/srv/synergy") / ("很长的目录名" * 8) / "warehouse.duckdb", when,
                           14_155_776)
     console = Console(width=80, record=True)
-    render_status(Status(runs, checks, pending, publish, ["cems/在线监测.csv"]), console)
+    render_status(Status(runs, checks, pending, publish), console)
     text = console.export_text()
     lines = _lines(text, 80)
 
