@@ -96,9 +96,10 @@ def test_enterprise_sums_equal_facility_sums(rows):
     for column in columns:
         assert enterprise.sort("uscc", "year")[column].fill_null(0).to_list() == pytest.approx(
             by_firm[column].fill_null(0).to_list(), rel=1e-12)
-    # and the species table itself: nothing lost between the long and the wide form
-    direct = species.filter(pl.col("scope").is_in(["combustion", "process"]))["co2e_t"].sum()
-    assert (facility["co2e_t"].sum() or 0.0) == pytest.approx(direct or 0.0, rel=1e-12)
+    # and the species table itself: nothing lost between the long and the wide form, beyond the facility table's
+    # rounding of each value to the gram (DECIMAL(38, 6)): at most half a gram per value
+    direct = species.filter(pl.col("scope").is_in(["combustion", "process"]))["co2e_t"]
+    assert (facility["co2e_t"].sum() or 0.0) == pytest.approx(direct.sum() or 0.0, rel=1e-12, abs=5e-7 * direct.len())
 
 
 candidates = st.lists(st.fixed_dictionaries({
