@@ -82,19 +82,23 @@ def build(home: Path) -> dict:
 
 
 def step_times(home: Path, hourly_rows: int) -> list[dict]:
-    """Seconds and rows written per Dagster step of the workspace's last run, slowest first."""
+    """Seconds, rows written and the process's peak RSS when it ended, per Dagster step of the workspace's last run,
+    slowest first (peak RSS never goes down: the step where it rises is the one that needed the memory)."""
     instance = dg.DagsterInstance.from_ref(dg._core.instance.InstanceRef.from_dir(str(home / "dagster")))  # noqa: SLF001
     run = instance.get_runs(limit=1)[0]
     rows: dict[str, int] = defaultdict(int)
+    peak: dict[str, int] = defaultdict(int)
     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
-        value = entry.asset_materialization.metadata.get("rows_out")
-        rows[entry.step_key] += int(value.value) if value is not None else 0
+        metadata = entry.asset_materialization.metadata
+        rows[entry.step_key] += int(metadata["rows_out"].value) if "rows_out" in metadata else 0
+        peak[entry.step_key] = max(peak[entry.step_key], int(metadata["peak_rss_mb"].value) if "peak_rss_mb" in metadata else 0)
     stages = []
     for stat in instance.get_run_step_stats(run.run_id):
         seconds = (stat.end_time or stat.start_time) - stat.start_time
         count = hourly_rows if stat.step_key in CEMS_STEPS else rows[stat.step_key]
         stages.append({"stage": stat.step_key, "seconds": round(seconds, 2), "rows": count,
-                       "rows_per_s": round(count / seconds) if seconds > 0 else None, "status": stat.status.value})
+                       "rows_per_s": round(count / seconds) if seconds > 0 else None,
+                       "peak_rss_mb": peak[stat.step_key] or None, "status": stat.status.value})
     instance.dispose()
     return sorted(stages, key=lambda s: -s["seconds"])
 

@@ -648,10 +648,11 @@ def bench(
         b, cems, fac = result["build"], result["cems_aggregation_vs_bare_duckdb"], result["facility_inventory_vs_pandas"]
         table = Table(title=f"synergy bench {size}x: {result['sites']:,} sites, {result['cems_outlets']:,} CEMS outlets, "
                             f"{result['cems_rows']:,} hourly rows; full build {b['seconds']} s, peak RSS {b['peak_rss_mb']:,} MB")
-        for column in ("stage (Dagster step)", "seconds", "rows", "rows/s"):
+        for column in ("stage (Dagster step)", "seconds", "rows", "rows/s", "peak RSS MB"):
             table.add_column(column)
         for s in result["stages"][:15]:
-            table.add_row(s["stage"], f"{s['seconds']:.2f}", f"{s['rows']:,}", f"{s['rows_per_s'] or 0:,}")
+            table.add_row(s["stage"], f"{s['seconds']:.2f}", f"{s['rows']:,}", f"{s['rows_per_s'] or 0:,}",
+                          f"{s.get('peak_rss_mb') or '—'}")
         console.print(table)
         console.print(f"(a) CEMS aggregation {cems['cems_aggregation_s']} s / bare DuckDB GROUP BY "
                       f"{cems['bare_duckdb_group_by_s']} s = {cems['ratio']}x (target <= 1.5x)\n"

@@ -1,6 +1,7 @@
 """The metadata every materialisation carries, so a build can be audited from the UI alone.
 
-Rows in (read by the step from its upstream tables) and out, the step's duration so far, the factor set and
+Rows in (read by the step from its upstream tables) and out, the step's duration so far, the process's peak RSS so far
+(it never goes down, so the step where it rises is the one that needed the memory), the factor set and
 GWP set in force, and the fingerprint of the input files the run stands on: sha256 over the sorted SHA-256 of
 every inbox file, taken when the run was launched (run tags) or, for a run launched without it, over the
 sources' file logs.
@@ -9,6 +10,7 @@ sources' file logs.
 from __future__ import annotations
 
 import hashlib
+import resource
 import time
 from collections import defaultdict
 from functools import cache
@@ -64,6 +66,7 @@ def step_metadata(instance: dg.DagsterInstance, run: dg.DagsterRun, step_key: st
         "rows_in": _ROWS_LOADED.get((run.run_id, step_key), 0),
         "rows_out": rows_out,
         "duration_s": round(time.time() - started, 2) if started else None,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,  # the process's so far: it never drops
         "factor_set": _factor_set_label(factor_set_path),
         "gwp_set": str(accounting_settings()["gwp_set"]),
         "input_files": int(inputs[INPUT_FILES_TAG]),

@@ -21,6 +21,9 @@ from pipelines.cems.settings import CemsSettings
 from pipelines.cems.store import CemsStore, resolve_duplicates
 from pipelines.cems.substitution import GAP_COLUMNS, Timeline, hour_state, monthly_pieces, substitute
 
+BATCH_ROWS = 6_000_000
+"""Hours per substitution batch: about 1.5 GB of working memory, whatever the size of the city."""
+
 
 def duckdb_connection(temp_dir: Path, memory_limit: str = "4GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that spills to `temp_dir` rather than running out of memory."""
@@ -39,17 +42,30 @@ def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settin
     flags = list(settings.valid_flags)
     for city in store.partitions(year) if cities is None else cities:
         moved += resolve_duplicates(store, year, city, order)
-        # states are worked out while reading, so the flag strings are never held or reordered
-        hourly = _sorted(pl.scan_parquet(store.parts(year, city), hive_partitioning=False).select(
-            "mn", "data_time", *(f"{p}_mass_kg" for p in POLLUTANTS.values()),
-            *(hour_state(p, flags).alias(f"{p}_state") for p in POLLUTANTS.values())).collect())
-        line = Timeline.of(hourly, year)
-        for prefix in POLLUTANTS.values():
-            series = hourly.select("mn", "data_time", f"{prefix}_mass_kg", pl.col(f"{prefix}_state").alias("state"))
-            found.append(substitute(series, prefix, year, settings.rule_version, line).with_columns(pl.lit(city).alias("city")))
+        scan = pl.scan_parquet(store.parts(year, city), hive_partitioning=False)
+        for first_mn, last_mn in _outlet_batches(scan):
+            # states are worked out while reading, so the flag strings are never held or reordered
+            hourly = _sorted(scan.filter(pl.col("mn").is_between(pl.lit(first_mn), pl.lit(last_mn))).select(
+                "mn", "data_time", *(f"{p}_mass_kg" for p in POLLUTANTS.values()),
+                *(hour_state(p, flags).alias(f"{p}_state") for p in POLLUTANTS.values())).collect())
+            line = Timeline.of(hourly, year)
+            for prefix in POLLUTANTS.values():
+                series = hourly.select("mn", "data_time", f"{prefix}_mass_kg", pl.col(f"{prefix}_state").alias("state"))
+                found.append(substitute(series, prefix, year, settings.rule_version, line)
+                             .with_columns(pl.lit(city).alias("city")))
     if not found:
         return pl.DataFrame(schema={**GAP_COLUMNS, "city": pl.String}), moved
     return pl.concat(found), moved
+
+
+def _outlet_batches(scan: pl.LazyFrame) -> list[tuple[str, str]]:
+    """(first MN, last MN) of runs of outlets holding at most BATCH_ROWS hours together: a city of any size is
+    worked through in bounded memory, and a range of MNs lets the Parquet row-group statistics skip the rest."""
+    counts = scan.group_by("mn").len().sort("mn").collect()
+    batch = (counts["len"].cum_sum() - 1) // BATCH_ROWS
+    bounds = counts.with_columns(batch.alias("_batch")).group_by("_batch", maintain_order=True).agg(
+        pl.col("mn").first().alias("first"), pl.col("mn").last().alias("last"))
+    return list(zip(bounds["first"], bounds["last"], strict=True))
 
 
 def _sorted(hourly: pl.DataFrame) -> pl.DataFrame:

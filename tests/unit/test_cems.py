@@ -227,3 +227,24 @@ def test_city_partitions_add_up_to_the_whole_year(tmp_path: Path) -> None:
         pieces.append(outlet_monthly(con, store, 2023, gaps, settings, outlets, city=city))
     assert pl.concat(pieces).sort("mn", "pollutant", "month").equals(whole.sort("mn", "pollutant", "month"))
     assert whole.filter(pl.col("pollutant") == "SO2")["invalid_hours"].sum() == 2 * flags.count("D")
+
+
+def test_batches_of_outlets_give_the_same_gaps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a city too big for one batch is worked through a run of outlets at a time: same gaps as all at once
+    from pipelines.cems import aggregate
+
+    hours = range(24 * 40)
+    flags = ["D" if h % 5 == 0 else "N" for h in hours]
+    frame = pl.DataFrame({"MN": ["MN02"] * len(flags) + ["MN01"] * len(flags), "DataTime": [_hour(h) for h in hours] * 2,
+                          "a21026-Cou": [float(h % 13) for h in hours] + [float(h % 7) for h in hours],
+                          "a21026-Flag": flags * 2})
+    (tmp_path / "inbox" / "cems").mkdir(parents=True)
+    frame.write_parquet(tmp_path / "inbox" / "cems" / "one_city.parquet")
+    store, log = _ingest(tmp_path)
+    order = {log["file_sha256"][0]: 0}
+    whole, _ = substitution_gaps(store, 2023, order, load_settings())
+    monkeypatch.setattr(aggregate, "BATCH_ROWS", len(flags))  # one outlet per batch
+    assert aggregate._outlet_batches(pl.scan_parquet(store.parts(2023, "410100"))) == [("MN01", "MN01"), ("MN02", "MN02")]
+    batched, _ = substitution_gaps(store, 2023, order, load_settings())
+    keys = ["mn", "pollutant", "gap_start"]
+    assert batched.sort(keys).equals(whole.sort(keys)) and whole["mn"].n_unique() == 2
