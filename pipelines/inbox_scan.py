@@ -17,9 +17,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.extract.files import sha256_of
+from pipelines.extract.files import read_xlsx_rows, sha256_of
 from pipelines.extract.inbox import SUPPORTED, inbox_files
-from pipelines.extract.layouts import read_layout_file
+from pipelines.extract.layouts import SCAN_ROWS, detect_header, read_layout_file
 from pipelines.transform.registry import INGESTED_SOURCES
 from pipelines.workspace import SOURCES, Workspace
 from schemas.layouts import layouts_of
@@ -59,6 +59,8 @@ def file_years(path: Path, source: str) -> tuple[int, ...] | None:
     """The data years in a file's rows (a year column or a year in its title, sheet or file name); CEMS: its name's."""
     if source not in INGESTED_SOURCES:
         return tuple(sorted({int(y) for y in _YEAR.findall(path.name)})) or None
+    if path.suffix.lower() in (".xlsx", ".xlsm") and _headers_have_no_year(path, source):
+        return None
     read = read_layout_file(path, path.name, "0" * 64, layouts_of(source))
     years: set[int] = set()
     for rows in read.tables.values():
@@ -69,6 +71,14 @@ def file_years(path: Path, source: str) -> tuple[int, ...] | None:
             if hit:
                 years.add(int(hit.group(1)))
     return tuple(sorted(years))
+
+
+def _headers_have_no_year(path: Path, source: str) -> bool:
+    """True when the workbook's tables, told by their headers alone, carry no year (a permit list, the limits): no
+    year column and no year taken from the title or name. Reading a few rows spares parsing a large workbook."""
+    layouts = layouts_of(source)
+    matches = [m for sheet in read_xlsx_rows(path, SCAN_ROWS + 2) if (m := detect_header(sheet, layouts)) and not m.missing]
+    return bool(matches) and all("year" not in m.columns.values() and "year" not in m.layout.context for m in matches)
 
 
 class InboxIndex:

@@ -81,14 +81,15 @@ def _merged_ranges(path: Path, worksheet_path: str) -> list[tuple[int, int, int,
     return [range_boundaries(ref.decode()) for ref in _MERGE_REF.findall(xml)]  # type: ignore[misc]
 
 
-def read_xlsx_rows(path: Path) -> list[Sheet]:
-    """Every sheet of a workbook as text rows, merged ranges filled with their top-left value."""
+def read_xlsx_rows(path: Path, max_rows: int | None = None) -> list[Sheet]:
+    """Every sheet of a workbook as text rows (the first `max_rows` only, if given), merged ranges filled with their
+    top-left value."""
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheets = []
     try:
         for worksheet in workbook.worksheets:
             worksheet.reset_dimensions()  # some exporters write a wrong <dimension>; read what is there
-            rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+            rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True, max_row=max_rows)]
             merges = _merged_ranges(path, worksheet._worksheet_path)
             width = max([len(r) for r in rows] + [m[2] for m in merges] + [0])
             rows = [r + [None] * (width - len(r)) for r in rows]
