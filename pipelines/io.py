@@ -8,6 +8,7 @@ team audits a build with (pipelines.run_metadata).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -29,6 +30,35 @@ def write_atomic(frame: pl.DataFrame, path: Path) -> None:
     tmp = path.with_suffix(f"{TMP_MARK}{os.getpid()}")
     frame.write_parquet(tmp, statistics=True)
     os.replace(tmp, path)
+
+
+def read_stored(base_dir: Path, name: str) -> pl.DataFrame:
+    """A table as the IO manager stored it: its one file, or every stored year; empty, with its schema, if never built."""
+    single = base_dir / f"{name}.parquet"
+    if single.exists():
+        return pl.read_parquet(single)
+    years = sorted((base_dir / name).glob("year=*.parquet"))
+    if years:
+        return pl.concat([pl.read_parquet(p) for p in years], how="vertical")
+    return pl.DataFrame(schema=polars_schema(TABLES[name]))
+
+
+class StoredTables(Mapping[str, pl.DataFrame]):
+    """Stored tables read when asked for, one at a time: publishing then holds one table in memory, not all of them."""
+
+    def __init__(self, base_dir: Path, names: tuple[str, ...]) -> None:
+        self.base_dir, self.names = base_dir, names
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self.names:
+            raise KeyError(name)
+        return read_stored(self.base_dir, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 class ParquetIOManager(dg.ConfigurableIOManager):

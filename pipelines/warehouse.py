@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,7 +35,7 @@ def publish_lock(target: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def publish_warehouse(tables: dict[str, pl.DataFrame], target: Path) -> dict[str, int]:
+def publish_warehouse(tables: Mapping[str, pl.DataFrame], target: Path) -> dict[str, int]:
     """Write every table with DDL and COMMENTs into a fresh file, then rename it over `target`.
 
     Under the publish lock; a half-built file a killed publisher left behind is removed first.
@@ -46,7 +46,7 @@ def publish_warehouse(tables: dict[str, pl.DataFrame], target: Path) -> dict[str
         return _build_and_swap(tables, target)
 
 
-def _build_and_swap(tables: dict[str, pl.DataFrame], target: Path) -> dict[str, int]:
+def _build_and_swap(tables: Mapping[str, pl.DataFrame], target: Path) -> dict[str, int]:
     tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
     counts: dict[str, int] = {}
     try:

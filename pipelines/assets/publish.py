@@ -4,9 +4,9 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 import dagster as dg
-import polars as pl
 
 from pipelines.docs import data_dictionary
+from pipelines.io import StoredTables
 from pipelines.jobs import MEMORY_HEAVY, WAREHOUSE_PUBLISH
 from pipelines.partitions import REPORTING_YEAR, years_from_tags
 from pipelines.resources import SynergyConfig
@@ -20,13 +20,17 @@ PUBLISHED = tuple(TABLES)
 @dg.asset(
     group_name="publish",
     kinds={"duckdb"},
-    ins={name: dg.AssetIn() for name in PUBLISHED},
+    deps=list(PUBLISHED),
     pool=WAREHOUSE_PUBLISH,
 )
-def out_publish__warehouse(context: dg.AssetExecutionContext, synergy: SynergyConfig, **tables: pl.DataFrame) -> None:
-    """Build warehouse.duckdb from every published table, with COMMENTs, and swap it in."""
+def out_publish__warehouse(context: dg.AssetExecutionContext, synergy: SynergyConfig) -> None:
+    """Build warehouse.duckdb from every published table (every stored year), with COMMENTs, and swap it in.
+
+    The tables are read from their Parquet one at a time as they are written, not loaded all at once as inputs: the
+    step's memory is that of the largest table (the CEMS gaps at scale), not of the whole warehouse.
+    """
     ws = synergy.workspace
-    counts = publish_warehouse(tables, ws.warehouse)
+    counts = publish_warehouse(StoredTables(ws.parquet, PUBLISHED), ws.warehouse)
     (ws.home / "data_dictionary.md").write_text(data_dictionary(), encoding="utf-8")
     context.add_output_metadata({**asset_metadata(context, sum(counts.values()), ws.parquet, synergy.factor_set_path),
                                  "path": str(ws.warehouse), **counts})
