@@ -35,6 +35,9 @@ def publish_lock(target: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+PUBLISH_MEMORY_LIMIT = "1GB"
+
+
 def publish_warehouse(tables: Mapping[str, pl.DataFrame], target: Path) -> dict[str, int]:
     """Write every table with DDL and COMMENTs into a fresh file, then rename it over `target`.
 
@@ -50,7 +53,8 @@ def _build_and_swap(tables: Mapping[str, pl.DataFrame], target: Path) -> dict[st
     tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
     counts: dict[str, int] = {}
     try:
-        with duckdb.connect(str(tmp)) as con:
+        # a bounded buffer pool: DuckDB writes the new file's blocks out instead of holding the warehouse in memory
+        with duckdb.connect(str(tmp), config={"memory_limit": PUBLISH_MEMORY_LIMIT}) as con:
             for name in sorted(tables):
                 frame = canonical_order(conform(tables[name], name), name)
                 pandera_schema(name).validate(frame, lazy=True)  # never publish what breaks the contract
