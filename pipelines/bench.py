@@ -84,7 +84,7 @@ def build(home: Path) -> dict:
 def step_times(home: Path, hourly_rows: int) -> list[dict]:
     """Seconds, rows written and the process's peak RSS when it ended, per Dagster step of the workspace's last run,
     slowest first (peak RSS never goes down: the step where it rises is the one that needed the memory)."""
-    instance = dg.DagsterInstance.from_ref(dg._core.instance.InstanceRef.from_dir(str(home / "dagster")))  # noqa: SLF001
+    instance = dg.DagsterInstance.from_config(str(home / "dagster"))
     run = instance.get_runs(limit=1)[0]
     rows: dict[str, int] = defaultdict(int)
     peak: dict[str, int] = defaultdict(int)

@@ -32,14 +32,27 @@ def write_atomic(frame: pl.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def table_path(base_dir: Path, name: str) -> Path:
+    """Where an unpartitioned asset is stored."""
+    return base_dir / f"{name}.parquet"
+
+
+def year_path(base_dir: Path, name: str, year: str) -> Path:
+    """Where one year of a yearly asset is stored."""
+    return base_dir / name / f"year={year}.parquet"
+
+
+def _read_years(paths: list[Path]) -> pl.DataFrame:
+    return pl.concat([pl.read_parquet(p) for p in paths], how="vertical")
+
+
 def read_stored(base_dir: Path, name: str) -> pl.DataFrame:
     """A table as the IO manager stored it: its one file, or every stored year; empty, with its schema, if never built."""
-    single = base_dir / f"{name}.parquet"
-    if single.exists():
+    if (single := table_path(base_dir, name)).exists():
         return pl.read_parquet(single)
-    years = sorted((base_dir / name).glob("year=*.parquet"))
-    if years:
-        return pl.concat([pl.read_parquet(p) for p in years], how="vertical")
+    pattern = year_path(base_dir, name, "*")
+    if years := sorted(pattern.parent.glob(pattern.name)):
+        return _read_years(years)
     return pl.DataFrame(schema=polars_schema(TABLES[name]))
 
 
@@ -66,10 +79,10 @@ class ParquetIOManager(dg.ConfigurableIOManager):
     factor_set_path: str = str(DEFAULT_FACTOR_SET)  # only named in the run metadata; the assets read SynergyConfig's
 
     def _path(self, key: dg.AssetKey) -> Path:
-        return Path(self.base_dir) / f"{'__'.join(key.path)}.parquet"
+        return table_path(Path(self.base_dir), "__".join(key.path))
 
     def _year_path(self, key: dg.AssetKey, year: str) -> Path:
-        return Path(self.base_dir) / "__".join(key.path) / f"year={year}.parquet"
+        return year_path(Path(self.base_dir), "__".join(key.path), year)
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         if context.has_asset_partitions:
@@ -103,7 +116,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         """The materialised years among `years`, oldest first; a year never built is simply absent."""
         paths = [p for y in years if (p := self._year_path(key, y)).exists()]
         if paths:
-            return pl.concat([pl.read_parquet(p) for p in paths], how="vertical")
+            return _read_years(paths)
         name = key.path[-1]
         if name in TABLES:
             return pl.DataFrame(schema=polars_schema(TABLES[name]))

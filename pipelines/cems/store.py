@@ -172,8 +172,9 @@ def resolve_duplicates(store: CemsStore, year: int, city: str, order: dict[str, 
     store.superseded.mkdir(parents=True, exist_ok=True)
     for sha, rows in losers.group_by("file_sha256"):
         part = store.root / f"year={year}" / f"city={city}" / f"{str(sha[0])[:12]}.parquet"
-        kept = pl.read_parquet(part).join(rows.select("row_number"), on="row_number", how="anti")
-        moved = pl.read_parquet(part).join(rows.select("row_number", "superseded_by_file"), on="row_number")
+        stored = pl.read_parquet(part)
+        kept = stored.join(rows.select("row_number"), on="row_number", how="anti")
+        moved = stored.join(rows.select("row_number", "superseded_by_file"), on="row_number")
         history = store.superseded / f"{str(sha[0])[:12]}.parquet"
         if history.exists():
             moved = pl.concat([pl.read_parquet(history), moved], how="vertical_relaxed")
