@@ -31,7 +31,7 @@ MONITORING_METHODS = ("自动监测", "在线监测", "手工监测", "执法监
 GROUP_KEYS = ("facility_id", "uscc", "year", "species", "scope", "source_system")
 CANDIDATE_COLUMNS = (*GROUP_KEYS, "source_table", "method", "mass_t", "energy_tce", "heat_input_gj", "parameter_source",
                      "source_record", "line_count", "uncomputed_line_count", "factor_ids", "has_recalled_factor",
-                     "filled_from", "gap_fill_kind", "allocation_share")
+                     "filled_from", "gap_fill_kind", "allocation_share", "missing_parameters")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Sources:
     permit_fuel_analysis: pl.DataFrame
     permit_execution: pl.DataFrame
     cems_outlet_yearly: pl.DataFrame
+    envstat_enterprise: pl.DataFrame
+    ghg_power_monthly: pl.DataFrame
 
 
 def place(rows: pl.DataFrame, table: str, sources: Sources) -> pl.DataFrame:
@@ -78,9 +80,7 @@ def summarise(lines: pl.DataFrame) -> pl.DataFrame:
         pl.col("source_table").unique().sort().str.join(";"),
         pl.when(pl.col("method").eq("gap_filled").any()).then(pl.lit("gap_filled"))
         .otherwise(pl.col("method").first()).alias("method"),
-        stable_sum("mass_t"),
-        stable_sum("energy_tce"),
-        stable_sum("heat_input_gj"),
+        *(_known_sum(c) for c in ("mass_t", "energy_tce", "heat_input_gj")),
         pl.when(pl.col("parameter_source").eq("measured").all()).then(pl.lit("measured"))
         .when(pl.col("parameter_source").eq("default").all()).then(pl.lit("default"))
         .otherwise(pl.lit("mixed")).alias("parameter_source"),
@@ -91,7 +91,10 @@ def summarise(lines: pl.DataFrame) -> pl.DataFrame:
         pl.col("has_recalled_factor").any(),
         pl.col("filled_from").drop_nulls().unique().sort().str.join(";").alias("filled_from"),
         pl.col("gap_fill_kind").drop_nulls().first(),
+        pl.col("missing_parameters").drop_nulls().unique().sort().str.join(" | ").alias("missing_parameters"),
     ).with_columns(
+        pl.when(pl.col("missing_parameters") == "").then(None).otherwise(pl.col("missing_parameters"))
+        .alias("missing_parameters"),
         pl.when(pl.col("filled_from") == "").then(None).otherwise(pl.col("filled_from")).alias("filled_from"),
         pl.col("factor_ids").str.split(";").list.eval(pl.element().filter(pl.element() != "")).list.unique().list.sort()
         .list.join(";").alias("factor_ids"),
@@ -99,10 +102,16 @@ def summarise(lines: pl.DataFrame) -> pl.DataFrame:
     ).select(CANDIDATE_COLUMNS)
 
 
-def _line_defaults(frame: pl.DataFrame) -> pl.DataFrame:
+def _known_sum(column: str) -> pl.Expr:
+    """The sum of the known values; null (unknown), never 0, when no line has one."""
+    return pl.when(pl.col(column).is_not_null().any()).then(stable_sum(column)).alias(column)
+
+
+def line_defaults(frame: pl.DataFrame) -> pl.DataFrame:
     """Fill the optional line columns `summarise` reads."""
     defaults = {"energy_tce": pl.Float64, "heat_input_gj": pl.Float64, "filled_from": pl.String,
-                "gap_fill_kind": pl.String, "factor_ids": pl.String, "has_recalled_factor": pl.Boolean}
+                "gap_fill_kind": pl.String, "factor_ids": pl.String, "has_recalled_factor": pl.Boolean,
+                "missing_parameters": pl.String}
     return frame.with_columns(pl.lit(None, t).alias(c) for c, t in defaults.items() if c not in frame.columns)
 
 
@@ -138,17 +147,18 @@ def permit_lines(sources: Sources) -> pl.DataFrame:
         pl.lit("core_permit__fuel_analysis").alias("source_table"))
 
 
-def _calculated(lines: pl.DataFrame, system: str, factor_set: FactorSet, fuels: pl.DataFrame,
+def calculated_lines(lines: pl.DataFrame, system: str, factor_set: FactorSet, fuels: pl.DataFrame,
                 power_codes: set[str], with_pollutants: bool) -> pl.DataFrame:
     """Calculated CO2 (and pollutants) per line, as line results ready for `summarise`."""
     co2 = combustion_co2(lines, factor_set, fuels, power_codes)
     ncv_filled = pl.col("ncv_gj_per_unit_filled") if "ncv_gj_per_unit_filled" in lines.columns else pl.lit(False)
-    base = lines.select("line_key", "facility_id", "uscc", "year", "source_table", ncv_filled.alias("_ncv_filled"),
+    base = lines.select("line_key", "facility_id", "uscc", "year", "source_table", "fuel_code",
+                        ncv_filled.alias("_ncv_filled"),
                         *(["sulfur_pct_filled", "ash_pct_filled", "_donor_used"] if with_pollutants else []))
     co2_rows = base.join(co2, on="line_key").select(
         "line_key", "facility_id", "uscc", "year", "source_table", pl.lit("CO2").alias("species"),
         pl.col("co2_mass_t").alias("mass_t"), "energy_tce", "heat_input_gj", "parameter_source", "factor_ids",
-        "has_recalled_factor", pl.col("_ncv_filled").alias("_filled"),
+        "has_recalled_factor", pl.col("_ncv_filled").alias("_filled"), _named_missing(),
     )
     results = [co2_rows]
     if with_pollutants:
@@ -158,7 +168,8 @@ def _calculated(lines: pl.DataFrame, system: str, factor_set: FactorSet, fuels: 
         results.append(base.join(poll, on="line_key").select(
             "line_key", "facility_id", "uscc", "year", "source_table", "species", "mass_t",
             pl.lit(None, pl.Float64).alias("energy_tce"), pl.lit(None, pl.Float64).alias("heat_input_gj"),
-            "parameter_source", "factor_ids", "has_recalled_factor", filled.alias("_filled")))
+            "parameter_source", "factor_ids", "has_recalled_factor", filled.alias("_filled"),
+            pl.lit(None, pl.String).alias("missing_parameters")))
     donors = lines.select("line_key", pl.col("_donor_used") if "_donor_used" in lines.columns
                           else pl.lit(None, pl.String).alias("_donor_used"))
     out = pl.concat(results).join(donors, on="line_key", how="left")
@@ -168,6 +179,12 @@ def _calculated(lines: pl.DataFrame, system: str, factor_set: FactorSet, fuels: 
         pl.when(pl.col("_filled")).then(pl.col("_donor_used")).alias("filled_from"),
         pl.when(pl.col("_filled")).then(pl.lit("parameter")).alias("gap_fill_kind"),
     ).drop("_filled", "_donor_used")
+
+
+def _named_missing() -> pl.Expr:
+    """`<fuel>: <parameters>` for a line without CO2 (what the lower-bound flag and the findings name)."""
+    return pl.when(pl.col("missing_parameters").is_not_null()).then(
+        pl.format("{}: {}", "fuel_code", "missing_parameters")).alias("missing_parameters")
 
 
 def _reported_method(method: pl.Expr) -> pl.Expr:
@@ -195,6 +212,7 @@ def permit_reported(sources: Sources) -> pl.DataFrame:
         pl.lit(1, pl.Int64).alias("line_count"), pl.lit(0, pl.Int64).alias("uncomputed_line_count"),
         pl.lit("").alias("factor_ids"), pl.lit(False).alias("has_recalled_factor"), pl.lit(None, pl.String).alias("filled_from"),
         pl.lit(None, pl.String).alias("gap_fill_kind"), pl.lit(1.0).alias("allocation_share"),
+        pl.lit(None, pl.String).alias("missing_parameters"),
     )
 
 
@@ -209,7 +227,7 @@ def statistics_reported(lines: pl.DataFrame) -> pl.DataFrame:
     long = long.join(method, on=keys).with_columns(
         pl.col("_reported").alias("method"), pl.lit("combustion").alias("scope"), pl.lit("envstat").alias("source_system"),
         pl.lit("measured").alias("parameter_source"), pl.lit("").alias("factor_ids"), pl.lit(False).alias("has_recalled_factor"))
-    return summarise(_line_defaults(long))
+    return summarise(line_defaults(long))
 
 
 def ghg_fuel_lines(sources: Sources) -> pl.DataFrame:
@@ -234,7 +252,7 @@ def ghg_reported(sources: Sources, factor_set: FactorSet, grid_purpose: str) -> 
         "line_key", "facility_id", "uscc", "year", pl.lit("CO2").alias("species"), pl.lit("combustion").alias("scope"),
         pl.lit("ghg").alias("source_system"), pl.lit("core_ghg__fuel_lines").alias("source_table"),
         pl.lit("reported").alias("method"), pl.col("co2_mass_t").alias("mass_t"), "energy_tce", "heat_input_gj",
-        "parameter_source", "factor_ids", "has_recalled_factor")
+        "parameter_source", "factor_ids", "has_recalled_factor", _named_missing())
     process = place(sources.ghg_process_lines, "core_ghg__process_lines", sources)
     process = process.join(process_lines_as_reported(process), on="line_key").select(
         "line_key", "facility_id", "uscc", "year", pl.lit("CO2").alias("species"), pl.lit("process").alias("scope"),
@@ -256,8 +274,8 @@ def ghg_reported(sources: Sources, factor_set: FactorSet, grid_purpose: str) -> 
         pl.lit("reported").alias("method"), pl.col("reported_co2_mass_t").alias("mass_t"),
         pl.lit("measured").alias("parameter_source"), pl.lit("").alias("factor_ids"), pl.lit(False).alias("has_recalled_factor"))
     parts = [combustion, process, computed, stated]
-    return pl.concat([summarise(_line_defaults(p)) for p in parts if p.height], how="vertical_relaxed") if any(
-        p.height for p in parts) else pl.DataFrame(schema=summarise(_line_defaults(combustion)).schema)
+    return pl.concat([summarise(line_defaults(p)) for p in parts if p.height], how="vertical_relaxed") if any(
+        p.height for p in parts) else pl.DataFrame(schema=summarise(line_defaults(combustion)).schema)
 
 
 def calculated_candidates(sources: Sources, factor_set: FactorSet, fuels: pl.DataFrame,
@@ -265,10 +283,10 @@ def calculated_candidates(sources: Sources, factor_set: FactorSet, fuels: pl.Dat
     """(candidates, line results) from the statistics and permit fuel lines; line results feed gap filling."""
     stats = statistics_lines(sources)
     permit = permit_lines(sources)
-    stat_results = _calculated(stats, "envstat", factor_set, fuels, power_codes, with_pollutants=True)
-    permit_results = _calculated(permit, "permit", factor_set, fuels, power_codes, with_pollutants=False)
+    stat_results = calculated_lines(stats, "envstat", factor_set, fuels, power_codes, with_pollutants=True)
+    permit_results = calculated_lines(permit, "permit", factor_set, fuels, power_codes, with_pollutants=False)
     line_results = pl.concat([stat_results, permit_results], how="diagonal_relaxed").join(
         pl.concat([stats.select("line_key", "fuel_code"), permit.select("line_key", "fuel_code")]), on="line_key", how="left")
-    candidates = pl.concat([summarise(_line_defaults(stat_results)), summarise(_line_defaults(permit_results)),
+    candidates = pl.concat([summarise(line_defaults(stat_results)), summarise(line_defaults(permit_results)),
                             statistics_reported(stats)])
     return candidates, line_results

@@ -17,6 +17,7 @@ import polars as pl
 from inventories.factor_library import FactorSet, select_factors
 
 CO2_PER_C = 44.0 / 12.0
+UNCONFIRMED_STATUSES = ("recalled", "judgement")  # counted in has_recalled_factor: not confirmed by an official text
 PARAMETERS = ("ncv", "carbon_content", "oxidation", "co2_ef_per_heat")
 LINE_INPUTS = ("ncv_gj_per_unit", "carbon_content_tc_per_gj", "carbon_mass_fraction_pct", "oxidation_fraction",
                "heat_input_gj")
@@ -44,12 +45,22 @@ def resolve_defaults(lines: pl.DataFrame, factor_set: FactorSet, power_codes: se
     return out
 
 
+BASIS_COLUMNS = {"ncv": "ncv_basis", "carbon_content": "carbon_basis", "oxidation": "oxidation_basis"}
+"""The reporter's own label of a stated value (实测 / 缺省值), as parsed into measured / default."""
+
+
+def _stated_source(parameter: str) -> pl.Expr:
+    """'default' when the reporter labels the stated value 缺省值, else 'measured' (a stated value is measured)."""
+    basis = pl.col(BASIS_COLUMNS[parameter])
+    return pl.when(basis == "default").then(pl.lit("default")).otherwise(pl.lit("measured"))
+
+
 def _measured_or_default(measured: str, parameter: str) -> list[pl.Expr]:
-    """Value, source and (when a default was used) factor id and status for one parameter."""
+    """Value, source and (when a library default was used) factor id and status for one parameter."""
     is_measured = pl.col(measured).is_not_null()
     return [
         pl.coalesce(measured, f"default_{parameter}").alias(f"_{parameter}"),
-        pl.when(is_measured).then(pl.lit("measured"))
+        pl.when(is_measured).then(_stated_source(parameter))
         .when(pl.col(f"default_{parameter}").is_not_null()).then(pl.lit("default")).alias(f"_{parameter}_source"),
         pl.when(is_measured).then(None).otherwise(pl.col(f"default_{parameter}_id")).alias(f"_{parameter}_id"),
         pl.when(is_measured).then(None).otherwise(pl.col(f"default_{parameter}_status")).alias(f"_{parameter}_status"),
@@ -61,9 +72,12 @@ def combustion_co2(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFra
 
     `lines` needs line_key, year, industry_code, fuel_code, fuel_consumed_units and may carry any of
     LINE_INPUTS (measured values). Returns line_key plus ncv/carbon/oxidation used and their sources,
-    heat_input_gj, energy_tce, co2_mass_t, parameter_source, factor_ids, has_recalled_factor.
+    heat_input_gj, energy_tce, co2_mass_t, parameter_source, factor_ids, has_recalled_factor and
+    missing_parameters (null when CO2 was computed). A line's `*_basis` columns (缺省值 / 实测 as the reporter
+    labels a stated value) make a stated value count as a default, not as measured.
     """
     keyed = lines.with_columns(pl.lit(None, pl.Float64).alias(c) for c in LINE_INPUTS if c not in lines.columns)
+    keyed = keyed.with_columns(pl.lit(None, pl.String).alias(c) for c in BASIS_COLUMNS.values() if c not in keyed.columns)
     keyed = keyed.join(fuels.select("fuel_code", "fuel_group"), on="fuel_code", how="left")
     resolved = resolve_defaults(keyed, factor_set, power_codes)
     gj_per_tce = factor_set.scalar("gj_per_tce", required=False)  # a CO2-only set (EPA's) gives no energy
@@ -85,7 +99,7 @@ def combustion_co2(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFra
     )
     ncv_used = ~has_heat | has_elemental  # a measured heat input makes the NCV irrelevant to CO2
     sources = [pl.when(ncv_used).then(pl.col("_ncv_source")).otherwise(pl.lit("measured")),
-               pl.when(has_elemental).then(pl.lit("measured")).when(uses_ef).then(pl.lit("default"))
+               pl.when(has_elemental).then(_stated_source("carbon_content")).when(uses_ef).then(pl.lit("default"))
                .otherwise(pl.col("_carbon_content_source")),
                pl.when(uses_ef).then(pl.lit("default")).otherwise(pl.col("_oxidation_source"))]
     ids = [pl.when(ncv_used).then(pl.col("_ncv_id")),
@@ -113,8 +127,26 @@ def combustion_co2(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFra
         .when(source_list.list.eval(pl.element() == "default").list.all()).then(pl.lit("default"))
         .otherwise(pl.lit("mixed")).alias("parameter_source"),
         pl.concat_list(ids).list.drop_nulls().list.join(";").alias("factor_ids"),
-        pl.concat_list(statuses).list.drop_nulls().list.contains("recalled").alias("has_recalled_factor"),
+        pl.concat_list(statuses).list.drop_nulls().list.eval(pl.element().is_in(UNCONFIRMED_STATUSES)).list.any()
+        .alias("has_recalled_factor"),
+        pl.when(co2.is_null()).then(_missing_parameters(has_elemental, uses_ef)).alias("missing_parameters"),
     )
+
+
+def _missing_parameters(has_elemental: pl.Expr, uses_ef: pl.Expr) -> pl.Expr:
+    """Exactly the parameters a line without CO2 lacks: `ncv`, `carbon_content`, `oxidation` joined by ';'.
+
+    Elemental carbon needs only the oxidation rate; a carbon content per GJ needs the heat (FC x NCV) and the
+    oxidation rate; a per-heat factor needs the heat alone.
+    """
+    no_heat = pl.col("heat_input_gj").is_null() & pl.col("_ncv").is_null()
+    no_oxidation = pl.col("_oxidation").is_null()
+    no_carbon = ~has_elemental & pl.col("_carbon_content").is_null() & ~uses_ef
+    return pl.concat_list(
+        pl.when(~has_elemental & no_heat).then(pl.lit("ncv")),
+        pl.when(no_carbon).then(pl.lit("carbon_content")),
+        pl.when(~uses_ef & no_oxidation).then(pl.lit("oxidation")),
+    ).list.drop_nulls().list.join(";")
 
 
 def source_record_expr() -> pl.Expr:
@@ -134,5 +166,5 @@ def fuel_line_co2(lines: pl.DataFrame, factor_set: FactorSet, fuels: pl.DataFram
         "carbon_content_tc_per_gj", "carbon_mass_fraction_pct", "carbon_source", "oxidation_fraction",
         "oxidation_source", "heat_input_gj", "energy_tce", "co2_mass_t", pl.lit("reported").alias("method"),
         "parameter_source", pl.lit("ghg").alias("source_system"), pl.col("line_key").alias("source_record"),
-        pl.lit(factor_set.label).alias("factor_set"), "factor_ids", "has_recalled_factor",
+        pl.lit(factor_set.label).alias("factor_set"), "factor_ids", "has_recalled_factor", "missing_parameters",
     )

@@ -29,6 +29,8 @@ GROUPS = FIELDS["rule_group"].isin or ()
 # what every rule query returns, one row per finding (severity only for graded rules)
 QUERY_COLUMNS = ("uscc", "facility_id", "year", "subject", "compared_quantity", "value_unit", "value_a", "source_a",
                  "value_b", "source_b", "tolerance", "tolerance_text", "message_zh", "message_en", "source_record")
+# what a rule query may return besides; null for the rules that do not (compliance_level: permit_limit_exceeded)
+OPTIONAL_COLUMNS = ("compliance_level",)
 FINDING_KEY = ("rule_id", "uscc", "facility_id", "year", "subject")
 # read by every run: the labels of findings and the tables behind the shared views (sql/crosscheck/_views.sql)
 SHARED_INPUTS = ("core_enterprise__entity", "core_facility__entity", "core_facility__assn_sources", "core_ghg__fuel_lines",
@@ -143,10 +145,12 @@ def _run_rule(con: duckdb.DuckDBPyConnection, rule: Rule) -> pl.DataFrame:
         raise _fail(rule.rule_id, "query", f"查询缺少列 {missing}", f"query lacks columns {missing}")
     severity = pl.col("severity") if rule.severity == "graded" else pl.lit(rule.severity)
     schema = polars_schema(TABLES["out_crosscheck__findings"])
+    optional = (pl.col(c).cast(schema[c]) if c in found.columns else pl.lit(None, schema[c]).alias(c)
+                for c in OPTIONAL_COLUMNS)
     return found.select(
         pl.lit(rule.rule_id).alias("rule_id"), pl.lit(rule.group).alias("rule_group"),
         pl.lit(rule.title_zh).alias("rule_title_zh"), severity.alias("severity"),
-        *(pl.col(c).cast(schema[c]) for c in QUERY_COLUMNS))
+        *(pl.col(c).cast(schema[c]) for c in QUERY_COLUMNS), *optional)
 
 
 def _digest(parts: pl.Expr, length: int) -> pl.Expr:
@@ -207,4 +211,4 @@ def run_catalogue(rules: list[Rule], tables: dict[str, pl.DataFrame], defaults: 
 def _empty_findings() -> pl.DataFrame:
     schema = polars_schema(TABLES["out_crosscheck__findings"])
     return pl.DataFrame(schema={"rule_id": pl.String, "rule_group": pl.String, "rule_title_zh": pl.String,
-                                "severity": pl.String, **{c: schema[c] for c in QUERY_COLUMNS}})
+                                "severity": pl.String, **{c: schema[c] for c in (*QUERY_COLUMNS, *OPTIONAL_COLUMNS)}})

@@ -19,10 +19,13 @@ from inventories.candidates import (
 from inventories.factor_library import FactorSet
 from inventories.hierarchy import allocate, choose, missing_lines, site_shares, with_co2e
 from inventories.monitored import cems_candidates
+from inventories.power_monthly import power_monthly_candidates
+from inventories.statistics_totals import statistics_total_candidates
 
 CHOSEN_COLUMNS = ("facility_id", "uscc", "year", "species", "scope", "method", "mass_t", "co2e_t", "gwp_set",
                   "energy_tce", "heat_input_gj", "parameter_source", "source_system", "source_table", "source_record",
-                  "factor_ids", "factor_set", "has_recalled_factor", "filled_from", "gap_fill_kind", "allocation_share")
+                  "factor_ids", "factor_set", "has_recalled_factor", "filled_from", "gap_fill_kind", "allocation_share",
+                  "is_lower_bound", "missing_parameters")
 
 
 def facility_candidates(sources: Sources, factor_set: FactorSet, fuels: pl.DataFrame, power_codes: set[str],
@@ -30,9 +33,14 @@ def facility_candidates(sources: Sources, factor_set: FactorSet, fuels: pl.DataF
     """core_inventory__yearly_facility_species_candidates: every candidate, ranked, with `selection`."""
     calculated, line_results = calculated_candidates(sources, factor_set, fuels, power_codes)
     ghg = ghg_reported(sources, factor_set, settings["grid_purpose"])
+    enterprise_level = [c.select(CANDIDATE_COLUMNS) for c in (
+        ghg, power_monthly_candidates(sources, factor_set, fuels, power_codes),
+        statistics_total_candidates(sources, factor_set, fuels, power_codes)) if c.height]
     filled = missing_lines(ghg_fuel_lines(sources), line_results, fuels)
     shares = site_shares(calculated)
-    everything = pl.concat([calculated.select(CANDIDATE_COLUMNS), allocate(ghg, shares), filled.select(CANDIDATE_COLUMNS),
+    spread = allocate(pl.concat(enterprise_level, how="vertical_relaxed"), shares) if enterprise_level else ghg
+    everything = pl.concat([calculated.select(CANDIDATE_COLUMNS), spread.select(CANDIDATE_COLUMNS),
+                            filled.select(CANDIDATE_COLUMNS),
                             permit_reported(sources).select(CANDIDATE_COLUMNS),
                             cems_candidates(sources.cems_outlet_yearly, sources.facilities, sources.permit_execution)],
                            how="vertical_relaxed")

@@ -9,16 +9,20 @@
   sites in proportion to their calculated combustion CO2 of the same year (allocation_share); with no
   site data it stays on `<USCC>-E`.
 - Choice per facility, year, species and scope: monitored > reported > calculated > gap_filled, then the
-  source order in rules/accounting.yaml; incomplete candidates (a line could not be computed) are never
-  chosen; an enterprise-level candidate yields to site candidates of the same enterprise. Nothing is
-  overwritten: every candidate stays, with `selection` saying why it was or was not chosen.
+  source order in rules/accounting.yaml, then the table (annual report before monthly records, G103 before 基101
+  totals); an incomplete candidate (a line could not be computed) is chosen only when nothing complete exists,
+  as a flagged lower bound (`is_lower_bound`, selection lower_bound) that names what it lacks, so the
+  enterprise's known energy and partial CO2 are never lost. A 基101 total yields to G103 data of the same
+  enterprise, year and species (covered_by_g103); an enterprise-level candidate yields to site candidates of the
+  same enterprise. Nothing is overwritten: every candidate stays, with `selection` saying why it was or was not
+  chosen.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from inventories.candidates import CANDIDATE_COLUMNS, summarise
+from inventories.candidates import CANDIDATE_COLUMNS, line_defaults, summarise
 from inventories.factor_library import FactorSet, select_factors
 from inventories.sums import stable_sum
 from schemas.identifiers import ENTERPRISE_SITE_SUFFIX
@@ -48,12 +52,20 @@ def missing_lines(ghg: pl.DataFrame, line_results: pl.DataFrame, fuel_groups: pl
         pl.lit("gap_filled").alias("method"), pl.lit("missing_line").alias("gap_fill_kind"),
         pl.format("ghg 缺 missing {}", "fuel_code").alias("filled_from"),
     ).drop("_fuels", "_has_coal", "_stat", "_has_stat", "fuel_group")
-    return summarise(filled)
+    return summarise(line_defaults(filled))
+
+
+ENTERPRISE_TOTAL_TABLES = ("core_envstat__enterprise",)
+"""Tables whose figures are enterprise totals of a source that also has site-level forms (基101 vs G103)."""
+G103_TABLES = ("core_envstat__boilers", "core_envstat__kilns")
+TABLE_RANK = {"core_ghg__power_monthly": 1, "core_envstat__enterprise": 1}
+"""Within one source and method: the annual report before the monthly records, G103 before 基101 totals."""
 
 
 def allocate(candidates: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
-    """Spread enterprise-level GHG candidates (`<USCC>-E` of an enterprise with site shares) over its sites."""
-    enterprise_level = (pl.col("facility_id") == pl.col("uscc") + ENTERPRISE_SITE_SUFFIX) & (pl.col("source_system") == "ghg")
+    """Spread enterprise-level GHG and 基101 candidates (`<USCC>-E` of an enterprise with site shares) over its sites."""
+    enterprise_level = (pl.col("facility_id") == pl.col("uscc") + ENTERPRISE_SITE_SUFFIX) & (
+        (pl.col("source_system") == "ghg") | pl.col("source_table").is_in(ENTERPRISE_TOTAL_TABLES))
     to_split = candidates.filter(enterprise_level).join(shares, on=["uscc", "year"], how="inner", suffix="_site")
     split_keys = to_split.select("uscc", "year").unique()
     kept = candidates.filter(~enterprise_level).vstack(
@@ -111,13 +123,18 @@ def choose(candidates: pl.DataFrame, settings: dict) -> pl.DataFrame:
     ).otherwise(pl.col("source_system").replace_strict({s: i for i, s in enumerate(order["pollutant"])}, default=9))
     supplement = pl.col("gap_fill_kind").eq("missing_line").fill_null(False)
     complete = pl.col("mass_t").is_not_null() & (pl.col("uncomputed_line_count") == 0)
-    ranked = candidates.with_columns(method_rank.cast(pl.Int64).alias("method_rank"),
-                                     source_rank.cast(pl.Int64).alias("_source_rank"),
-                                     (complete & ~supplement).alias("_eligible"))
-    ranked = ranked.sort([*key, "_eligible", "method_rank", "_source_rank", "source_table"],
-                         descending=[False] * len(key) + [True, False, False, False])
+    covered_by_g103 = pl.col("_g103").fill_null(False) & pl.col("source_table").is_in(ENTERPRISE_TOTAL_TABLES)
+    known = pl.col("mass_t").is_not_null() | pl.col("energy_tce").is_not_null()
+    ranked = _with_g103(candidates).with_columns(
+        method_rank.cast(pl.Int64).alias("method_rank"), source_rank.cast(pl.Int64).alias("_source_rank"),
+        pl.col("source_table").replace_strict(TABLE_RANK, default=0).cast(pl.Int64).alias("_table_rank"),
+        (complete & ~supplement & ~covered_by_g103).alias("_eligible"),
+        (~complete & ~supplement & ~covered_by_g103 & known).alias("_lower_bound_ok"))
+    ranked = ranked.sort([*key, "_eligible", "_lower_bound_ok", "method_rank", "_source_rank", "_table_rank",
+                          "source_table"], descending=[False] * len(key) + [True, True, False, False, False, False])
     first = pl.int_range(pl.len()).over(key) == 0
-    ranked = ranked.with_columns((first & pl.col("_eligible")).alias("is_chosen"))
+    ranked = ranked.with_columns((first & (pl.col("_eligible") | pl.col("_lower_bound_ok"))).alias("is_chosen"),
+                                 (first & ~pl.col("_eligible") & pl.col("_lower_bound_ok")).alias("is_lower_bound"))
     # an enterprise-level primary yields to the sites of the same enterprise
     site_level = ranked.filter(pl.col("is_chosen") & (pl.col("facility_id") != pl.col("uscc") + ENTERPRISE_SITE_SUFFIX))
     covered = site_level.select("uscc", "year", "species", "scope").unique().with_columns(pl.lit(True).alias("_covered"))
@@ -131,9 +148,21 @@ def choose(candidates: pl.DataFrame, settings: dict) -> pl.DataFrame:
     return ranked.with_columns(
         (pl.col("is_chosen") & ~pl.col("_yield") | supplement_chosen).alias("is_chosen"),
         pl.when(pl.col("_yield")).then(pl.lit("covered_by_sites"))
+        .when(pl.col("is_chosen") & pl.col("is_lower_bound")).then(pl.lit("lower_bound"))
         .when(pl.col("is_chosen")).then(pl.lit("chosen"))
         .when(supplement_chosen).then(pl.lit("supplement"))
         .when(supplement).then(pl.lit("supplement_not_needed"))
+        .when(covered_by_g103).then(pl.lit("covered_by_g103"))
         .when(~complete).then(pl.lit("incomplete"))
         .otherwise(pl.lit("lower_rank")).alias("selection"),
-    ).drop("_source_rank", "_eligible", "_covered", "_yield", "_primary_source")
+        (pl.col("is_lower_bound") & ~pl.col("_yield")).alias("is_lower_bound"),
+    ).drop("_source_rank", "_table_rank", "_eligible", "_lower_bound_ok", "_g103", "_covered", "_yield",
+           "_primary_source")
+
+
+def _with_g103(candidates: pl.DataFrame) -> pl.DataFrame:
+    """`_g103`: the enterprise has G103 boiler/kiln data for the year and species (its 基101 total then yields)."""
+    g103 = candidates.filter((pl.col("source_system") == "envstat")
+                             & pl.col("source_table").str.contains("|".join(G103_TABLES))).select(
+        "uscc", "year", "species").unique().with_columns(pl.lit(True).alias("_g103"))
+    return candidates.join(g103, on=["uscc", "year", "species"], how="left")

@@ -50,3 +50,16 @@ def captive_power(permits: pl.DataFrame, facilities: pl.DataFrame, power_monthly
         .sort("uscc")
         .cast(EVIDENCE_COLUMNS)
     )
+
+
+def ghg_reporters(enterprise_ghg: pl.DataFrame, species: pl.DataFrame) -> pl.DataFrame:
+    """uscc, year, co2_mass_t of every enterprise-year that reports to the carbon platform.
+
+    enterprise_ghg: the annual reports' combustion CO2 per enterprise and year; species: the chosen inventory values.
+    A power plant that files only the monthly 存证 reports too: its figure is the chosen monthly CO2.
+    """
+    annual = enterprise_ghg.select("uscc", "year", "co2_mass_t")
+    monthly = species.filter((pl.col("source_table") == "core_ghg__power_monthly") & (pl.col("species") == "CO2")).group_by(
+        "uscc", "year").agg(pl.col("mass_t").sort().sum().alias("co2_mass_t"))
+    return pl.concat([annual, monthly.join(annual, on=["uscc", "year"], how="anti").select(annual.columns)],
+                     how="vertical_relaxed")

@@ -39,4 +39,6 @@ def cems_candidates(outlet_yearly: pl.DataFrame, facilities: pl.DataFrame, execu
         "line_count", pl.col("uncomputed_line_count").fill_null(0), pl.lit("").alias("factor_ids"), "has_recalled_factor",
         pl.lit(None, pl.String).alias("filled_from"), pl.lit(None, pl.String).alias("gap_fill_kind"),
         pl.lit(1.0).alias("allocation_share"),
+        pl.when(pl.col("uncomputed_line_count") > 0).then(pl.format("{} outlet(s) without CEMS", "uncomputed_line_count"))
+        .alias("missing_parameters"),
     ).select(CANDIDATE_COLUMNS)

@@ -34,9 +34,18 @@ def ghg_enterprise_co2(fuel_line_co2: pl.DataFrame, fuel_lines: pl.DataFrame, gw
                      gwp=gwp)
 
 
-def facility_inventory(species: pl.DataFrame, facilities: pl.DataFrame, enterprises: pl.DataFrame) -> pl.DataFrame:
-    """out_inventory__yearly_facility from the chosen values."""
-    return run_model("out_inventory__yearly_facility", species=species, facilities=facilities, enterprises=enterprises)
+KNOWN_SCHEMA = {"facility_id": pl.String, "uscc": pl.String, "year": pl.Int64, "source_systems": pl.String}
+
+
+def facility_inventory(species: pl.DataFrame, facilities: pl.DataFrame, enterprises: pl.DataFrame,
+                       known: pl.DataFrame | None = None) -> pl.DataFrame:
+    """out_inventory__yearly_facility from the chosen values, plus a row for every site-year `known` to a source.
+
+    known: facility_id (null for an enterprise-level record), uscc, year, source_systems (inventories.coverage).
+    """
+    known = pl.DataFrame(schema=KNOWN_SCHEMA) if known is None else known.select(list(KNOWN_SCHEMA))
+    return run_model("out_inventory__yearly_facility", species=species, facilities=facilities, enterprises=enterprises,
+                     known=known)
 
 
 def enterprise_inventory(facility: pl.DataFrame, enterprises: pl.DataFrame) -> pl.DataFrame:

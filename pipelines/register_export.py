@@ -36,7 +36,7 @@ COLUMNS = ("uscc", "enterprise_name", "industry_code", "city_code", "year", "sec
 RULE_ZH = "覆盖行业(含任何行业的自备电厂) 且 任一年排放量≥门槛 或 综合能耗≥门槛"
 CRITERION_ZH = {"co2e": "排放量", "energy_tce": "综合能耗", "co2e_and_energy_tce": "排放量及综合能耗"}
 STATUS_ZH = {"reporting": "已报告", "missing_from_ghg_reporting": "未报告温室气体排放", "newly_entering": "新纳入",
-             "below_threshold": "低于门槛", "not_covered_sector": "非覆盖行业"}
+             "below_threshold": "低于门槛", "insufficient_data": "数据不足无法判定", "not_covered_sector": "非覆盖行业"}
 BASIS_ZH = {"direct": "直接排放", "direct_plus_indirect": "直接排放+外购电力热力间接排放"}
 DECIMALS = 3  # t, tCO2e and tce kept to the kilogram in both files
 TONNES_FORMAT = "#,##0.0"  # every float column of both exports is in t, tCO2e or tce

@@ -38,7 +38,9 @@ SOURCE_SYSTEMS = ("permit", "envstat", "ghg", "cems", "register", "city")
 SOURCE_SYSTEM_ZH = {"permit": "排污许可", "envstat": "排放源统计", "ghg": "温室气体报告", "cems": "在线监测",
                     "register": "公布名录", "city": "城市指标"}
 METHODS = ("monitored", "reported", "calculated", "gap_filled")
-FACTOR_STATUSES = ("verified", "recalled", "derived")
+FACTOR_STATUSES = ("verified", "recalled", "derived", "judgement")
+REGISTER_STATUSES = ("reporting", "missing_from_ghg_reporting", "newly_entering", "below_threshold", "insufficient_data",
+                     "not_covered_sector")
 PARAMETER_SOURCES = ("measured", "default", "mixed")
 SPECIES = ("CO2", "CH4", "N2O", "SO2", "NOx", "PM", "VOCs")
 SCOPES = ("combustion", "process", "indirect_electricity", "indirect_heat")
@@ -84,6 +86,11 @@ _FIELDS: list[Field] = [
     # --- fuel lines ------------------------------------------------------------------------
     Field("fuel_code", "string", "燃料代码", "Canonical fuel code of the factor library (empty: any fuel)"),
     Field("fuel_name", "string", "燃料品种", "Fuel name as reported", nullable=False),
+    Field("fuel_rank_source", "string", "煤种来源",
+          "Where a coal line's rank (fuel_code) came from: name (the fuel name is a rank, 烟煤), bracket (a generic "
+          "coal name with the rank in brackets, 原煤(烟煤)) or remark (原煤 whose 备注 names exactly one rank, 煤种：褐煤); "
+          "empty for other fuels and for coal of unspecified rank (原煤, also when the remark names two ranks)",
+          isin=("name", "bracket", "remark")),
     Field("fuel_unit_code", "string", "燃料计量单位", "Canonical unit of the fuel quantity",
           nullable=False, isin=("t", "10^4Nm3")),
     Field("fuel_consumed_units", "float", "燃料消耗量", "Fuel consumed, in fuel_unit_code",
@@ -123,10 +130,14 @@ _FIELDS: list[Field] = [
     Field("line_count", "int", "明细行数", "Source rows behind a candidate", ge=0),
     Field("method_rank", "int", "方法优先级", "Place in the hierarchy (1 = preferred) used to choose", ge=1),
     Field("is_chosen", "bool", "是否采用", "True for the value(s) the inventory uses", nullable=False),
-    Field("selection", "string", "采用说明", "chosen / supplement (gap-filled fuel added to the GHG figure) / "
-          "lower_rank / incomplete (a line could not be computed) / supplement_not_needed / covered_by_sites "
-          "(enterprise-level value yields to site values)", nullable=False,
-          isin=("chosen", "supplement", "lower_rank", "incomplete", "supplement_not_needed", "covered_by_sites")),
+    Field("selection", "string", "采用说明", "chosen / lower_bound (chosen although a line could not be computed, "
+          "because nothing complete exists) / supplement (gap-filled fuel added to the GHG figure) / lower_rank / "
+          "incomplete (a line could not be computed) / supplement_not_needed / covered_by_sites (enterprise-level "
+          "value yields to site values) / covered_by_g103 (a 基101 enterprise total yields to G103 boiler/kiln data)",
+          nullable=False, isin=("chosen", "lower_bound", "supplement", "lower_rank", "incomplete",
+                                "supplement_not_needed", "covered_by_sites", "covered_by_g103")),
+    Field("is_lower_bound", "bool", "是否下限值", "True when the value is a lower bound: chosen although some of its "
+          "lines could not be computed (missing_parameters names what they lack)"),
     Field("co2_combustion_t", "float", "燃烧二氧化碳", "Fossil-fuel combustion CO2", unit="t", ge=0),
     Field("co2_process_t", "float", "过程二氧化碳", "Industrial-process CO2", unit="t", ge=0),
     Field("co2_indirect_electricity_t", "float", "外购电力间接二氧化碳", "CO2 of purchased electricity", unit="t", ge=0),
@@ -165,10 +176,13 @@ _FIELDS: list[Field] = [
           nullable=False, isin=METHODS),
     Field("parameter_source", "string", "参数来源", "Whether calculation parameters were measured or defaults",
           isin=PARAMETER_SOURCES),
+    Field("missing_parameters", "string", "缺失参数", "The parameters a fuel line lacks for its CO2, ';'-separated "
+          "(ncv / carbon_content / oxidation); null when CO2 was computed"),
     Field("factor_set", "string", "因子库版本", "Name and version of the emission-factor set used"),
     Field("factor_ids", "string", "因子编号", "Semicolon-separated factor_id values used"),
     Field("has_recalled_factor", "bool", "含待核实因子",
-          "True when a factor with status 'recalled' (not yet checked against the official text) was used"),
+          "True when a factor not confirmed by an official text was used: status 'recalled' (not yet checked) or "
+          "'judgement' (chosen by the team where no official figure exists, e.g. coal of unspecified rank)"),
     Field("fuel_line_count", "int", "燃料明细行数", "Number of fuel lines summed", ge=0),
     Field("uncomputed_line_count", "int", "无法核算行数",
           "Fuel lines with neither a measured carbon value nor an applicable default (not summed)", ge=0),
@@ -206,9 +220,25 @@ _FIELDS: list[Field] = [
     Field("years_below_threshold", "int", "连续低于门槛年数",
           "Consecutive years up to this one in which neither threshold was met", ge=0),
     Field("register_status", "string", "名录状态",
-          "reporting / missing_from_ghg_reporting / newly_entering / below_threshold / not_covered_sector",
-          nullable=False, isin=("reporting", "missing_from_ghg_reporting", "newly_entering", "below_threshold",
-                                "not_covered_sector")),
+          "reporting / missing_from_ghg_reporting / newly_entering / below_threshold (only for a computed value) / "
+          "insufficient_data (covered sector, CO2e not computable or only a lower bound below the threshold, and "
+          "energy not at the threshold: missing_items says what is lacking) / not_covered_sector",
+          nullable=False, isin=REGISTER_STATUSES),
+    Field("missing_items", "string", "缺失项", "For insufficient_data: what is lacking to judge the enterprise "
+          "(the parameters a fuel line lacks, or that no source gives a fuel or emission figure)"),
+    Field("co2_status", "string", "CO2核算状态", "computed / lower_bound (some fuel lines could not be computed: "
+          "missing_parameters) / not_computed (a source knows the site or enterprise, but nothing could be valued)",
+          isin=("computed", "lower_bound", "not_computed")),
+    Field("is_co2_lower_bound", "bool", "CO2是否下限值", "True when the direct CO2 includes a lower-bound value"),
+    Field("is_present", "bool", "是否有记录", "The source has records on the enterprise in the year"),
+    Field("is_matched", "bool", "是否已匹配", "At least one of those records is matched and counted"),
+    Field("matched_record_count", "int", "已匹配记录数", "Records matched and counted", ge=0),
+    Field("held_record_count", "int", "待复核记录数", "Records held back for review (not counted)", ge=0),
+    Field("source_tables", "string", "来源表", "Core tables the records come from (;-separated)"),
+    Field("candidate_species", "string", "候选物种", "Species the source's candidates give (;-separated)"),
+    Field("chosen_species", "string", "采用物种", "Species the inventory took from the source (;-separated)"),
+    Field("coverage_reason_zh", "string", "未采用原因", "Why the source gives the inventory nothing (empty when it does)"),
+    Field("coverage_reason_en", "string", "Reason not used", "Why the source gives the inventory nothing, in English"),
     Field("evidence_zh", "string", "判定说明", "The values, years and sources behind the status, in words"),
     # --- factor library --------------------------------------------------------------------
     Field("factor_id", "string", "因子编号", "Stable id of a factor row", nullable=False),
@@ -222,7 +252,7 @@ _FIELDS: list[Field] = [
     Field("parameter", "string", "参数", "What the factor is (ncv, carbon_content, oxidation, ...)", nullable=False),
     Field("value", "float", "数值", "Factor value in `unit`", nullable=False),
     Field("unit", "string", "单位", "Unit of the factor value", nullable=False),
-    Field("status", "string", "状态", "verified / recalled / derived", nullable=False, isin=FACTOR_STATUSES),
+    Field("status", "string", "状态", "verified / recalled / derived / judgement", nullable=False, isin=FACTOR_STATUSES),
     Field("sector", "string", "适用行业", "Sector the factor applies to ('all' for any)", nullable=False),
     Field("guideline", "string", "核算指南", "Guideline or table family the value belongs to", nullable=False),
     Field("source_doc", "string", "来源文件", "Document the value comes from", nullable=False),
@@ -440,6 +470,10 @@ _FIELDS: list[Field] = [
           nullable=False, isin=("error", "warn", "info")),
     Field("subject", "string", "核对对象", "What within the site or enterprise-year the finding is about: a fuel, "
           "pollutant, parameter, unit or permit number"),
+    Field("compliance_level", "string", "比对层级", "For permit compliance (permit_limit_exceeded): the level the actual "
+          "and the permitted annual mass were compared at: outlet (one outlet, DA001 …), main_outlets_total "
+          "(主要排放口合计) or site_total (全厂); empty for other rules",
+          isin=("outlet", "main_outlets_total", "site_total")),
     Field("compared_quantity", "string", "比较量", "The quantity compared, as a column name with its unit "
           "(fuel_consumed_units, energy_tce, co2_mass_t, so2_mass_t, carbon_content_tc_per_gj, ...)", nullable=False),
     Field("value_unit", "string", "计量单位", "Unit of value_a and value_b"),
@@ -483,8 +517,7 @@ _FIELDS: list[Field] = [
     Field("latest_register_year", "int", "核算最近年度", "Latest year of the computed register for the USCC (empty: "
           "not in the computed register)", ge=2000, le=2100),
     Field("latest_register_status", "string", "核算最近名录状态", "register_status of latest_register_year (empty: not "
-          "in the computed register)", isin=("reporting", "missing_from_ghg_reporting", "newly_entering",
-                                             "below_threshold", "not_covered_sector")),
+          "in the computed register)", isin=REGISTER_STATUSES),
     Field("comparison", "string", "比对结果", "on_both: listed and computed; only_published: listed, but the computed "
           "register is below the threshold or has no data; only_computed: computed key emitter not on any list",
           nullable=False, isin=("on_both", "only_published", "only_computed")),

@@ -57,6 +57,7 @@ _SULFUR = ("含硫量", "收到基含硫量", "全硫", "硫分", "燃料含硫�
 _ASH = ("灰分", "收到基灰分", "燃料灰分")
 _NCV = ("低位发热量", "低位发热值", "平均低位发热量", "收到基低位发热量")
 _METHOD = ("核算方法", "核算方式", "排放量核算方法")
+_REMARK = ("备注", "说明", "备注说明")
 
 PERMIT_REGISTRY = Layout(
     "raw_permit__registry", "permit", "排污许可证信息公开(许可证列表)",
@@ -141,6 +142,7 @@ PERMIT_FUEL = Layout(
         "volatile": ("挥发分", "干燥无灰基挥发分"),
         "ncv": _NCV,
         "accounting_method": _METHOD,
+        "remark": _REMARK,
     },
     required=("permit_no", "fuel", "quantity"),
     signature=("permit_no", "fuel", "quantity"),
@@ -226,6 +228,7 @@ ENVSTAT_BOILERS = Layout(
         "nox_emitted": ("氮氧化物排放量",),
         "pm_emitted": ("颗粒物排放量", "烟(粉)尘排放量", "烟尘排放量"),
         "accounting_method": _METHOD,
+        "remark": _REMARK,
     },
     required=("org_code", "boiler_id", "fuel", "quantity"),
     signature=("boiler_id", "fuel"),
@@ -248,7 +251,8 @@ ENVSTAT_KILNS = Layout(
         "kiln_type": ("炉窑类型", "窑炉类型"),
         **{c: ENVSTAT_BOILERS.columns[c] for c in ("operating_hours", "fuel", "quantity", "unit", "sulfur", "ash", "ncv",
                                                    "outlet_code", "so2_removal", "nox_removal", "pm_removal",
-                                                   "so2_emitted", "nox_emitted", "pm_emitted", "accounting_method")},
+                                                   "so2_emitted", "nox_emitted", "pm_emitted", "accounting_method",
+                                                   "remark")},
     },
     required=("org_code", "kiln_id", "fuel", "quantity"),
     signature=("kiln_id", "fuel"),
@@ -277,7 +281,7 @@ GHG_FUEL_LINES = Layout(
         "carbon_basis": ("含碳量来源", "含碳量取值方式", "碳含量数据来源"),
         "oxidation": ("碳氧化率",),
         "oxidation_basis": ("碳氧化率来源", "碳氧化率取值方式"),
-        "remark": ("备注", "说明"),
+        "remark": _REMARK,
     },
     required=("year", "uscc", "fuel_name", "fuel_quantity"),
     signature=("fuel_name", "fuel_quantity"),
@@ -305,6 +309,7 @@ GHG_POWER_MONTHLY = Layout(
         "heat_supply": ("供热量",),
         "load_factor": ("负荷(出力)系数", "负荷系数", "出力系数"),
         "operating_hours": ("运行小时数", "运行小时"),
+        "remark": _REMARK,
     },
     required=("uscc", "unit_id", "period", "fuel_name", "fuel_quantity"),
     signature=("unit_id", "period"),

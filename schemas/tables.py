@@ -95,8 +95,9 @@ _TABLES = [
         "core_permit__fuel_analysis",
         "执行报告-燃料分析",
         "Fuel use and quality from permit execution reports.",
-        ("year", "permit_no", "uscc", "fuel_code", "fuel_name", "fuel_unit_code", "fuel_consumed_units", "sulfur_pct",
-         "ash_pct", "volatile_pct", "ncv_gj_per_unit", "accounting_method", "not_applicable_fields", *_ROW_PROVENANCE),
+        ("year", "permit_no", "uscc", "fuel_code", "fuel_name", "fuel_unit_code", "fuel_rank_source", "fuel_consumed_units",
+         "sulfur_pct", "ash_pct", "volatile_pct", "ncv_gj_per_unit", "accounting_method", "not_applicable_fields",
+         *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
     ),
     Table(
@@ -125,7 +126,7 @@ _TABLES = [
         "Boilers and gas turbines: fuel, quality, outlet, treatment efficiency and emissions.",
         ("year", "org_code", "uscc", "enterprise_name", "former_names", "permit_no", "boiler_id",
          "rated_capacity_t_steam_h", "combustion_mode", "operating_hours_h", "fuel_code", "fuel_name", "fuel_unit_code",
-         "fuel_consumed_units", "sulfur_pct", "ash_pct", "ncv_gj_per_unit", "outlet_code", "so2_removal_pct",
+         "fuel_rank_source", "fuel_consumed_units", "sulfur_pct", "ash_pct", "ncv_gj_per_unit", "outlet_code", "so2_removal_pct",
          "nox_removal_pct", "pm_removal_pct", "so2_mass_t", "nox_mass_t", "pm_mass_t", "accounting_method",
          "not_applicable_fields", *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
@@ -135,9 +136,9 @@ _TABLES = [
         "排放源统计-工业炉窑(G103-2)",
         "Industrial kilns and furnaces: fuel, quality, outlet, treatment efficiency and emissions.",
         ("year", "org_code", "uscc", "enterprise_name", "former_names", "permit_no", "kiln_id", "kiln_type",
-         "operating_hours_h", "fuel_code", "fuel_name", "fuel_unit_code", "fuel_consumed_units", "sulfur_pct", "ash_pct",
-         "ncv_gj_per_unit", "outlet_code", "so2_removal_pct", "nox_removal_pct", "pm_removal_pct", "so2_mass_t",
-         "nox_mass_t", "pm_mass_t", "accounting_method", "not_applicable_fields", *_ROW_PROVENANCE),
+         "operating_hours_h", "fuel_code", "fuel_name", "fuel_unit_code", "fuel_rank_source", "fuel_consumed_units",
+         "sulfur_pct", "ash_pct", "ncv_gj_per_unit", "outlet_code", "so2_removal_pct", "nox_removal_pct", "pm_removal_pct",
+         "so2_mass_t", "nox_mass_t", "pm_mass_t", "accounting_method", "not_applicable_fields", *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
     ),
     Table(
@@ -146,7 +147,7 @@ _TABLES = [
         "Fossil-fuel lines of enterprise GHG reports, typed and in canonical units; parameters are as "
         "reported (null where the report left them blank).",
         ("uscc", "enterprise_name", "industry_code", "region_code", "year", "emission_source_name",
-         "fuel_code", "fuel_name", "fuel_unit_code", "fuel_consumed_units", "ncv_gj_per_unit",
+         "fuel_code", "fuel_name", "fuel_unit_code", "fuel_rank_source", "fuel_consumed_units", "ncv_gj_per_unit",
          "carbon_content_tc_per_gj", "carbon_mass_fraction_pct", "oxidation_fraction", "ncv_basis", "carbon_basis",
          "oxidation_basis", "not_applicable_fields", *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
@@ -156,7 +157,7 @@ _TABLES = [
         "发电设施月度存证",
         "Power units' monthly records: fuel, lab analysis (carbon, hydrogen, sulfur, moisture), electricity and load.",
         ("uscc", "enterprise_name", "unit_id", "year", "month", "fuel_code", "fuel_name", "fuel_unit_code",
-         "fuel_consumed_units", "ncv_gj_per_unit", "carbon_mass_fraction_pct", "hydrogen_pct", "sulfur_pct",
+         "fuel_rank_source", "fuel_consumed_units", "ncv_gj_per_unit", "carbon_mass_fraction_pct", "hydrogen_pct", "sulfur_pct",
          "moisture_pct", "purchased_electricity_mwh", "generation_mwh", "supply_mwh", "heat_supply_gj",
          "load_factor_pct", "operating_hours_h", "not_applicable_fields", *_ROW_PROVENANCE),
         ("file_sha256", "sheet_name", "row_number"),
@@ -251,6 +252,17 @@ _TABLES = [
         ("source_table", "source_record"),
     ),
     Table(
+        "out_qa__coverage",
+        "来源覆盖情况",
+        "Per enterprise, year and source system: whether the source has records on it, whether they matched, which "
+        "species its candidates give and which the inventory took from it, and why it gives nothing when it does not "
+        "(never lose an entity).",
+        ("uscc", "year", "source_system", "is_present", "is_matched", "record_count", "matched_record_count",
+         "held_record_count", "source_tables", "candidate_species", "chosen_species", "missing_parameters",
+         "coverage_reason_zh", "coverage_reason_en"),
+        ("uscc", "year", "source_system"),
+    ),
+    Table(
         "out_qa__match_review",
         "待人工复核的匹配",
         "What needs an analyst: ambiguous names, near misses and names without a region, one row per candidate, "
@@ -294,7 +306,7 @@ _TABLES = [
          "ncv_source", "carbon_content_tc_per_gj", "carbon_mass_fraction_pct", "carbon_source",
          "oxidation_fraction", "oxidation_source", "heat_input_gj", "energy_tce", "co2_mass_t", "method",
          "parameter_source", "source_system", "source_record", "factor_set", "factor_ids",
-         "has_recalled_factor"),
+         "has_recalled_factor", "missing_parameters"),
         ("source_record",),
     ),
     Table(
@@ -306,7 +318,7 @@ _TABLES = [
         ("facility_id", "uscc", "year", "species", "scope", "method", "mass_t", "co2e_t", "gwp_set", "energy_tce",
          "heat_input_gj", "parameter_source", "source_system", "source_table", "source_record", "line_count",
          "uncomputed_line_count", "factor_ids", "factor_set", "has_recalled_factor", "filled_from", "gap_fill_kind",
-         "allocation_share", "method_rank", "is_chosen", "selection"),
+         "allocation_share", "missing_parameters", "method_rank", "is_chosen", "is_lower_bound", "selection"),
         ("facility_id", "year", "species", "scope", "source_system", "source_table", "method", "gap_fill_kind"),
     ),
     Table(
@@ -316,7 +328,8 @@ _TABLES = [
         "(monitored > reported > calculated > gap_filled), plus gap-filled fuel lines added to a GHG figure.",
         ("facility_id", "uscc", "year", "species", "scope", "method", "mass_t", "co2e_t", "gwp_set", "energy_tce",
          "heat_input_gj", "parameter_source", "source_system", "source_table", "source_record", "factor_ids",
-         "factor_set", "has_recalled_factor", "filled_from", "gap_fill_kind", "allocation_share"),
+         "factor_set", "has_recalled_factor", "filled_from", "gap_fill_kind", "allocation_share", "is_lower_bound",
+         "missing_parameters"),
         ("facility_id", "year", "species", "scope", "method"),
     ),
     Table(
@@ -328,6 +341,7 @@ _TABLES = [
          "co2_combustion_t", "co2_process_t", "co2_indirect_electricity_t", "co2_indirect_heat_t", "co2_indirect_t",
          "co2e_t", "gwp_set", "so2_mass_t", "nox_mass_t", "pm_mass_t", "vocs_mass_t", "energy_tce", "co2_method",
          "so2_method", "nox_method", "pm_method", "vocs_method", "is_co2_complete", "is_pollutant_complete",
+         "is_co2_lower_bound", "co2_status", "missing_parameters",
          "has_gap_filled", "has_allocated_value", "has_recalled_factor", "source_systems", "factor_set"),
         ("facility_id", "year"),
     ),
@@ -338,8 +352,8 @@ _TABLES = [
         ("uscc", "enterprise_name", "industry_code", "region_code", "city_code", "year", "facility_count",
          "co2_combustion_t", "co2_process_t", "co2_indirect_electricity_t", "co2_indirect_heat_t", "co2_indirect_t",
          "co2e_t", "gwp_set", "so2_mass_t", "nox_mass_t", "pm_mass_t", "vocs_mass_t", "energy_tce", "co2_method",
-         "is_co2_complete", "is_pollutant_complete", "has_gap_filled", "has_allocated_value", "has_recalled_factor",
-         "source_systems", "factor_set"),
+         "is_co2_complete", "is_pollutant_complete", "is_co2_lower_bound", "co2_status", "missing_parameters",
+         "has_gap_filled", "has_allocated_value", "has_recalled_factor", "source_systems", "factor_set"),
         ("uscc", "year"),
     ),
     Table(
@@ -367,8 +381,8 @@ _TABLES = [
          "energy_tce", "meets_co2e_threshold", "meets_energy_threshold", "is_key_emitter", "key_emitter_criterion",
          "trigger_year", "trigger_basis_co2e_t", "trigger_energy_tce", "threshold_co2e_t", "threshold_energy_tce",
          "window_years", "is_ghg_reporter", "ghg_reported_co2_t", "is_newly_entering", "years_below_threshold",
-         "register_status", "evidence_zh", "source_systems", "co2_method", "gwp_set", "factor_set",
-         "has_recalled_factor", "has_gap_filled"),
+         "register_status", "missing_items", "evidence_zh", "source_systems", "co2_method", "co2_status", "gwp_set",
+         "factor_set", "has_recalled_factor", "has_gap_filled"),
         ("uscc", "year"),
     ),
     Table(
@@ -388,12 +402,13 @@ _TABLES = [
         "交叉校核问题清单",
         "One row per finding of the cross-check rule catalogue (inventories/crosscheck/catalogue.yaml): the site or "
         "enterprise and year, the two values compared with their sources, difference, ratio and the tolerance broken, a "
-        "message in Chinese and English, and whether an analyst explained or confirmed it (curation/findings.csv).",
+        "message in Chinese and English, and whether an analyst explained or confirmed it (curation/findings.csv). "
+        "Permit-compliance findings also name the level compared (outlet, main outlets total or site total).",
         ("finding_id", "rule_id", "rule_group", "rule_title_zh", "severity", "uscc", "enterprise_name", "facility_id",
-         "city_code", "industry_code", "year", "subject", "compared_quantity", "value_unit", "value_a", "source_a",
-         "value_b", "source_b", "value_difference", "value_ratio", "tolerance", "tolerance_text", "message_zh",
-         "message_en", "source_record", "evidence_hash", "finding_status", "decided_by", "decision_reason",
-         "decided_on"),
+         "city_code", "industry_code", "year", "subject", "compliance_level", "compared_quantity", "value_unit",
+         "value_a", "source_a", "value_b", "source_b", "value_difference", "value_ratio", "tolerance", "tolerance_text",
+         "message_zh", "message_en", "source_record", "evidence_hash", "finding_status", "decided_by",
+         "decision_reason", "decided_on"),
         ("finding_id",),
     ),
     Table(

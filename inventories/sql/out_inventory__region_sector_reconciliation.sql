@@ -6,7 +6,7 @@
 WITH roll_rows AS (
     SELECT year, region_level, region_code, parent_region_code, sector_scheme, sector_class_code,
            CASE WHEN species = 'CO2' THEN 'CO2 ' || scope ELSE species END AS quantity, CAST(mass_t AS DECIMAL(38, 6)) AS amount
-    FROM rollup WHERE species IN ('CO2', 'SO2', 'NOx', 'PM', 'VOCs')
+    FROM rollup WHERE species IN ('CO2', 'SO2', 'NOx', 'PM', 'VOCs') AND mass_t IS NOT NULL  -- unknown is not an amount
     UNION ALL
     SELECT year, region_level, region_code, parent_region_code, sector_scheme, sector_class_code, 'co2e',
            CAST(co2e_t AS DECIMAL(38, 6))

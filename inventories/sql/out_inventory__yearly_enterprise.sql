@@ -33,6 +33,11 @@ SELECT
     CAST(sum(CAST(energy_tce AS DECIMAL(38, 6))) AS DOUBLE) AS energy_tce,
     any_value(m.co2_method) AS co2_method,
     bool_and(is_co2_complete) AS is_co2_complete,
+    bool_or(is_co2_lower_bound) AS is_co2_lower_bound,
+    CASE WHEN sum(co2e_t) IS NULL THEN 'not_computed' WHEN bool_or(is_co2_lower_bound) THEN 'lower_bound'
+         ELSE 'computed' END AS co2_status,
+    nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(missing_parameters, ' | '))))), ' | '), '')
+        AS missing_parameters,
     bool_and(is_pollutant_complete) AS is_pollutant_complete,
     bool_or(has_gap_filled) AS has_gap_filled,
     bool_or(has_allocated_value) AS has_allocated_value,

@@ -87,6 +87,7 @@ stated AS (
         CASE WHEN d.is_key_emitter AND d.is_newly_entering THEN 'newly_entering'
              WHEN d.is_key_emitter AND d.is_ghg_reporter THEN 'reporting'
              WHEN d.is_key_emitter THEN 'missing_from_ghg_reporting'
+             WHEN d.is_covered_sector AND coalesce(d.co2_status, 'not_computed') <> 'computed' THEN 'insufficient_data'
              WHEN d.is_covered_sector THEN 'below_threshold'
              ELSE 'not_covered_sector' END AS register_status
     FROM dated d
@@ -100,6 +101,8 @@ SELECT
     r.threshold_co2e_t, r.threshold_energy_tce, r.lookback_years + 1 AS window_years,
     s.is_ghg_reporter, s.ghg_reported_co2_t, s.is_newly_entering, s.years_below_threshold::INTEGER AS years_below_threshold,
     s.register_status,
+    CASE WHEN s.register_status = 'insufficient_data' THEN coalesce(s.missing_parameters,
+        '无可核算CO2的燃料或排放数据 / no fuel or emission figure to compute CO2 from') END AS missing_items,
     concat_ws('；',
         CASE s.coverage_basis WHEN 'industry_code' THEN format('覆盖行业 {}（行业代码 {}）', s.sector_zh, s.industry_code)
              WHEN 'captive_power' THEN format('自备电厂按发电行业纳入：{}', s.captive_power_evidence)
@@ -109,6 +112,10 @@ SELECT
             CASE s.emissions_basis WHEN 'direct' THEN '直接排放' ELSE '直接排放+外购电力热力' END,
             printf('%.1f', s.trigger_basis_co2e_t), printf('%.1f', s.trigger_energy_tce),
             printf('%.0f', r.threshold_co2e_t), printf('%.0f', r.threshold_energy_tce))
+        WHEN s.register_status = 'insufficient_data' THEN format('数据不足，无法判定：本年 {} tCO2e、{} tce（门槛 {} tCO2e / {} tce）',
+            coalesce('≥ ' || printf('%.1f', s.basis_co2e_t) || '（下限值）', '无可核算值'),
+            coalesce(printf('%.1f', s.energy_tce), '无数据'), printf('%.0f', r.threshold_co2e_t),
+            printf('%.0f', r.threshold_energy_tce))
         ELSE format('窗口内（{}–{}年）未达门槛；本年 {} tCO2e、{} tCO2e 门槛',
             s.year - r.lookback_years, s.year, coalesce(printf('%.1f', s.basis_co2e_t), '无数据'),
             printf('%.0f', r.threshold_co2e_t)) END,
@@ -119,7 +126,7 @@ SELECT
              WHEN s.is_key_emitter THEN '未报送温室气体报告' END,
         format('数据来源 {}', coalesce(z.source_systems_zh, '无'))
     ) AS evidence_zh,
-    s.source_systems, s.co2_method, s.gwp_set, s.factor_set, s.has_recalled_factor, s.has_gap_filled
+    s.source_systems, s.co2_method, s.co2_status, s.gwp_set, s.factor_set, s.has_recalled_factor, s.has_gap_filled
 FROM stated s
 CROSS JOIN rule r
 LEFT JOIN sources_zh z USING (uscc, year)

@@ -9,9 +9,10 @@ import polars as pl
 
 from inventories.candidates import Sources
 from inventories.combustion import fuel_line_co2
+from inventories.coverage import coverage, known_site_years
 from inventories.facility_inventory import chosen_species, facility_candidates
 from inventories.factor_library import load_factor_set
-from inventories.key_emitters import captive_power
+from inventories.key_emitters import captive_power, ghg_reporters
 from inventories.reference import accounting_settings, fuels, key_emitter_rule, power_industry_codes
 from inventories.sql_models import (
     enterprise_inventory,
@@ -71,6 +72,7 @@ def core_inventory__yearly_facility_species_candidates(
     core_enterprise__entity: pl.DataFrame, core_ghg__energy_flows: pl.DataFrame, core_ghg__process_lines: pl.DataFrame,
     core_envstat__boilers: pl.DataFrame, core_envstat__kilns: pl.DataFrame, core_permit__fuel_analysis: pl.DataFrame,
     core_permit__execution_emissions: pl.DataFrame, out_cems__outlet_yearly: pl.DataFrame,
+    core_envstat__enterprise: pl.DataFrame, core_ghg__power_monthly: pl.DataFrame,
 ) -> dg.Output[pl.DataFrame]:
     """Every candidate value per facility, year, species and scope, ranked by the method hierarchy."""
     years = partition_years(context)
@@ -82,6 +84,8 @@ def core_inventory__yearly_facility_species_candidates(
         permit_fuel_analysis=_of_years(core_permit__fuel_analysis, years),
         permit_execution=_of_years(core_permit__execution_emissions, years),
         cems_outlet_yearly=out_cems__outlet_yearly,
+        envstat_enterprise=_of_years(core_envstat__enterprise, years),
+        ghg_power_monthly=_of_years(core_ghg__power_monthly, years),
     )
     settings = accounting_settings()
     table = facility_candidates(sources, load_factor_set(synergy.factor_set_path), fuels(), power_industry_codes(), settings)
@@ -102,16 +106,36 @@ def core_inventory__yearly_facility_species(
     return dg.Output(table, metadata={"rows": table.height, **{f"method_{k}": int(v) for k, v in sorted(methods.items())}})
 
 
+def _known(assn: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+    """Site- and enterprise-years any source has records on, up to the run's last year."""
+    return up_to(known_site_years(assn), years)
+
+
 @dg.asset(group_name="out_inventory", kinds={"duckdb"}, **YEARLY)
-def out_inventory__yearly_facility(core_inventory__yearly_facility_species: pl.DataFrame,
-                                   core_facility__entity: pl.DataFrame,
-                                   core_enterprise__entity: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    """One row per facility and year: CO2 by scope, CO2e, pollutants, energy, methods and completeness."""
-    table = facility_inventory(core_inventory__yearly_facility_species, core_facility__entity, core_enterprise__entity)
+def out_inventory__yearly_facility(context: dg.AssetExecutionContext,
+                                   core_inventory__yearly_facility_species: pl.DataFrame,
+                                   core_facility__entity: pl.DataFrame, core_enterprise__entity: pl.DataFrame,
+                                   core_facility__assn_sources: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """One row per facility and year any source knows: CO2 by scope, CO2e, pollutants, energy, methods, completeness."""
+    known = _of_years(known_site_years(core_facility__assn_sources), partition_years(context))
+    table = facility_inventory(core_inventory__yearly_facility_species, core_facility__entity, core_enterprise__entity,
+                               known)
     table = conform(table, "out_inventory__yearly_facility")
+    statuses = dict(table.group_by("co2_status").len().iter_rows())
     return dg.Output(table, metadata={"facility_years": table.height,
                                       "co2e_t": float(table["co2e_t"].sum() or 0.0),
-                                      "gap_filled_rows": int(table["has_gap_filled"].sum())})
+                                      "gap_filled_rows": int(table["has_gap_filled"].sum()),
+                                      **{f"co2_{k}": int(v) for k, v in sorted(statuses.items())}})
+
+
+@dg.asset(group_name="out_qa", kinds={"polars"}, **YEARLY)
+def out_qa__coverage(context: dg.AssetExecutionContext, core_facility__assn_sources: pl.DataFrame,
+                     core_inventory__yearly_facility_species_candidates: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """Per enterprise, year and source system: present, matched, species given and taken, and why not."""
+    assn = core_facility__assn_sources.filter(pl.col("record_year").is_in(partition_years(context)))
+    table = conform(coverage(assn, core_inventory__yearly_facility_species_candidates), "out_qa__coverage")
+    silent = table.filter(pl.col("coverage_reason_en").is_not_null())
+    return dg.Output(table, metadata={"rows": table.height, "sources_giving_nothing": silent.height})
 
 
 @dg.asset(group_name="out_inventory", kinds={"duckdb"}, **YEARLY)
@@ -127,15 +151,16 @@ def out_inventory__yearly_enterprise(out_inventory__yearly_facility: pl.DataFram
           pool=MEMORY_HEAVY, **YEARLY)
 def out_inventory__yearly_region_sector(context: dg.AssetExecutionContext,
                                         core_inventory__yearly_facility_species: pl.DataFrame,
-                                        core_facility__entity: pl.DataFrame,
-                                        core_enterprise__entity: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+                                        core_facility__entity: pl.DataFrame, core_enterprise__entity: pl.DataFrame,
+                                        core_facility__assn_sources: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Province, city and county x sector x species roll-ups with method shares and change on the previous year.
 
     Reads every built year up to the run's last, so a one-year run still has the previous year to compare with.
     """
     years = partition_years(context)
     species = up_to(core_inventory__yearly_facility_species, years)
-    facility = facility_inventory(species, core_facility__entity, core_enterprise__entity)
+    facility = facility_inventory(species, core_facility__entity, core_enterprise__entity,
+                                  _known(core_facility__assn_sources, years))
     table = conform(_of_years(region_sector_inventory(species, facility), years), "out_inventory__yearly_region_sector")
     province = table.filter((pl.col("region_level") == "province") & (pl.col("sector_scheme") == "all"))
     return dg.Output(table, metadata={
@@ -168,17 +193,20 @@ def _core_inventory__yearly_enterprise_ghg(context: dg.AssetExecutionContext,
 def out_key_emitters__register(context: dg.AssetExecutionContext, core_inventory__yearly_facility_species: pl.DataFrame,
                                core_facility__entity: pl.DataFrame, core_enterprise__entity: pl.DataFrame,
                                core_permit__registry: pl.DataFrame, core_ghg__power_monthly: pl.DataFrame,
-                               _core_inventory__yearly_enterprise_ghg: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+                               _core_inventory__yearly_enterprise_ghg: pl.DataFrame,
+                               core_facility__assn_sources: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Key-emitter register per enterprise and year on the fused inventory, judged over the full look-back window.
 
     The enterprise sums are taken again over every built year up to the run's last (look-back, consecutive years).
     """
     years = partition_years(context)
     facility = facility_inventory(up_to(core_inventory__yearly_facility_species, years), core_facility__entity,
-                                  core_enterprise__entity)
+                                  core_enterprise__entity, _known(core_facility__assn_sources, years))
     enterprise = enterprise_inventory(facility, core_enterprise__entity)
     captive = captive_power(core_permit__registry, core_facility__entity, core_ghg__power_monthly, core_enterprise__entity)
-    register = key_emitter_register(enterprise, captive, up_to(_core_inventory__yearly_enterprise_ghg, years))
+    reporters = ghg_reporters(up_to(_core_inventory__yearly_enterprise_ghg, years),
+                              up_to(core_inventory__yearly_facility_species, years))
+    register = key_emitter_register(enterprise, captive, reporters)
     register = conform(_of_years(register, years), "out_key_emitters__register")
     flagged = register.filter(pl.col("is_key_emitter"))
     statuses = dict(register.group_by("register_status").len().iter_rows())

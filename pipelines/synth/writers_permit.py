@@ -47,6 +47,10 @@ REGISTRY_HEADER = ("省/直辖市,地市,许可证编号,单位名称,行业类�
                    "管理类别,经度,纬度").split(",")
 LIMIT_HEADER = ["许可证编号", "排放口编号", "排放口名称", "污染物种类", "许可排放小时浓度限值", "许可排放日均浓度限值",
                 "许可排放速率限值(kg/h)", "许可年排放量限值(t/a)", None, None, None, None, "承诺更加严格排放浓度限值"]
+# share of 重点管理 permits whose 许可排放量 is given per main outlet and as 主要排放口合计 only (no 全厂有组织排放总计 rows)
+OUTLET_ONLY_SHARE = 0.4
+OUTLET_EXCEEDANCE_RATIO = 1.25  # the planted outlet case: actual = ratio x the outlet's annual limit
+OUTLET_CASE_HEADROOM = 0.95  # ... while its main outlets together stay at or below 95 % of the 主要排放口合计 limit
 
 # --- emission model: T/CSES 144-2024 (pollutant-factors.md §2-§5) ----------------------------------------
 POWER_CODES = frozenset({"4411", "4412"})  # D.1 "电力生产" department (pollutant-factors.md §3.1 mapping)
@@ -476,6 +480,14 @@ def site_limits(enterprise: Enterprise, site: Site, years: list[int]) -> tuple[d
     return totals, outlet_limits
 
 
+def gives_site_limit(permit_no: str) -> bool:
+    """Whether a 重点管理 permit's limit table has 全厂有组织排放总计 rows (deterministic from the permit number).
+
+    The others give 许可排放量 per main outlet and as 主要排放口合计 only, as many 重点管理 permits do.
+    """
+    return random.Random(f"{permit_no}:limit_levels").random() >= OUTLET_ONLY_SHARE
+
+
 def _write_limits(world: World, folder: Path, rng: random.Random) -> tuple[Path, int, dict[str, dict[str, float]]]:
     book = new_workbook()
     sheet = book.active
@@ -540,7 +552,8 @@ def _write_limits(world: World, folder: Path, rng: random.Random) -> tuple[Path,
                     for p in ("PM", "SO2", "NOx", "VOCs")]
             block(site.permit_no, label, None, rows)
         rows = [[name(p), "/", "/", "/", *annual(totals.get(p)), "/"] for p in ("PM", "SO2", "NOx", "VOCs")]
-        block(site.permit_no, "全厂有组织排放总计", None, rows)
+        if gives_site_limit(site.permit_no):  # names are drawn either way: the rng stream does not depend on it
+            block(site.permit_no, "全厂有组织排放总计", None, rows)
     merge_many(sheet, merges)
     path = folder / "排污许可证_大气污染物许可排放限值_演示数据.xlsx"
     save_workbook_fixed(book, path)
@@ -557,10 +570,57 @@ def _pick_exceedance(world: World, spec: dict, rng: random.Random, taken: set[st
     candidates = [(e, s) for e, s in permit_sites(world)
                   if s.management_category == "重点管理" and int(s.valid_from[:4]) < year < int(s.valid_to[:4])
                   and any(is_coal(f) and h > 0 for f, h in s.fuel_heat_gj.get(year, {}).items())
-                  and (s.permit_no == wanted if wanted else e.uscc not in taken)]
+                  and (s.permit_no == wanted if wanted else e.uscc not in taken and gives_site_limit(s.permit_no))]
     if not candidates:
         raise ValueError("permit_limit_exceeded: no 重点管理 coal site with a permit in force all that year")
     return rng.choice(candidates)
+
+
+@dataclass(frozen=True)
+class OutletCase:
+    """The planted outlet case: one main outlet's SO2 above its own limit, every total of the permit kept."""
+
+    enterprise: Enterprise
+    site: Site
+    year: int
+    outlet_code: str
+    limit_t: float  # the outlet's annual limit
+    actual_t: float  # as written in the execution report
+    true_actual_t: float
+    main_actual_t: float  # the main outlets' sum as written, with the raised outlet
+    main_limit_t: float  # 主要排放口合计
+
+
+def _pick_outlet_exceedance(world: World, spec: dict, rng: random.Random, taken: set[str]) -> OutletCase | None:
+    """A 重点管理 permit that gives 许可排放量 per main outlet and 主要排放口合计 only, in force all that year, of an
+    enterprise no other case names, with two or more main outlets limited for SO2: one of them is raised to
+    OUTLET_EXCEEDANCE_RATIO x its limit while the main outlets' sum stays within OUTLET_CASE_HEADROOM of the total."""
+    year = int(spec.get("year", world.years[0]))
+    ratio = float(spec.get("ratio", OUTLET_EXCEEDANCE_RATIO))
+    if year not in world.years:
+        raise ValueError(f"outlet_limit_exceeded: year {year} not in world years {world.years}")
+    wanted = spec.get("permit_no")
+    cases = []
+    for enterprise, site in permit_sites(world):
+        if (site.management_category != "重点管理" or gives_site_limit(site.permit_no)
+                or not int(site.valid_from[:4]) < year < int(site.valid_to[:4])
+                or (site.permit_no != wanted if wanted else enterprise.uscc in taken)):
+            continue
+        totals, per_outlet = site_limits(enterprise, site, world.years)
+        sy = site_year_emissions(site, enterprise.industry_code, year)
+        mains = [oy for oy in sy.outlets if oy.outlet.main and per_outlet[oy.outlet.code].get("SO2")]
+        if len(mains) < 2 or not totals.get("SO2"):
+            continue
+        main_sum = sum(oy.emitted["SO2"] for oy in sy.outlets if oy.outlet.main)
+        for oy in mains:
+            limit_t = per_outlet[oy.outlet.code]["SO2"]
+            actual_t = round(ratio * limit_t, 3)
+            main_actual = round(main_sum - oy.emitted["SO2"] + actual_t, 3)
+            if main_actual <= OUTLET_CASE_HEADROOM * totals["SO2"]:
+                cases.append(OutletCase(enterprise, site, year, oy.outlet.code, limit_t, actual_t, oy.emitted["SO2"],
+                                        main_actual, totals["SO2"]))
+                break
+    return rng.choice(cases) if cases else None
 
 
 def accounting_method(site: Site, outlet: Outlet) -> str:
@@ -582,6 +642,9 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
     `anomalies.get("permit_limit_exceeded")` may be a dict with year (2022), ratio (1.4) and permit_no to
     force the site; absent means pick one 重点管理 coal site for 2022 (skipped if 2022 is not a world year) of an
     enterprise no other entry of `anomalies` names; None/False disables the anomaly.
+    `anomalies.get("outlet_limit_exceeded")` likewise (year: the first world year, away from the last-year synergy
+    rewrites and the 2022 site case; ratio 1.25; permit_no): one main outlet of a permit whose limits are per main
+    outlet and 主要排放口合计 only goes above its own limit while the permit's total stays under.
     """
     folder = Path(inbox) / PERMIT_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -593,8 +656,10 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
                                header_rows=[2]))
     path, rows, limits = _write_limits(world, folder, rng)
     limits_path = path
+    without_site = sorted(s.permit_no for _, s in permit_sites(world)
+                          if s.management_category == "重点管理" and not gives_site_limit(s.permit_no))
     manifest.append(file_entry("permit", inbox, path, rows, "xlsx", table="permit_limits", sheet="大气污染物排放信息",
-                               header_rows=[2, 3]))
+                               header_rows=[2, 3], permits_without_site_limit=without_site))
 
     spec = anomalies.get("permit_limit_exceeded", {})
     target = None
@@ -605,6 +670,14 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
         if "permit_limit_exceeded" in anomalies or ex_year in world.years:  # the default needs 2022 in the world
             taken = {a["uscc"] for a in anomalies.values() if isinstance(a, dict) and "uscc" in a}
             target = _pick_exceedance(world, spec, rng, taken)
+    outlet_spec = anomalies.get("outlet_limit_exceeded", {})
+    outlet_case = None
+    if outlet_spec is not None and outlet_spec is not False:
+        taken = {a["uscc"] for a in anomalies.values() if isinstance(a, dict) and "uscc" in a}
+        outlet_case = _pick_outlet_exceedance(world, outlet_spec if isinstance(outlet_spec, dict) else {}, rng,
+                                              taken | ({target[0].uscc} if target else set()))
+        if outlet_case is None and "outlet_limit_exceeded" in anomalies:  # the default is skipped in a tiny world
+            raise ValueError("outlet_limit_exceeded: no 重点管理 permit with outlet-only limits fits")
 
     names = {code: row["fuel_name_zh"] for code, row in fuel_info().items()}
     for year in world.years:
@@ -621,6 +694,9 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
                 scale = ratio * limit_t / sy.emitted["SO2"]
                 for values in outlet_values.values():
                     values["SO2"] = round(values["SO2"] * scale, 3)
+            is_outlet_case = outlet_case is not None and outlet_case.site is site and year == outlet_case.year
+            if is_outlet_case:
+                outlet_values[outlet_case.outlet_code]["SO2"] = outlet_case.actual_t
             totals = {p: round(sum(v[p] for v in outlet_values.values()), 3) for p in POLLUTANTS}
             for oy in sy.outlets:
                 o = oy.outlet
@@ -628,7 +704,7 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
                 for p in POLLUTANTS:
                     code, pname = HJ524[p]
                     value, note = _fmt(outlet_values[o.code][p]), ""
-                    if not is_target and outlet_values[o.code][p] > 0 and rng.random() < 0.03:
+                    if not (is_target or is_outlet_case) and outlet_values[o.code][p] > 0 and rng.random() < 0.03:
                         value, note = _fmt(outlet_values[o.code][p] * 1000, 1), "单位:千克"
                     exec_rows.append([year, "年报", site.permit_no, port, o.code, o.name, code, pname, "", "", "",
                                       value, accounting_method(site, o), note])
@@ -650,6 +726,27 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
                     "limit_file": limits_path.relative_to(inbox).as_posix(),
                     "note": "execution-report SO2 (outlet rows and 全厂合计) scaled to ratio x annual limit; "
                             "limit table and environmental statistics keep the true values",
+                })
+            if is_outlet_case:
+                case = outlet_case
+                n = year - int(site.valid_from[:4]) + 1
+                manifest.append({
+                    "source": "permit", "kind": "anomaly", "anomaly": "outlet_limit_exceeded",
+                    "permit_no": site.permit_no, "uscc": enterprise.uscc, "year": year, "pollutant": "SO2",
+                    "pollutant_code": "A21026", "outlet_code": case.outlet_code, "compliance_level": "outlet",
+                    "limit_t": case.limit_t, "actual_t": case.actual_t, "true_actual_t": case.true_actual_t,
+                    "ratio": round(case.actual_t / case.limit_t, 4), "main_outlets_actual_t": case.main_actual_t,
+                    "main_outlets_limit_t": case.main_limit_t, "site_limit_t": None,
+                    "permit_year_index": n, "permit_year_label": YEAR_LABELS[n - 1],
+                    "valid_from": site.valid_from, "valid_to": site.valid_to,
+                    "report_file": f"{PERMIT_DIR}/{_exec_name(year)}",
+                    "limit_file": limits_path.relative_to(inbox).as_posix(),
+                    "expected": "one permit_limit_exceeded finding at compliance_level outlet (subject 'SO2 "
+                                f"{case.outlet_code}'); none at main_outlets_total (the main outlets stay under "
+                                "主要排放口合计) or site_total (the permit gives no 全厂 limit)",
+                    "note": "the permit's 许可排放量 is per main outlet and 主要排放口合计 only; one outlet's SO2 in the "
+                            "execution report (its row and 全厂合计) raised to ratio x the outlet's limit; limit table "
+                            "and environmental statistics keep the true values",
                 })
             quality = site_fuel_quality(site.permit_no, enterprise.industry_code in POWER_CODES)
             by_fuel = {o.fuel_code: o for o in site_outlets(site)}

@@ -76,7 +76,7 @@ _UNIT_RULES = [  # what G103-1 boilers and G103-2 kilns share
     *_identity, _year,
     Rule("permit_no", lambda raw: None if raw.get("permit_no") is None else parsers.permit_no(raw["permit_no"])),  # type: ignore[arg-type]
     amount("operating_hours", "operating_hours_h", "hours_h", 0.0, 8784.0, "年运行时间", "operating hours"),
-    *fuel_rules("fuel", "quantity", "unit", "ncv"),
+    *fuel_rules("fuel", "quantity", "unit", "ncv", remark_column="remark"),
     _pct("sulfur", "sulfur_pct", hi=10.0, zh="含硫量", en="sulfur content"),
     _pct("ash", "ash_pct", hi=60.0, zh="灰分", en="ash content"),
     cell("outlet_code", parsers.optional_text),

@@ -48,7 +48,7 @@ def _oxidation(raw: Raw) -> float | None:
 FUEL_LINE_RULES = [
     _year, _uscc, _name,
     cell("industry_code", parsers.industry_code), cell("region_code", parsers.region_code),
-    *fuel_rules("fuel_name", "fuel_quantity", "fuel_unit", "ncv", "ncv_unit"),
+    *fuel_rules("fuel_name", "fuel_quantity", "fuel_unit", "ncv", "ncv_unit", remark_column="remark"),
     Rule("carbon_content", _carbon_content, "carbon_content_tc_per_gj"),
     _pct("carbon_fraction", "carbon_mass_fraction_pct", zh="元素碳含量", en="elemental carbon"),
     Rule("oxidation", _oxidation, "oxidation_fraction"),
@@ -66,7 +66,7 @@ _mwh = partial(amount, kind="electricity_mwh", lo=0.0, hi=1e9)
 POWER_MONTHLY_RULES = [
     _uscc, _name, cell("unit_id", partial(parsers.required, zh="机组编号", en="unit id")),
     Rule("period", _period, ("year", "month")),
-    *fuel_rules("fuel_name", "fuel_quantity", None, "ncv"),
+    *fuel_rules("fuel_name", "fuel_quantity", None, "ncv", remark_column="remark"),
     _pct("carbon_fraction", "carbon_mass_fraction_pct", zh="元素碳含量", en="elemental carbon"),
     _pct("hydrogen", "hydrogen_pct", hi=20.0, zh="氢含量", en="hydrogen content"),
     _pct("sulfur", "sulfur_pct", hi=10.0, zh="全硫", en="sulfur content"),

@@ -158,21 +158,107 @@ def region_path(text: str | None) -> dict[str, str | None]:
     return {"city_code": city, "region_code": county}
 
 
-def fuel(text: str | None) -> dict[str, str]:
-    """Fuel name -> fuel_code, the name as written and its canonical unit; a 合计 row is rejected as such."""
+def fuel(text: str | None) -> dict[str, str | None]:
+    """Fuel name -> fuel_code, the name as written, its canonical unit and where a coal rank came from.
+
+    A generic coal name with a known rank in brackets (`原煤(烟煤)`, `煤炭（无烟煤）`, `燃料煤【褐煤】`) takes that
+    rank (fuel_rank_source `bracket`); a rank named as the fuel itself is `name`; other fuels and 原煤 have none.
+    A coal rank in brackets after another fuel (`天然气(烟煤)`, `烟煤(褐煤)`) is a contradiction and is rejected;
+    a 合计 row is rejected as such.
+    """
     name = required(text, "燃料品种", "fuel")
     if name.replace(" ", "") in SUBTOTAL_LABELS:
         raise CellError(f"“{name}”为合计行，不作为燃料明细（避免重复计算）",
                         f"{name!r} is a subtotal row, not a fuel line (never summed with the lines)")
-    code = fuel_name_lookup().get(name.replace(" ", "").upper())
+    key = name.replace(" ", "").upper()
+    code = fuel_name_lookup().get(key)
+    source = "name" if code in coal_ranks() else None
+    if code is None:
+        code, source = _bracketed_rank(key, name)
     if code is None:
         raise CellError(f"燃料品种“{text}”不在燃料表中", f"fuel {text!r} is not in the fuel table")
-    return {"fuel_code": code, "fuel_name": name, "fuel_unit_code": _fuel_units()[code]}
+    return {"fuel_code": code, "fuel_name": name, "fuel_unit_code": _fuel_units()[code], "fuel_rank_source": source}
+
+
+RAW_COAL = "raw_coal"  # 原煤: coal of unspecified rank (no official carbon-content default outside power)
+GENERIC_COAL_NAMES = frozenset({"原煤", "煤", "煤炭", "燃料煤"})
+FUEL_RANK_SOURCES = ("name", "bracket", "remark")
+_BRACKETED = re.compile(r"^(?P<base>[^()]+?)\((?P<inner>[^()]+)\)$")
+_RANK_NEGATIONS = ("非", "不是", "不属于", "不含", "除")  # `非褐煤`: the remark names a rank the coal is not
+_RANK_BLENDS = ("掺", "混")  # `掺烧褐煤`, `混煤`: a blend, not one rank
+
+
+@cache
+def coal_ranks() -> dict[str, str]:
+    """fuel_code -> Chinese name of every coal rank in the fuel table (coal group, not 原煤)."""
+    table = fuels().filter((fuels()["fuel_group"] == "coal") & (fuels()["fuel_code"] != RAW_COAL))
+    return dict(zip(table["fuel_code"], table["fuel_name_zh"], strict=True))
+
+
+@cache
+def _rank_names() -> list[tuple[str, str]]:
+    """(normalised name or alias, fuel_code) of the coal ranks, longest first (无烟煤 before 烟煤)."""
+    names = [(name, code) for name, code in fuel_name_lookup().items() if code in coal_ranks()]
+    return sorted(names, key=lambda item: (-len(item[0]), item[0]))
+
+
+def _bracketed_rank(key: str, name: str) -> tuple[str | None, str | None]:
+    """(fuel_code, rank source) of `<generic coal>(<rank>)`; (None, None) when the brackets hold no coal rank."""
+    match = _BRACKETED.match(key.replace("[", "(").replace("]", ")"))
+    if not match:
+        return None, None
+    base, inner = match.group("base"), match.group("inner")
+    rank = fuel_name_lookup().get(inner)
+    if rank not in coal_ranks():
+        return None, None  # not a rank in brackets: an unknown fuel, as any name missing from the table
+    base_code = fuel_name_lookup().get(base)
+    if base in GENERIC_COAL_NAMES or base_code == RAW_COAL:
+        return rank, "bracket"
+    if base_code == rank:
+        return rank, "name"
+    if base_code is None:
+        return None, None
+    if base_code in coal_ranks():
+        label = f"“{inner}”" + ("" if inner == coal_ranks()[rank] else f"({coal_ranks()[rank]})")
+        raise CellError(f"燃料品种“{name}”自相矛盾：{base}与括号中的煤种{label}不是同一煤种",
+                        f"fuel {name!r} contradicts itself: {base!r} ({base_code}) and the coal rank in brackets "
+                        f"{inner!r} ({rank}) differ")
+    raise CellError(f"燃料品种“{name}”自相矛盾：{base}不是煤，括号中却写了煤种“{inner}”",
+                    f"fuel {name!r} contradicts itself: {base!r} ({base_code}) is not coal, yet the brackets name the "
+                    f"coal rank {inner!r} ({rank})")
+
+
+def coal_rank_in_text(text: str | None) -> str | None:
+    """fuel_code of the one coal rank a free-text remark names (`烟煤`, `煤种：褐煤`, `收到基 无烟煤`), else None.
+
+    None when the remark names no rank, two different ranks (`烟煤或无烟煤`), negates one (`非褐煤`) or speaks
+    of a blend (`掺烧褐煤`): the coal then stays of unspecified rank rather than guessed.
+    """
+    if is_missing(text):
+        return None
+    rest = normalise_text(text or "").replace(" ", "").upper()
+    if any(word in rest for word in _RANK_BLENDS):
+        return None
+    found: set[str] = set()
+    for rank_name, code in _rank_names():
+        start = rest.find(rank_name)
+        while start >= 0:
+            if rest[:start].endswith(_RANK_NEGATIONS):
+                return None
+            found.add(code)
+            rest = rest[:start] + "#" * len(rank_name) + rest[start + len(rank_name):]  # 烟煤 in 无烟煤 is spent
+            start = rest.find(rank_name, start + len(rank_name))
+    return next(iter(found)) if len(found) == 1 else None
 
 
 @cache
 def _fuel_units() -> dict[str, str]:
     return dict(zip(fuels()["fuel_code"], fuels()["fuel_unit_code"], strict=True))
+
+
+def fuel_unit_of(fuel_code: str) -> str:
+    """Canonical unit (t or 10^4Nm3) of a fuel code of the fuel table."""
+    return _fuel_units()[fuel_code]
 
 
 def pollutant(code_text: str | None, name_text: str | None) -> dict[str, str | None]:

@@ -163,7 +163,7 @@ EXECUTION_RULES = [
 _pct = partial(amount, kind="percent", lo=0.0)
 FUEL_ANALYSIS_RULES = [
     _year, Rule("permit_no", _permit, _IDENTITY),
-    *fuel_rules("fuel", "quantity", "unit", "ncv"),
+    *fuel_rules("fuel", "quantity", "unit", "ncv", remark_column="remark"),
     _pct("sulfur", "sulfur_pct", hi=10.0, zh="含硫量", en="sulfur content"),
     _pct("ash", "ash_pct", hi=60.0, zh="灰分", en="ash content"),
     _pct("volatile", "volatile_pct", hi=60.0, zh="挥发分", en="volatile matter"),

@@ -3,6 +3,7 @@ errors, and an analyst's explanation that survives a rebuild."""
 
 import dagster as dg
 import polars as pl
+import pytest
 
 from pipelines.build import run_build
 from pipelines.definitions import build_defs
@@ -14,8 +15,8 @@ from pipelines.transform.finding_curation import append_decision
 RULE_FOR = {
     "fuel_disagreement": "activity_fuel_quantity",
     "implausible_coal_carbon_content": "parameter_out_of_range",
-    "uncomputable_fuel_line": "activity_uncomputable_fuel_line",
     "permit_limit_exceeded": "permit_limit_exceeded",
+    "outlet_limit_exceeded": "permit_limit_exceeded",  # at level outlet: test_permit_limits_per_level
     "permit_expired_without_renewal": "coverage_permit_expired",
     "ghg_reporter_without_valid_permit": "coverage_reporter_without_permit",
     "repeated_monthly_parameters": "parameter_repeated_monthly",
@@ -25,6 +26,8 @@ RULE_FOR = {
 }
 # gap-fill cases that are gaps, not disagreements (a value one system leaves blank): filled, not flagged
 GAPS = {"sulfur_missing_in_statistics"}
+# 原煤 without rank or carbon: computed with the judgement defaults (JDG-raw_coal-cc/of), nothing to find
+NO_FINDING = {"raw_coal_judgement_default"}
 FOUND_AT_INGEST = {"duplicate_file"}  # the archive's sha256, core_qa__file_manifest (tests/integration/test_ingest*)
 REGISTER_KINDS = {"missing_from_ghg_reporting", "captive_power_missing_from_ghg_reporting"}
 
@@ -36,7 +39,7 @@ def _expected(manifest: dict) -> list[tuple[str, str, int]]:
     expected = []
     for entry in entries:
         kind = entry.get("anomaly", entry["kind"])
-        if kind in FOUND_AT_INGEST or kind in REGISTER_KINDS or kind in GAPS:
+        if kind in FOUND_AT_INGEST or kind in REGISTER_KINDS or kind in GAPS or kind in NO_FINDING:
             continue
         expected.append((RULE_FOR[kind], entry["uscc"], entry["year"]))
     # every key-emitter enterprise-year without a GHG report (the missing reporter, the captive power plant and the
@@ -71,6 +74,38 @@ def test_clean_enterprises_raise_no_error(built, sql):
     # warn-level rules that judge against peers or years may fire on clean data; they are to be looked at, not errors
     assert set(warnings["rule_id"]) <= {"coherence_pollutant_co2_ratio", "implied_co2_vs_reported",
                                         "yoy_jump_without_production"}
+
+
+def test_permit_limits_per_level(built, sql):
+    """The planted outlet case (a permit with 许可排放量 per main outlet and 主要排放口合计 only) is found at level outlet
+    and nowhere else; the planted site case at level site_total; no other permit-year is flagged at any level."""
+    _, manifest, _ = built
+    outlet_case = next(a for a in manifest["permit"] if a.get("anomaly") == "outlet_limit_exceeded")
+    site_case = next(a for a in manifest["permit"] if a.get("anomaly") == "permit_limit_exceeded")
+    without_site = next(m for m in manifest["permit"] if m.get("table") == "permit_limits")["permits_without_site_limit"]
+    assert outlet_case["permit_no"] in without_site and site_case["permit_no"] not in without_site
+    site_limits = sql("select distinct permit_no from core_permit__annual_limits where emission_scope = 'site_total'")
+    assert not set(site_limits["permit_no"]) & set(without_site)  # those permits give no 全厂 limit to compare with
+    assert outlet_case["main_outlets_actual_t"] < outlet_case["main_outlets_limit_t"]
+
+    findings = sql("""select facility_id, year, subject, compliance_level, value_a, value_b, message_zh, message_en
+                      from out_crosscheck__findings where rule_id = 'permit_limit_exceeded'""")
+    at_outlet_case = findings.filter(pl.col("facility_id") == outlet_case["permit_no"])
+    assert at_outlet_case.select("year", "subject", "compliance_level").rows() == [
+        (outlet_case["year"], f"SO2 {outlet_case['outlet_code']}", "outlet")]
+    row = at_outlet_case.row(0, named=True)
+    assert (row["value_a"], row["value_b"]) == (pytest.approx(outlet_case["actual_t"]),
+                                                pytest.approx(outlet_case["limit_t"]))
+    assert f"排放口{outlet_case['outlet_code']}" in row["message_zh"]
+    assert f"permit year {outlet_case['permit_year_index']}), outlet {outlet_case['outlet_code']}" in row["message_en"]
+
+    site = findings.filter(pl.col("facility_id") == site_case["permit_no"], pl.col("compliance_level") == "site_total")
+    assert site.select("year", "subject").rows() == [(site_case["year"], "SO2")]
+    assert site["value_a"][0] == pytest.approx(site_case["actual_t"])
+    planted = {(outlet_case["permit_no"], outlet_case["year"]), (site_case["permit_no"], site_case["year"])}
+    assert set(findings.select("facility_id", "year").iter_rows()) <= planted, "a clean permit is flagged"
+    levels = sql("select distinct rule_id, compliance_level from out_crosscheck__findings where compliance_level is not null")
+    assert set(levels["rule_id"]) == {"permit_limit_exceeded"}
 
 
 def test_checks_surface_per_rule(built):

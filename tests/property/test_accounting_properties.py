@@ -76,7 +76,8 @@ def _species(rows):
         pl.when(pl.col("species").is_in(["CO2", "CH4"])).then(pl.col("mass_t") * pl.when(pl.col("species") == "CH4")
                                                               .then(21.0).otherwise(1.0)).alias("co2e_t"),
         pl.lit("SAR").alias("gwp_set"), "energy_tce", pl.lit("ghg").alias("source_system"),
-        pl.lit(False).alias("has_recalled_factor"), pl.lit(1.0).alias("allocation_share"), pl.lit("x").alias("factor_set"))
+        pl.lit(False).alias("has_recalled_factor"), pl.lit(1.0).alias("allocation_share"), pl.lit("x").alias("factor_set"),
+        pl.lit(False).alias("is_lower_bound"), pl.lit(None, pl.String).alias("missing_parameters"))
 
 
 @settings(max_examples=40, deadline=None)
@@ -122,7 +123,8 @@ def test_swapping_the_gwp_set_changes_only_co2e(rows):
         pl.lit(None, pl.Float64).alias("heat_input_gj"), pl.lit("default").alias("parameter_source"),
         pl.lit("r").alias("source_record"), pl.lit(1).alias("line_count"), pl.lit(0).alias("uncomputed_line_count"),
         pl.lit("").alias("factor_ids"), pl.lit(False).alias("has_recalled_factor"), pl.lit(None, pl.String).alias("filled_from"),
-        pl.lit(None, pl.String).alias("gap_fill_kind"), pl.lit(1.0).alias("allocation_share")).select(CANDIDATE_COLUMNS)
+        pl.lit(None, pl.String).alias("gap_fill_kind"), pl.lit(1.0).alias("allocation_share"),
+        pl.lit(None, pl.String).alias("missing_parameters")).select(CANDIDATE_COLUMNS)
     sort = ["facility_id", "species", "source_system", "method"]
     sar = choose(with_co2e(frame, FACTORS, "SAR"), accounting_settings()).sort(sort)
     ar5 = choose(with_co2e(frame, FACTORS, "AR5"), accounting_settings()).sort(sort)

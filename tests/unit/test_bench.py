@@ -20,7 +20,8 @@ def _species() -> pl.DataFrame:
                                        "energy_tce"], orient="row")
     return frame.with_columns(pl.lit("SAR").alias("gwp_set"), pl.lit(False).alias("has_recalled_factor"),
                               pl.lit(1.0).alias("allocation_share"), pl.lit("set").alias("factor_set"),
-                              pl.lit("permit").alias("source_system"))
+                              pl.lit("permit").alias("source_system"), pl.lit(False).alias("is_lower_bound"),
+                              pl.lit(None, pl.String).alias("missing_parameters"))
 
 
 def test_pandas_baseline_gives_the_sql_numbers() -> None:

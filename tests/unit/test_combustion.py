@@ -55,10 +55,42 @@ def test_power_unmeasured_carbon_penalty_by_guideline_year(year, carbon, factor_
     assert factor_id in out["factor_ids"].split(";") and out["has_recalled_factor"]
 
 
-def test_raw_coal_without_carbon_is_not_computed():
+def test_raw_coal_takes_the_judgement_default_flagged_as_unconfirmed():
+    # 1000 t x 20.908 GJ/t (GB/T 2589) = 20,908 GJ; x 0.0261 tC/GJ = 545.6988 tC; x 0.93 = 507.499884; x 44/12
+    # = 1860.832908 t (JDG-raw_coal-*: the 烟煤 row chosen by the team, status judgement, not verified)
     out = _run(_line(fuel_code="raw_coal", fuel_name="原煤")).row(0, named=True)
-    assert out["co2_mass_t"] is None
-    assert out["ncv_gj_per_unit"] == 20.908  # GB/T 2589 reference NCV is still known
+    assert out["co2_mass_t"] == pytest.approx(1860.832908, rel=1e-9)
+    assert out["factor_ids"] == "GB2589-raw_coal-ncv;JDG-raw_coal-cc;JDG-raw_coal-of"
+    assert out["has_recalled_factor"] and out["missing_parameters"] is None
+
+
+def test_a_line_missing_one_parameter_names_it_and_keeps_its_energy(tmp_path):
+    # a factor set without any oxidation row: measured NCV and carbon content, no oxidation rate anywhere
+    import shutil
+    folder = tmp_path / "no_oxidation"
+    shutil.copytree(load_factor_set().path, folder)
+    csv = folder / "factors.csv"
+    kept = [ln for ln in csv.read_text(encoding="utf-8").splitlines(keepends=True) if ",oxidation," not in ln]
+    csv.write_text("".join(kept), encoding="utf-8")
+    frame = pl.DataFrame([_line(fuel_code="raw_coal", fuel_name="原煤", ncv_gj_per_unit=21.0,
+                                carbon_content_tc_per_gj=0.0262)], infer_schema_length=None)
+    out = fuel_line_co2(frame, load_factor_set(folder), fuels(), power_industry_codes()).row(0, named=True)
+    assert out["co2_mass_t"] is None and out["missing_parameters"] == "oxidation"
+    # energy from the measured NCV: 1000 t x 21 GJ/t = 21,000 GJ / 29.3076 GJ/tce = 716.537 tce
+    assert out["energy_tce"] == pytest.approx(21_000 / 29.3076, rel=1e-12)
+
+
+def test_values_the_reporter_labels_as_defaults_are_defaults():
+    # 缺省值 labels: the stated NCV, carbon content and oxidation are used but counted as defaults (no factor id)
+    # 1000 t x 19.57 GJ/t x 0.0261 tC/GJ x 0.93 x 44/12 = 1741.7313 t
+    out = _run(_line(ncv_gj_per_unit=19.57, carbon_content_tc_per_gj=0.0261, oxidation_fraction=0.93,
+                     ncv_basis="default", carbon_basis="default", oxidation_basis="default")).row(0, named=True)
+    assert out["co2_mass_t"] == pytest.approx(1000 * 19.57 * 0.0261 * 0.93 * 44 / 12, rel=1e-12)
+    assert out["parameter_source"] == "default" and out["factor_ids"] == ""
+    mixed = _run(_line(ncv_gj_per_unit=19.57, carbon_content_tc_per_gj=0.0261, oxidation_fraction=0.93,
+                       ncv_basis="measured", carbon_basis="default")).row(0, named=True)
+    assert mixed["ncv_source"] == "measured" and mixed["carbon_source"] == "default"
+    assert mixed["parameter_source"] == "mixed"
 
 
 def test_measured_values_win_parameter_by_parameter():

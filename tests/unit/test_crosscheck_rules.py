@@ -224,11 +224,13 @@ def test_yoy_jump(run):
 
 def test_uncomputable_fuel_line(run):
     rows = [{"uscc": U1, "year": 2021, "fuel_code": "raw_coal", "fuel_unit_code": "t", "fuel_consumed_units": 2000.0,
-             "co2_mass_t": None, "source_record": "ghg/2021.xlsx:燃料:9"},
+             "co2_mass_t": None, "missing_parameters": "carbon_content;oxidation", "source_record": "ghg/2021.xlsx:燃料:9"},
             {"uscc": U2, "year": 2021, "fuel_code": "bituminous", "fuel_unit_code": "t", "fuel_consumed_units": 10.0,
              "co2_mass_t": 17.0, "source_record": "ghg/2021.xlsx:燃料:10"}]
     found = run("activity_uncomputable_fuel_line", {"core_inventory__ghg_fuel_line_co2": rows})
     assert _keyed(found) == {(U1, 2021, "ghg/2021.xlsx:燃料:9"): "warn"}
+    assert "缺少单位热值含碳量;碳氧化率" in found["message_zh"][0]
+    assert "lacks carbon_content and oxidation" in found["message_en"][0]
 
 
 def test_cems_vs_execution_report(run):
@@ -245,9 +247,30 @@ def test_cems_vs_execution_report(run):
     assert "+60%" in found["message_en"][0]
 
 
+def test_ghg_monthly_vs_annual(run):
+    # U1: months sum to 10,300 t, annual coal lines 10,000 t: 300 / 10,300 = 2.9 % > 2 % -> warn (not > 10 %)
+    # U2: 10,100 vs 10,000: 1.0 % -> quiet; U3: 13,000 vs 10,000: 23 % -> error. U1's diesel line (gas-oil group, not in
+    # the monthly records) is left out of the annual side.
+    candidates = [{"facility_id": f"{u}-E", "uscc": u, "year": 2023, "species": "CO2", "scope": "combustion",
+                   "source_system": "ghg", "source_table": "core_ghg__power_monthly", "method": "reported",
+                   "mass_t": mass, "uncomputed_line_count": 0, "source_record": f"ghg/m.csv:{u}", "is_chosen": False,
+                   "selection": "lower_rank", "line_count": 12, "allocation_share": 1.0}
+                  for u, mass in ((U1, 10_300.0), (U2, 10_100.0), (U3, 13_000.0))]
+    annual = [{"uscc": u, "year": 2023, "fuel_code": fuel, "fuel_unit_code": "t", "fuel_consumed_units": 1.0,
+               "co2_mass_t": mass, "source_record": f"ghg/a.xlsx:{u}:{fuel}"}
+              for u, fuel, mass in ((U1, "bituminous", 10_000.0), (U1, "diesel", 500.0), (U2, "bituminous", 10_000.0),
+                                    (U3, "bituminous", 10_000.0))]
+    monthly = [{"uscc": u, "year": 2023, "month": 1, "unit_id": "1#", "fuel_code": "bituminous", "fuel_unit_code": "t",
+                "fuel_consumed_units": 100.0} for u in (U1, U2, U3)]
+    found = run("ghg_monthly_vs_annual", {"core_inventory__yearly_facility_species_candidates": candidates,
+                                          "core_inventory__ghg_fuel_line_co2": annual, "core_ghg__power_monthly": monthly})
+    assert _keyed(found) == {(U1, 2023, "power_monthly/annual"): "warn", (U3, 2023, "power_monthly/annual"): "error"}
+
+
 def test_every_rule_has_a_test():
-    tested = {"coverage_unreported_key_emitter", "coverage_reporter_without_permit", "coverage_permit_expired",
-              "activity_fuel_quantity", "activity_energy_tce", "implied_co2_vs_reported", "parameter_out_of_range",
+    tested = {"ghg_monthly_vs_annual", "coverage_unreported_key_emitter", "coverage_reporter_without_permit",
+              "coverage_permit_expired", "activity_fuel_quantity", "activity_energy_tce", "implied_co2_vs_reported",
+              "parameter_out_of_range",
               "parameter_repeated_monthly", "permit_limit_exceeded", "coherence_pollutant_co2_ratio",
               "coherence_so2_sulfur_balance", "yoy_jump_without_production", "activity_uncomputable_fuel_line",
               "cems_vs_execution_report"}

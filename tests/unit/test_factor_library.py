@@ -53,7 +53,7 @@ def test_pandera_range_violation_really_fails():
     row = {f.name: {"string": "x", "int": 2022, "float": 1.0, "bool": True}[f.dtype] for f in columns}
     row |= {"uscc": "91130200699229617X", "industry_code": "4411", "city_code": "410100", "gwp_set": "SAR",
             "sector_code": "power", "coverage_basis": "industry_code", "emissions_basis": "direct_plus_indirect",
-            "key_emitter_criterion": "co2e", "register_status": "reporting"}
+            "key_emitter_criterion": "co2e", "register_status": "reporting", "co2_status": "computed"}
     good = pl.DataFrame([row])
     pandera_schema("out_key_emitters__register").validate(good, lazy=True)
     with pytest.raises(SchemaErrors):

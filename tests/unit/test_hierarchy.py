@@ -15,13 +15,14 @@ def _cand(**kw):
             "source_system": "envstat", "source_table": "t", "method": "calculated", "mass_t": 10.0, "energy_tce": None,
             "heat_input_gj": None, "parameter_source": "default", "source_record": "r", "line_count": 1,
             "uncomputed_line_count": 0, "factor_ids": "", "has_recalled_factor": False, "filled_from": None,
-            "gap_fill_kind": None, "allocation_share": 1.0}
+            "gap_fill_kind": None, "allocation_share": 1.0, "missing_parameters": None}
     return base | kw
 
 
 def _frame(*rows):
     return pl.DataFrame(list(rows), schema_overrides={"energy_tce": pl.Float64, "heat_input_gj": pl.Float64,
-                                                      "filled_from": pl.String, "gap_fill_kind": pl.String}).select(
+                                                      "filled_from": pl.String, "gap_fill_kind": pl.String,
+                                                      "missing_parameters": pl.String}).select(
         CANDIDATE_COLUMNS)
 
 
@@ -45,10 +46,43 @@ def test_same_method_prefers_permit_for_pollutants_and_ghg_for_co2():
     assert co2[("envstat", "calculated")][0] and not co2[("permit", "calculated")][0]
 
 
-def test_incomplete_candidate_is_never_chosen():
+def test_incomplete_candidate_is_never_chosen_over_a_complete_one():
     out = _chosen(_frame(_cand(source_system="permit", method="reported", uncomputed_line_count=1),
                          _cand(method="calculated")))
     assert out[("permit", "reported")] == (False, "incomplete") and out[("envstat", "calculated")] == (True, "chosen")
+
+
+def test_with_nothing_complete_the_best_incomplete_is_a_flagged_lower_bound():
+    # a GHG report with one coal line lacking its oxidation rate: 500 t CO2 known, 300 tce known
+    ghg = _cand(species="CO2", source_system="ghg", method="reported", mass_t=500.0, energy_tce=300.0,
+                uncomputed_line_count=1, missing_parameters="raw_coal: oxidation")
+    out = choose(_frame(ghg, _cand(species="CO2", method="calculated", mass_t=None, energy_tce=None,
+                                   uncomputed_line_count=1)), accounting_settings())
+    chosen = out.filter(pl.col("is_chosen")).row(0, named=True)
+    assert (chosen["source_system"], chosen["selection"], chosen["is_lower_bound"]) == ("ghg", "lower_bound", True)
+    assert chosen["mass_t"] == 500.0 and chosen["missing_parameters"] == "raw_coal: oxidation"
+    # nothing known at all (no mass, no energy): nothing is chosen, the candidate stays as incomplete
+    empty = choose(_frame(_cand(species="CO2", mass_t=None, uncomputed_line_count=1)), accounting_settings())
+    assert empty["selection"].to_list() == ["incomplete"] and not empty["is_chosen"].any()
+
+
+def test_a_statistics_total_yields_to_g103_data_of_the_same_enterprise_year_and_species():
+    total = dict(facility_id=f"{USCC}-E", species="CO2", source_table="core_envstat__enterprise", mass_t=900.0)
+    g103 = dict(facility_id="P1", species="CO2", source_table="core_envstat__boilers;core_envstat__kilns", mass_t=700.0)
+    out = choose(_frame(_cand(**total), _cand(**g103), _cand(**(total | {"species": "SO2", "mass_t": 3.0}))),
+                 accounting_settings())
+    selection = {(r["facility_id"], r["species"]): r["selection"] for r in out.iter_rows(named=True)}
+    # CO2 is counted once (from G103); the form's SO2 total has no G103 counterpart and is kept
+    assert selection == {(f"{USCC}-E", "CO2"): "covered_by_g103", ("P1", "CO2"): "chosen",
+                         (f"{USCC}-E", "SO2"): "chosen"}
+
+
+def test_the_annual_report_ranks_before_the_monthly_records():
+    picked = choose(_frame(_cand(species="CO2", source_system="ghg", method="reported",
+                                 source_table="core_ghg__power_monthly"),
+                           _cand(species="CO2", source_system="ghg", method="reported",
+                                 source_table="core_ghg__fuel_lines")), accounting_settings())
+    assert picked.filter(pl.col("is_chosen"))["source_table"].to_list() == ["core_ghg__fuel_lines"]
 
 
 def test_indirect_uses_the_configured_factor_before_the_stated_figure():

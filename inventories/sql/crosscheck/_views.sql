@@ -42,8 +42,12 @@ group by f.uscc, f.year
 having count(distinct f.facility_id) = (select count(*) from core_facility__entity e
                                         where e.uscc = f.uscc and e.facility_kind like 'permit%');
 
--- comparable: the systems whose fuel data cover the whole enterprise-year.
+-- comparable: the systems whose fuel data cover the whole enterprise-year (the 基101/G101 form and the power
+-- monthly records are enterprise-wide too).
 create or replace temp view comparable as
 select distinct uscc, year, source_system from fuel_use where source_system <> 'permit'
 union
-select uscc, year, 'permit' from permit_complete;
+select uscc, year, 'permit' from permit_complete
+union
+select distinct uscc, record_year, source_system from core_facility__assn_sources
+where source_table in ('core_envstat__enterprise', 'core_ghg__power_monthly') and is_countable and uscc is not null;

@@ -1,10 +1,19 @@
 -- Total combustion energy (tce) per enterprise and year, each pair of systems that both report it.
-with energy as (
-    select uscc, year, source_system, sum(energy_tce) as energy_tce,
-           string_agg(source_record, '; ' order by source_record) as source_record
+-- One form per system: G103 boilers/kilns before the 基101 enterprise total, the annual GHG report before the power
+-- monthly records (their table_rank), so a system's energy is never counted from two of its own forms.
+with energy_rows as (
+    select *, case source_table when 'core_envstat__enterprise' then 1 when 'core_ghg__power_monthly' then 1 else 0 end
+              as table_rank
     from core_inventory__yearly_facility_species_candidates
     where species = 'CO2' and scope = 'combustion' and method <> 'gap_filled' and uscc is not null
       and source_system in ('ghg', 'envstat', 'permit') and energy_tce is not null
+),
+energy as (
+    select uscc, year, source_system, sum(energy_tce) as energy_tce,
+           string_agg(source_record, '; ' order by source_record) as source_record
+    from energy_rows e
+    where table_rank = (select min(x.table_rank) from energy_rows x
+                        where x.uscc = e.uscc and x.year = e.year and x.source_system = e.source_system)
     group by uscc, year, source_system
     having (uscc, year, source_system) in (select (uscc, year, source_system) from comparable)
 ),
