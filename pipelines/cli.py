@@ -98,6 +98,8 @@ def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool
 def _summary(ws: Workspace) -> None:
     import duckdb
 
+    from pipelines.coverage_gaps import coverage_gaps, gaps_line
+
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         files = con.execute("""select count(*), sum(rows_read), sum(rows_accepted), sum(rows_rejected),
                                       count(*) filter (where file_status = 'duplicate'), sum(rows_superseded)
@@ -125,6 +127,7 @@ def _summary(ws: Workspace) -> None:
         match = con.execute("""select count(*), count(*) filter (where is_countable),
                                       (select count(distinct identity_key) from out_qa__match_review)
                                from core_facility__assn_sources""").fetchone()
+        gaps = coverage_gaps(con)
     table = Table(title="synergy build summary 构建摘要", show_header=False)
     if ws.manifest.exists():
         import json
@@ -142,6 +145,8 @@ def _summary(ws: Workspace) -> None:
     table.add_row("SO2 / NOx 二氧化硫/氮氧化物", f"{inv[4] or 0:,.1f} t / {inv[5] or 0:,.1f} t")
     table.add_row("facility-years gap-filled / with recalled factors 补充/含待核实因子", f"{inv[6]:,} / {inv[7]:,}")
     table.add_row("key-emitter rows / enterprises 重点排放单位", f"{key[0]:,} / {key[1]:,}")
+    if gaps is not None:
+        table.add_row("enterprises known but not valued 未能核算的企业 (out_qa__coverage)", gaps_line(gaps))
     if synergy[0] is not None:
         table.add_row(f"APeq vs CO2 {synergy[0]}: co-reduction / trade-off / co-increase 协同减排/此消彼长/协同增排",
                       f"{synergy[1]:,} / {synergy[2]:,} / {synergy[3]:,} enterprises")

@@ -23,6 +23,7 @@ import polars as pl
 
 from inventories.reference import regions
 from pipelines import report_plots as plots
+from pipelines.coverage_gaps import coverage_gaps
 from pipelines.output_dirs import atomic_dir
 from pipelines.tabular_files import DataStamp, data_stamp
 from schemas.fields import ELS_READING_ZH, SOURCE_SYSTEM_ZH, SPECIES
@@ -597,11 +598,19 @@ def _quality_notes(con: duckdb.DuckDBPyConnection, year: int, has_findings: bool
                   for title, rule, n in rules]
     else:
         items.append("本数据仓库没有交叉校核结果 / this warehouse holds no cross-check findings (built before them)")
+    gaps = coverage_gaps(con, year)
+    if gaps is not None:
+        items.append(f"清单覆盖 inventory coverage: 各系统已知企业 {gaps.enterprises:,} 家 enterprises known; "
+                     f"无法核算CO2e no CO2e <b>{gaps.without_co2e:,}</b>, CO2e为下限值 lower bound "
+                     f"<b>{gaps.co2e_lower_bound:,}</b>, 无污染物数据 no pollutant value <b>{gaps.without_pollutant:,}</b>"
+                     + "".join(f"; {html.escape(reason)} × {n:,}" for reason, n in gaps.top_reasons)
+                     + " (明细 details: <code>out_qa__coverage</code>)")
     statuses = dict(con.execute("""select status, count(*) from core_inventory__factors
                                    where factor_set in (select unnest($sets)) group by 1""", {"sets": factor_sets}).fetchall())
-    verified, recalled, derived = (statuses.get(s, 0) for s in ("verified", "recalled", "derived"))
+    verified, recalled, derived, judgement = (statuses.get(s, 0) for s in ("verified", "recalled", "derived", "judgement"))
     items.append(f"因子库 factor library {html.escape('; '.join(factor_sets) or '—')}: 已核实 verified {verified:,}, "
-                 f"待核实 recalled {recalled:,}, 推导 derived {derived:,}。待核实因子尚未与官方文件核对, "
+                 f"待核实 recalled {recalled:,}, 推导 derived {derived:,}, 专业判断 judgement {judgement:,}。"
+                 "待核实因子尚未与官方文件核对, "
                  "用到它们的排放量占比见上表。 Recalled factors are not yet checked against the official documents.")
     return f'<div class="box"><h3>数据质量 Data quality</h3><ul>{"".join(f"<li>{i}</li>" for i in items)}</ul></div>'
 

@@ -19,6 +19,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from pipelines.coverage_gaps import CoverageGaps, gaps_line, read_coverage_gaps
 from pipelines.inbox_scan import file_log, inbox_changes
 from pipelines.run_failures import PUBLISH_ASSET, explain_run_failure, metadata_summary
 from pipelines.workspace import Workspace
@@ -84,6 +85,7 @@ class Status:
     failed_checks: list[FailedCheck]
     pending_files: list[PendingFile]
     last_publish: LastPublish
+    coverage: CoverageGaps | None = None  # None: no warehouse, or one built before coverage was kept
 
 
 def _local(timestamp: float | None) -> dt.datetime | None:
@@ -188,7 +190,8 @@ def collect_status(ws: Workspace, instance: dg.DagsterInstance, runs: int = 10) 
     """Everything `synergy status` shows, as plain values: the last `runs` runs, failing checks, pending files, publish."""
     records = instance.get_run_records(limit=max(runs, CHECK_RUNS))
     return Status(runs=_run_rows(instance, records[:runs]), failed_checks=_failed_checks(instance, records),
-                  pending_files=pending_files(ws), last_publish=last_publish(ws, instance))
+                  pending_files=pending_files(ws), last_publish=last_publish(ws, instance),
+                  coverage=read_coverage_gaps(ws.warehouse))
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -325,7 +328,8 @@ def _render_publish(publish: LastPublish, console: Console) -> None:
 
 
 def render_status(status: Status, console: Console) -> None:
-    """Print the four sections, headings in Chinese with English beside; fits an 80-column terminal."""
+    """Print the four sections and the latest year's inventory coverage, headings in Chinese with English beside;
+    fits an 80-column terminal."""
     _render_runs(status.runs, console)
     console.print()
     _render_checks(status.failed_checks, console)
@@ -333,3 +337,7 @@ def render_status(status: Status, console: Console) -> None:
     _render_pending(status.pending_files, console)
     console.print()
     _render_publish(status.last_publish, console)
+    if status.coverage is not None:
+        console.print()
+        console.print("清单覆盖 inventory coverage (latest year; details: out_qa__coverage)", style="bold")
+        console.print(_indented(Text(gaps_line(status.coverage))))

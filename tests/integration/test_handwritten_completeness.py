@@ -155,3 +155,14 @@ def test_coverage_says_what_each_source_gives(sql):
     assert cover[(A, "envstat")]["chosen_species"] == "CO2;SO2;NOx;PM"
     assert cover[(C, "ghg")]["chosen_species"] == "CO2" and cover[(C, "ghg")]["coverage_reason_en"] is None
     assert cover[(B, "envstat")]["missing_parameters"] == "raw_coal: carbon_content;oxidation"
+
+
+def test_the_summary_status_and_report_count_what_could_not_be_valued(warehouse):
+    from pipelines.coverage_gaps import gaps_line, read_coverage_gaps
+
+    gaps = read_coverage_gaps(warehouse)
+    # B: no CO2e; A and E: lower bounds; C and E give no pollutant at all (GHG systems only)
+    assert (gaps.year, gaps.enterprises, gaps.without_co2e, gaps.co2e_lower_bound, gaps.without_pollutant) == (
+        2023, 4, 1, 2, 2)
+    assert gaps.top_reasons == [("raw_coal: carbon_content;oxidation", 2), ("raw_coal: oxidation", 1)]
+    assert "1 无CO2e no CO2e, 2 下限值 lower bound" in gaps_line(gaps)
