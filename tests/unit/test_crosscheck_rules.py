@@ -133,6 +133,32 @@ def test_energy_tce(run):
     assert _keyed(found) == {(U2, 2023, "ghg/envstat"): "error"}
 
 
+def test_energy_tce_reads_statistics_totals_only_where_no_g103_exists(run):
+    def candidate(uscc: str, system: str, table: str, tce: float) -> dict:
+        return {"facility_id": uscc + "-E", "uscc": uscc, "year": 2023, "species": "CO2", "scope": "combustion",
+                "method": "calculated", "source_system": system, "source_table": table, "energy_tce": tce,
+                "source_record": table}
+
+    # U3: GHG 1,000 tce, statistics only through 基101: 1,500 tce -> 33 % apart: error
+    # U4: GHG 1,000 tce, G103 1,020 tce (2 %: quiet) and a 基101 total of 2,000 tce that G103 covers (not compared)
+    rows = [candidate(U3, "ghg", "core_ghg__fuel_lines", 1000.0), candidate(U3, "envstat", "core_envstat__enterprise", 1500.0),
+            candidate(U4, "ghg", "core_ghg__fuel_lines", 1000.0), candidate(U4, "envstat", "core_envstat__boilers", 1020.0),
+            candidate(U4, "envstat", "core_envstat__enterprise", 2000.0)]
+    ghg, ghg_assn = _fuel_rows("ghg", [(U3, None, 2023, "bituminous", 1.0), (U4, None, 2023, "bituminous", 1.0)])
+    stat, stat_assn = _fuel_rows("envstat", [(U4, None, 2023, "bituminous", 1.0)])
+    form = [{"source_system": "envstat", "source_table": "core_envstat__enterprise", "source_file": "envstat/g101.xlsx",
+             "sheet_name": "S", "row_number": n, "file_sha256": "0" * 64, "record_year": 2023, "uscc": u,
+             "is_countable": True} for n, u in ((2, U3), (3, U4))]
+    found = run("activity_energy_tce", {"core_inventory__yearly_facility_species_candidates": rows,
+                                        "core_ghg__fuel_lines": ghg, "core_envstat__boilers": stat,
+                                        "core_facility__assn_sources": ghg_assn + stat_assn + form})
+    assert _keyed(found) == {(U3, 2023, "ghg/envstat"): "error"}
+    # the fuel-by-fuel rule never compares a 基101 total (no fuel lines by rank): U3 has no statistics fuel to compare
+    quantities = run("activity_fuel_quantity", {"core_ghg__fuel_lines": ghg, "core_envstat__boilers": stat,
+                                                "core_facility__assn_sources": ghg_assn + stat_assn + form})
+    assert quantities.filter(pl.col("uscc") == U3).is_empty()
+
+
 def test_implied_co2(run):
     implied = 1000.0 * 19.570 * 0.0261 * 0.93 * 44 / 12  # 烟煤 at the 表C.1 defaults: 1,741.7 t
     stat, assn = _fuel_rows("envstat", [(u, None, 2023, "bituminous", 1000.0) for u in (U1, U2, U3)])

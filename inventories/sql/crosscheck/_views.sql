@@ -42,12 +42,16 @@ group by f.uscc, f.year
 having count(distinct f.facility_id) = (select count(*) from core_facility__entity e
                                         where e.uscc = f.uscc and e.facility_kind like 'permit%');
 
--- comparable: the systems whose fuel data cover the whole enterprise-year (the 基101/G101 form and the power
--- monthly records are enterprise-wide too).
+-- comparable: the systems whose fuel lines cover the whole enterprise-year.
 create or replace temp view comparable as
 select distinct uscc, year, source_system from fuel_use where source_system <> 'permit'
 union
-select uscc, year, 'permit' from permit_complete
+select uscc, year, 'permit' from permit_complete;
+
+-- energy_comparable: comparable, plus the enterprise-wide forms that give energy but no fuel lines by rank (the
+-- 基101/G101 totals, the power monthly records); used where totals are compared, never fuel by fuel.
+create or replace temp view energy_comparable as
+select * from comparable
 union
 select distinct uscc, record_year, source_system from core_facility__assn_sources
 where source_table in ('core_envstat__enterprise', 'core_ghg__power_monthly') and is_countable and uscc is not null;

@@ -15,7 +15,7 @@ energy as (
     where table_rank = (select min(x.table_rank) from energy_rows x
                         where x.uscc = e.uscc and x.year = e.year and x.source_system = e.source_system)
     group by uscc, year, source_system
-    having (uscc, year, source_system) in (select (uscc, year, source_system) from comparable)
+    having (uscc, year, source_system) in (select (uscc, year, source_system) from energy_comparable)
 ),
 pairs as (select * from (values ('ghg', 'envstat'), ('ghg', 'permit'), ('envstat', 'permit')) t(system_a, system_b)),
 judged as (
