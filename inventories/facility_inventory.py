@@ -19,7 +19,7 @@ from inventories.candidates import (
 from inventories.factor_library import FactorSet
 from inventories.hierarchy import allocate, choose, missing_lines, site_shares, with_co2e
 from inventories.monitored import cems_candidates
-from inventories.power_monthly import power_monthly_candidates
+from inventories.power_monthly import monthly_lines, power_monthly_candidates
 from inventories.statistics_totals import statistics_total_candidates
 
 CHOSEN_COLUMNS = ("facility_id", "uscc", "year", "species", "scope", "method", "mass_t", "co2e_t", "gwp_set",
@@ -36,7 +36,7 @@ def facility_candidates(sources: Sources, factor_set: FactorSet, fuels: pl.DataF
     enterprise_level = [c.select(CANDIDATE_COLUMNS) for c in (
         ghg, power_monthly_candidates(sources, factor_set, fuels, power_codes),
         statistics_total_candidates(sources, factor_set, fuels, power_codes)) if c.height]
-    filled = missing_lines(ghg_fuel_lines(sources), line_results, fuels)
+    filled = missing_lines(reported_fuels(sources), line_results, fuels)
     shares = site_shares(calculated)
     spread = allocate(pl.concat(enterprise_level, how="vertical_relaxed"), shares) if enterprise_level else ghg
     everything = pl.concat([calculated.select(CANDIDATE_COLUMNS), spread.select(CANDIDATE_COLUMNS),
@@ -47,6 +47,17 @@ def facility_candidates(sources: Sources, factor_set: FactorSet, fuels: pl.DataF
     everything = everything.with_columns(pl.lit(factor_set.label).alias("factor_set"))
     ranked = choose(with_co2e(everything, factor_set, settings["gwp_set"]), settings)
     return ranked.sort("facility_id", "year", "species", "scope", "method_rank", "source_system", "source_table")
+
+
+def reported_fuels(sources: Sources) -> pl.DataFrame:
+    """uscc, year, fuel_code of what the GHG system reports: the annual fuel lines, else the power monthly records.
+
+    A fuel the other systems show but these lack is filled as a missing line, for a monthly-only year too (a plant's
+    diesel or gas is not in its coal-unit 存证).
+    """
+    annual = ghg_fuel_lines(sources).select("uscc", "year", "fuel_code")
+    monthly = monthly_lines(sources).select("uscc", "year", "fuel_code").join(annual, on=["uscc", "year"], how="anti")
+    return pl.concat([annual, monthly]).unique()
 
 
 def chosen_species(candidates: pl.DataFrame) -> pl.DataFrame:

@@ -34,6 +34,7 @@ def touched_usccs(manifest: dict, extra: set[str]) -> set[str]:
     """Enterprises an injected problem or a designed case touches (not clean), from the manifest as far as it is written.
 
     `extra` adds who the manifest names nowhere by USCC: owners of malformed GHG rows and of the 原煤 lines.
+    Every enterprise of a completeness case (pipelines/synth/completeness.py) is touched.
     """
     touched = set(extra) | {a["uscc"] for a in manifest.get("anomalies", []) if "uscc" in a}
     touched |= {m["uscc"] for source in ("permit", "envstat") for m in manifest.get(source, [])
@@ -43,6 +44,7 @@ def touched_usccs(manifest: dict, extra: set[str]) -> set[str]:
     touched |= {resubmission["uscc"]} if resubmission else set()
     register = manifest.get("key_emitters", {})
     touched |= {c["uscc"] for c in register.get("designed_cases", [])} | set(register.get("missing_reporters", []))
+    touched |= set(manifest.get("completeness", {}).get("touched_usccs", []))
     namesake = manifest.get("identity", {}).get("namesake")
     return touched | ({namesake["uscc"], namesake["namesake_uscc"]} if namesake else set())
 

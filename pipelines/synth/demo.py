@@ -12,6 +12,10 @@ expected CO2 and key-emitter flags, so tests can check the pipeline against know
 Cross-check (交叉校核) anomalies (`crosscheck_cases`, and repeated_monthly_parameters here) touch enterprises nothing
 else touches; `manifest["crosscheck"]["touched_usccs"]` lists every enterprise that is not clean.
 
+`manifest["completeness"]`: enterprises and figures only one system reports (statistics-only enterprises, power
+plants with monthly 存证 but no annual fuel lines, 原煤 lines whose rank is in brackets or 备注, lines labelled 缺省值),
+with the values the inventory and the register must show (pipelines/synth/completeness.py).
+
 `manifest["synergy"]["cases"]`: enterprises whose last-year SO2 and CO2 diverge by design, with the reading they
 must get (pipelines/synth/synergy_cases.py); `manifest["city"]`: the city-indicator file, its missing indicator and
 its two bad rows (pipelines/synth/writers_city.py).
@@ -26,6 +30,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from inventories.reference import key_emitter_rule, power_industry_codes
+from pipelines.synth.completeness import (
+    BASIS_HEADERS,
+    Completeness,
+    ReportCases,
+    labelled_cells,
+    plan_completeness,
+    plan_report_cases,
+    write_monthly_only,
+)
 from pipelines.synth.crosscheck_cases import pick_statistics_slips, pick_validity_cases, touched_usccs
 from pipelines.synth.identity_dirt import TRUTH_FILE, write_truth
 from pipelines.synth.register_truth import edges, enterprise_basis, expected_register, statistics_view
@@ -59,7 +72,7 @@ FLAT_HEADERS_2022 = ["年度", "统一社会信用代码", "企业名称", "国�
                      "备注"]
 FLAT_HEADERS_2023 = ["报告年份", "社会信用代码", "重点排放单位名称", "行业类别代码", "行政区划代码", "设施名称", "能源品种",
                      "燃料消耗量", "消耗量单位", "平均低位发热量", "热值单位", "单位热值含碳量(tC/GJ)",
-                     "收到基元素碳含量(%)", "碳氧化率(%)", "备注"]
+                     "收到基元素碳含量(%)", "碳氧化率(%)", "备注", *BASIS_HEADERS]
 MERGED_HEADERS = ["报告年度", "统一社会信用代码", "单位名称", "行业代码", "行政区划代码", "排放设施", "燃料品种", "消耗量",
                   "计量单位", "低位发热量", "低位发热量单位", "单位热值含碳量(tC/GJ)", "元素碳含量(%)", "碳氧化率(%)", "备注"]
 # Malformed extra lines: (description, field -> bad value). Each replaces one cell of a copied good line.
@@ -138,8 +151,13 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
     defaults = _defaults()
     plan = _plan_clear_of_threshold(world, seed, defaults)
     anomalies = [*plan.anomalies, plan.missing, *([plan.captive] if plan.captive else [])]
+    designed = {c["uscc"] for c in synergy_cases} | {c["uscc"] for c in plan.designed}
+    done, plan.lines, plan.statistics = plan_completeness(world, plan.lines, plan.statistics, plan.reporters,
+                                                          _gap_fill_excluded(world, [], anomalies) | designed, seed)
     reported = _with_raw_coal([ln for ln in plan.lines if ln.enterprise.uscc in plan.reporters], anomalies)
-    ghg = _write_ghg(inbox / "ghg", reported, world, seed, anomalies, defaults, plan.extras[EXTRAS_YEAR])
+    reported, done.report = plan_report_cases(reported, _gap_fill_excluded(world, reported, anomalies) | designed
+                                              | done.world_usccs(), defaults, random.Random(seed + 23))
+    ghg = _write_ghg(inbox / "ghg", reported, world, seed, anomalies, defaults, plan.extras[EXTRAS_YEAR], done)
     effective, dropped = ghg.pop("effective_lines"), ghg.pop("dropped_line")
     # touched, but not (yet) named by USCC in the manifest: malformed GHG rows' and 原煤 lines' owners, the namesakes
     unnamed = ghg.pop("malformed_owners") | _gap_fill_excluded(world, reported, anomalies)
@@ -148,18 +166,21 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
         "synthetic": True,
         "note": "合成演示数据 synthetic demo data: every enterprise name starts with 演示",
         "seed": seed, "years": world.years,
-        "counts": {"sites": len(world.sites), "enterprises": len(world.enterprises), "ghg_reporters": len(plan.reporters)},
+        "counts": {"sites": len(world.sites) + len(done.enterprises),  # a statistics-only enterprise: its `<USCC>-E`
+                   "enterprises": len(world.enterprises) + len(done.enterprises), "ghg_reporters": len(plan.reporters)},
         "ghg": {**ghg, "expected_enterprise_year": _expected_ghg(effective, defaults)},
-        "key_emitters": _register_truth(world, plan, effective, dropped, defaults),
+        "key_emitters": _register_truth(world, plan, effective, dropped, defaults, done),
         "anomalies": anomalies,
         "gap_fill": gap_fill,
+        "completeness": done.entry(world.years, defaults),
     }
     anomalies += pick_validity_cases(world, plan.reporters, plan.reporter_years(effective),
                                      touched_usccs(manifest, unnamed), random.Random(seed + 15))
     truth: list[dict] = []
-    excluded = _gap_fill_excluded(world, reported, anomalies) | {ghg["resubmission"]["uscc"]}
+    excluded = _gap_fill_excluded(world, reported, anomalies) | {ghg["resubmission"]["uscc"]} | set(done.usccs())
     manifest.update(_other_systems(world, inbox, seed, anomalies, truth, gap_fill, excluded,
-                                   touched_usccs(manifest, unnamed)))
+                                   touched_usccs(manifest, unnamed), done))
+    manifest["completeness"] = done.entry(world.years, defaults)  # again: now with the 基101 rows as written
     # the city-indicator file (城市指标) the city synergy index reads; its own stream, so no other number moves
     manifest["city"] = write_city_file(world, inbox, random.Random(seed + 17))
     for case in gap_fill:
@@ -188,8 +209,8 @@ def generate(inbox: Path, manifest_path: Path, seed: int = 20261121, n_sites: in
         "touched_usccs": sorted(others | {case["uscc"] for case in synergy_cases}
                                 | {c["permit_no"][:18] for c in [manifest["cems"].get("over_report")] if c}),
         "note": "enterprises an anomaly, malformed row, gap-fill case, the re-submission, a designed key-emitter case, "
-                "the namesake pair, a missing reporter or a synergy case touches (also owners of malformed GHG rows and "
-                "原煤 lines); "
+                "the namesake pair, a missing reporter, a synergy case or a completeness case touches (also owners of "
+                "malformed GHG rows and 原煤 lines); "
                 "every other enterprise is clean: cross-checks must raise nothing on it",
     }
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
@@ -317,18 +338,24 @@ def _pick_captive(world: World, statistics_co2: dict[tuple[str, int], float], re
 
 
 def _with_raw_coal(reported: list[Line], anomalies: list[dict]) -> list[Line]:
-    """Raw coal: one line computable from measured carbon and oxidation, one with neither (kept, not summed)."""
+    """Raw coal: one line with measured carbon and oxidation, one with neither (the judgement defaults JDG-raw_coal-cc/of
+    of inventories/factors/cn_default apply: 原煤 outside power is computable, no finding)."""
     coal_lines = sorted((ln for ln in reported if ln.fuel_code == "bituminous" and ln.year == 2021
                          and ln.enterprise.industry_code not in ("4411", "4412")), key=lambda ln: ln.enterprise.uscc)
     raw_ok = Line(coal_lines[0].enterprise, 2021, "锅炉房", "raw_coal", 1200.0, None, 0.0262, None, 0.93, "原煤")
     raw_bad = Line(coal_lines[1].enterprise, 2021, "锅炉房", "raw_coal", 800.0, None, None, None, None, "原煤未化验")
-    anomalies.append({"kind": "uncomputable_fuel_line", "uscc": raw_bad.enterprise.uscc, "year": 2021,
-                      "fuel_code": "raw_coal", "note": "原煤 without rank or measured carbon: no default applies"})
+    anomalies.append({"kind": "raw_coal_judgement_default", "uscc": raw_bad.enterprise.uscc, "year": 2021,
+                      "fuel_code": "raw_coal", "quantity_t": raw_bad.quantity, "remark": raw_bad.note,
+                      "factor_ids": ["GB2589-raw_coal-ncv", "JDG-raw_coal-cc", "JDG-raw_coal-of"],
+                      "expected_co2_t": raw_bad.quantity * 20.908 * 0.0261 * 0.93 * CO2_PER_C,
+                      "note": "原煤 without rank or measured carbon: GB/T 2589 NCV x the judgement carbon content and "
+                              "oxidation (烟煤 of 表C.1); computable, so no cross-check finding (it was "
+                              "uncomputable_fuel_line before the judgement rows)"})
     return [*reported, raw_ok, raw_bad]
 
 
 def _write_ghg(folder: Path, reported: list[Line], world: World, seed: int, anomalies: list[dict],
-               defaults: dict, extras: Extras) -> dict:
+               defaults: dict, extras: Extras, done: Completeness | None = None) -> dict:
     """The GHG report files in drop order; returns the manifest's ghg part plus the lines that count after correction
     (and without the line gap fill case 1 leaves out), that case ("gap_fill", None if no enterprise fits) and the
     enterprises whose rows the malformed rows copy ("malformed_owners"). Appends repeated_monthly_parameters."""
@@ -338,23 +365,30 @@ def _write_ghg(folder: Path, reported: list[Line], world: World, seed: int, anom
     by_year: dict[int, list[Line]] = {y: [] for y in years}
     for ln in sorted(reported, key=lambda ln: (ln.year, ln.enterprise.uscc, ln.unit_name, ln.fuel_code)):
         by_year[ln.year].append(ln)
+    left_out = done.left_out if done else set()  # (USCC, year) with monthly 存证 only: no annual fuel lines
+    protected = set(done.usccs()) if done else set()
     files = [_write_2021(folder, by_year[2021], render, names)]
-    csv_file = _write_2022(folder, by_year[2022], render, names, anomalies)
-    excluded = {a["uscc"] for a in anomalies if "uscc" in a} | csv_file.malformed_owners
+    csv_file = _write_2022(folder, by_year[2022], render, names, anomalies, left_out)
+    excluded = {a["uscc"] for a in anomalies if "uscc" in a} | csv_file.malformed_owners | protected
     excluded |= {ln.enterprise.uscc for ln in reported if ln.fuel_code == "raw_coal"}
     resubmission, effective = _resubmit(folder, by_year[2022], reported, excluded, csv_file.copies, defaults, seed)
+    effective = [ln for ln in effective if (ln.enterprise.uscc, ln.year) not in left_out]
     excluded |= _gap_fill_excluded(world, reported, anomalies) | {resubmission["uscc"]}
     dropped = _pick_missing_line(world, by_year.get(GAP_FILL_GHG_YEAR, []), effective, excluded, defaults,
                                  random.Random(seed + 12))
     effective = [ln for ln in effective if ln is not dropped]
     combustion = {u: v for (u, y), v in enterprise_year_co2(effective, defaults).items() if y == 2023}
-    xlsx_file, extras_truth = _write_2023(folder, by_year[2023], render, names, combustion, extras, dropped)
+    xlsx_file, extras_truth = _write_2023(folder, by_year[2023], render, names, combustion, extras, dropped,
+                                          done.report if done else None, defaults)
     excluded |= xlsx_file.malformed_owners | ({dropped.enterprise.uscc} if dropped else set())
     repeated = _pick_repeated_unit(by_year[2023], excluded, random.Random(seed + 14))
     monthly, copied = _write_power_monthly(folder, by_year[2023], random.Random(seed + 6), repeated)
     anomalies += [copied] if copied else []
     files += [csv_file.entry, {"path": resubmission["path"], "rows": resubmission["rows"], "encoding": None, "rejected": 0},
               xlsx_file.entry, monthly]
+    if done and done.monthly:
+        done.monthly_file = write_monthly_only(folder, done.monthly, reported, defaults, random.Random(seed + 22))
+        files += [done.monthly_file] if done.monthly_file else []
     _stamp_last(folder / Path(resubmission["path"]).name, 10)
     return {"files": files, "rejected_rows": csv_file.rejected + xlsx_file.rejected, "extras": extras_truth,
             "resubmission": resubmission, "effective_lines": effective, "dropped_line": dropped,
@@ -395,9 +429,15 @@ def _insert_malformed(rows: list[list[str]], owners: list[str], kinds: list[tupl
 
 
 def _write_2022(folder: Path, lines: list[Line], render: random.Random, names: dict[str, str],
-                anomalies: list[dict]) -> Written:
-    """Flat CSV in GB18030, units in cells, full-width digits, '/' and '—'; dropped twice."""
+                anomalies: list[dict], left_out: set[tuple[str, int]] = frozenset()) -> Written:
+    """Flat CSV in GB18030, units in cells, full-width digits, '/' and '—'; dropped twice.
+
+    Lines of `left_out` enterprise-years are rendered like every line (the others keep their draws), then left out.
+    """
     rows = [_flat_row(2022, _line_cells(ln, render, names, flat=True), render, render.random() < 0.03) for ln in lines]
+    kept = [(ln.enterprise.uscc, ln.year) not in left_out for ln in lines]
+    rows = [row for row, k in zip(rows, kept, strict=True) if k]
+    lines = [ln for ln, k in zip(lines, kept, strict=True) if k]
     bad, owners = _insert_malformed(rows, [ln.enterprise.uscc for ln in lines], MALFORMED[:4], 5)
     path = folder / "2022年度温室气体排放报告汇总_演示数据.csv"
     write_csv(path, FLAT_HEADERS_2022, rows, "gb18030")
@@ -415,27 +455,35 @@ def _append_flat(sheet, rows: list[list[str]]) -> None:
     """FLAT_HEADERS_2023 and the rows, numbers as numeric cells, blanks as empty cells."""
     sheet.append(FLAT_HEADERS_2023)
     for row in rows:
+        row = [*row, *[""] * (len(FLAT_HEADERS_2023) - len(row))]  # 取值方式 cells blank unless given
         sheet.append([_num(v) if i in (7, 9, 11, 12, 13) else (v or None) for i, v in enumerate(row)])
 
 
 def _write_2023(folder: Path, lines: list[Line], render: random.Random, names: dict[str, str],
-                combustion: dict[str, float], planned: Extras, dropped: Line | None = None) -> tuple[Written, dict]:
+                combustion: dict[str, float], planned: Extras, dropped: Line | None = None,
+                cases: ReportCases | None = None, defaults: dict | None = None) -> tuple[Written, dict]:
     """XLSX with other header spellings, two malformed fuel rows, then the energy, process and totals sheets.
 
     `dropped` (gap fill case 1) is rendered like every line, so the other lines' cells keep their draws, then left out.
+    Lines labelled 缺省值 (`cases.labelled`) write the default NCV and carbon content with their 取值方式 cells; `cases.rows`
+    gets the row number of every case line.
     """
     book = _workbook()
     sheet = book.active
     sheet.title = FUEL_SHEET_2023
     data = [_flat_row(2023, _line_cells(ln, render, names, flat=False), render, False) for ln in lines]
-    data = [row for row, ln in zip(data, lines, strict=True) if ln is not dropped]
+    data = [labelled_cells(ln, row, defaults or {}) for row, ln in zip(data, lines, strict=True) if ln is not dropped]
     lines = [ln for ln in lines if ln is not dropped]
+    line_of = {id(row): ln for row, ln in zip(data, lines, strict=True)}
     bad, owners = _insert_malformed(data, [ln.enterprise.uscc for ln in lines], MALFORMED[4:], 3)
     _append_flat(sheet, data)
     reporters = list({ln.enterprise.uscc: ln.enterprise for ln in lines}.values())
     extras = add_extra_sheets(book, reporters, 2023, combustion, planned)
     path = folder / "2023年度温室气体排放报告_演示数据.xlsx"
     save_workbook(book, path)
+    if cases is not None:
+        cases.file, cases.sheet = f"ghg/{path.name}", FUEL_SHEET_2023
+        cases.rows = {id(line_of[id(row)]): i + 2 for i, row in enumerate(data) if id(row) in line_of}
     sheets = {FUEL_SHEET_2023: len(data), **{s["sheet"]: s["rows"] for s in extras["sheets"]}}
     # rows: data rows over every sheet (what a reader of all GHG layouts reads); sheets: per sheet
     entry = {"path": f"ghg/{path.name}", "rows": sum(sheets.values()), "encoding": None, "rejected": len(bad),
@@ -523,15 +571,23 @@ def _expected_ghg(lines: list[Line], defaults: dict) -> list[dict]:
     return expected
 
 
-def _register_truth(world: World, plan: Plan, effective: list[Line], dropped: Line | None, defaults: dict) -> dict:
-    """The expected register from the lines as written: a line a GHG report leaves out is filled from statistics."""
+def _register_truth(world: World, plan: Plan, effective: list[Line], dropped: Line | None, defaults: dict,
+                    done: Completeness | None = None) -> dict:
+    """The expected register from the lines as written: a line a GHG report leaves out is filled from statistics.
+
+    The completeness cases decide their own enterprise-years: statistics-only enterprises by their 基101 rows, the
+    monthly-only plants' year by the monthly records (which outrank the statistics calculation; the plant reports).
+    """
     reported = effective + ([statistics_view(dropped)] if dropped else [])
-    reporter_years = plan.reporter_years(effective)
+    # a plant that files only the monthly 存证 in a year reports too (inventories.key_emitters.ghg_reporters)
+    reporter_years = plan.reporter_years(effective) | (done.left_out if done else set())
     basis = enterprise_basis(reported, plan.statistics, reporter_years, plan.extras, defaults)
+    basis.update(done.basis() if done else {})
     near = edges(basis)
     if near:
         raise ValueError(f"after writing, enterprise-years lie near a key-emitter threshold: {near[:5]}")
-    return {**expected_register(world, basis, reporter_years), "designed_cases": plan.designed}
+    others = done.enterprises if done else []
+    return {**expected_register(world, basis, reporter_years, others), "designed_cases": plan.designed}
 
 
 def _pick_repeated_unit(lines: list[Line], excluded: set[str], rng: random.Random) -> Line | None:
@@ -583,7 +639,7 @@ def _write_power_monthly(folder: Path, lines: list[Line], rng: random.Random,
 
 
 def _other_systems(world: World, inbox: Path, seed: int, anomalies: list[dict], truth: list[dict], gap_fill: list[dict],
-                   excluded: set[str], touched: set[str]) -> dict:
+                   excluded: set[str], touched: set[str], done: Completeness | None = None) -> dict:
     """Permit and environmental-statistics files, rendered from the same world.
 
     Gap fill case 2 is picked once the permit anomaly is known; `gap_fill` gets it and both cases' G103-1 truth.
@@ -603,7 +659,8 @@ def _other_systems(world: World, inbox: Path, seed: int, anomalies: list[dict], 
     anomalies += slips
     shared |= {s["kind"]: s for s in slips}
     return {"permit": permit,
-            "envstat": write_envstat_files(world, inbox, random.Random(seed + 8), shared, truth, gap_fill, touched)}
+            "envstat": write_envstat_files(world, inbox, random.Random(seed + 8), shared, truth, gap_fill, touched,
+                                           done.statistics_only if done else ())}
 
 
 def _gap_fill_excluded(world: World, reported: list[Line], anomalies: list[dict]) -> set[str]:

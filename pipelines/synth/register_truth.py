@@ -15,7 +15,7 @@ import polars as pl
 
 from inventories.factor_library import load_factor_set
 from inventories.reference import key_emitter_rule
-from pipelines.synth.world import World
+from pipelines.synth.world import Enterprise, World
 from pipelines.synth.writers_ghg import COVERED, Line, expected_co2
 from pipelines.synth.writers_ghg_extras import Extras
 
@@ -88,12 +88,17 @@ def edges(basis: dict[tuple[str, int], Basis]) -> list[tuple[str, int]]:
     return sorted(k for k, b in basis.items() if near(b.co2e_t, limits[0]) or near(b.energy_tce, limits[1]))
 
 
-def expected_register(world: World, basis: dict[tuple[str, int], Basis], reporter_years: set[tuple[str, int]]) -> dict:
-    """Key-emitter rows with status and criterion, and the enterprises missing from GHG reporting."""
+def expected_register(world: World, basis: dict[tuple[str, int], Basis], reporter_years: set[tuple[str, int]],
+                      others: list[Enterprise] = ()) -> dict:
+    """Key-emitter rows with status and criterion, and the enterprises missing from GHG reporting.
+
+    `others`: enterprises outside `world.enterprises` that files still report (the statistics-only ones of
+    pipelines/synth/completeness.py); their basis is in `basis` like any other's.
+    """
     rule = key_emitter_rule()
     co2_limit, tce_limit, lookback = float(rule["threshold_co2e_t"]), float(rule["threshold_energy_tce"]), int(
         rule["lookback_years"])
-    covered = {e.uscc for e in world.enterprises if e.industry_code in COVERED or e.captive_power}
+    covered = {e.uscc for e in [*world.enterprises, *others] if e.industry_code in COVERED or e.captive_power}
     first = min(world.years)
 
     def met(uscc: str, year: int) -> str | None:

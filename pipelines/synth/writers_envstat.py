@@ -13,6 +13,7 @@ G103-1 rows keep the diesel/gas use its 2023 GHG report leaves out; their truth 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,7 +264,7 @@ def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], r
 
 def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies: dict,
                         truth: list[dict] | None = None, gap_fill: list[dict] | None = None,
-                        spared: frozenset[str] | set[str] = frozenset()) -> list[dict]:
+                        spared: frozenset[str] | set[str] = frozenset(), statistics_only: Sequence = ()) -> list[dict]:
     """One 基101/G103-1 workbook per year in inbox/envstat/; returns manifest entries (files, anomaly, bad rows).
 
     `anomalies["fuel_disagreement"]` ({uscc, year, fuel_code, ghg_factor}) marks the enterprise whose GHG
@@ -273,6 +274,9 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
     G103-1 rows of that site, year and fuel (`_gap_fill_entry`).
     `anomalies[kind]` for a kind in ROW_SLIPS: that outlet's row written off by a factor (`_slip_entry`).
     Malformed rows spare `spared` and every enterprise an anomaly or gap-fill case names: each problem on its own.
+    `statistics_only` (pipelines/synth/completeness.StatisticsOnly): enterprises outside the world that only this form
+    reports; their 基101 rows go at the end of the 基101 sheet every year (after the malformed rows are chosen, so no
+    other row moves) and each case records where.
     """
     cases = {(c["uscc"], int(c["year"])): c for c in gap_fill or []}
     slips = {(a["uscc"], int(a["year"])): a for k, a in anomalies.items() if k in ROW_SLIPS and a}
@@ -344,6 +348,10 @@ def write_envstat_files(world: World, inbox: Path, rng: random.Random, anomalies
 
         if year == malformed_year:
             manifest += _malform(main_rows, main_eys, protected | spared, rng, rel)
+        for case in statistics_only:
+            main_rows.append(case.row(year))
+            case.record(year, rel, "基101", FIRST_DATA_ROW + len(main_rows) - 1)
+            found.append(("基101", FIRST_DATA_ROW + len(main_rows) - 1, case.enterprise, case.identity(), None))
         for sheet, rows in ((main, main_rows), (wan, wan_rows), (boiler, boiler_rows)):
             for r in rows:
                 sheet.append(r)

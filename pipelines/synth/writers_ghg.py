@@ -41,6 +41,9 @@ class Line:
     carbon_pct: float | None  # measured elemental carbon %
     oxidation: float | None  # measured fraction
     note: str = ""
+    fuel_name: str | None = None  # the fuel as written when not the fuel table's name (`原煤（烟煤）`, `原煤` + 备注 rank)
+    ncv_basis: str | None = None  # 取值方式 label of the NCV (`缺省值`: the default is written in, labelled so)
+    carbon_basis: str | None = None  # 取值方式 label of the carbon content
 
 
 def _defaults() -> dict[tuple[str, str], float]:
@@ -150,7 +153,7 @@ def _line_cells(line: Line, rng: random.Random, names: dict[str, str], flat: boo
         ncv_unit = "MJ/kg"
     blank = rng.choice(["", "/", "—"]) if flat else ""
     oxidation = "" if line.oxidation is None else (f"{line.oxidation * 100:g}%" if flat else f"{line.oxidation * 100:g}")
-    return {"unit_name": line.unit_name, "fuel": names[line.fuel_code], "qty": qty, "unit": unit,
+    return {"unit_name": line.unit_name, "fuel": line.fuel_name or names[line.fuel_code], "qty": qty, "unit": unit,
             "ncv": ncv or blank, "ncv_unit": ncv_unit if ncv else "", "cc": _fmt(line.carbon_content, 5) or blank,
             "pct": _fmt(line.carbon_pct, 2) or blank, "ox": oxidation or blank, "note": line.note,
             "uscc": e.uscc, "name": e.name, "industry": e.industry_code, "region": e.county_code}

@@ -151,3 +151,28 @@ def test_enterprise_level_ghg_figure_is_allocated_by_site_calculated_co2():
     assert spread["mass_t"].sum() == pytest.approx(1000.0)
     # no site data: stays on the enterprise-level site
     assert allocate(ghg, site_shares(calc.clear()))["facility_id"].to_list() == [USCC + "-E"]
+
+
+def test_a_monthly_only_year_gets_the_fuels_its_records_lack_filled(table_frame):
+    from inventories.candidates import Sources
+    from inventories.facility_inventory import reported_fuels
+
+    monthly = table_frame("core_ghg__power_monthly", [
+        {"uscc": USCC, "year": 2022, "month": m, "unit_id": "1#", "fuel_code": "bituminous", "fuel_unit_code": "t",
+         "fuel_consumed_units": 100.0, "source_file": "ghg/m.csv", "row_number": m + 1, "file_sha256": "0" * 64}
+        for m in (1, 2)])
+    assn = table_frame("core_facility__assn_sources", [
+        {"source_table": "core_ghg__power_monthly", "source_file": "ghg/m.csv", "row_number": m + 1,
+         "file_sha256": "0" * 64, "uscc": USCC, "is_countable": True, "record_year": 2022} for m in (1, 2)])
+    empty = {name: table_frame(table, []) for name, table in (
+        ("ghg_fuel_line_co2", "core_inventory__ghg_fuel_line_co2"), ("facilities", "core_facility__entity"),
+        ("enterprises", "core_enterprise__entity"))}
+    sources = Sources(assn=assn, ghg_energy_flows=None, ghg_process_lines=None, envstat_boilers=None, envstat_kilns=None,
+                      permit_fuel_analysis=None, permit_execution=None, cems_outlet_yearly=None, envstat_enterprise=None,
+                      ghg_power_monthly=monthly, **empty)
+    fuels_reported = reported_fuels(sources)
+    assert fuels_reported.rows() == [(USCC, 2022, "bituminous")]
+    # the site's G103 diesel line is missing from what the GHG system reports: filled on top of the monthly figure
+    lines = _results(_line("bituminous", year=2022), _line("diesel", year=2022, mass=12.0))
+    filled = missing_lines(fuels_reported, lines, fuels())
+    assert filled.select("year", "method", "gap_fill_kind", "mass_t").rows() == [(2022, "gap_filled", "missing_line", 12.0)]
