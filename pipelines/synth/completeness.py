@@ -150,8 +150,12 @@ def _fresh_enterprise(industry: str, rng: random.Random, used: set[str], names: 
     return Enterprise(uscc, name, industry, word, county, city, sites=[])
 
 
-def _form(role: str, pattern: int, rng: random.Random, uscc: str, last: bool) -> FormYear:
-    """One year's figures; pollutants from the demo's emission model (writers_permit.line_emissions)."""
+def _form(role: str, pattern: int, rng: random.Random, uscc: str, last: bool, change: float = 1.0) -> FormYear:
+    """One year's figures; pollutants from the demo's emission model (writers_permit.line_emissions).
+
+    `rng` draws the enterprise's own level (the same seed every year); `change` is the year's change on it, so an
+    enterprise moves by a few per cent a year as real ones do, not by the spread between enterprises.
+    """
     coal = fuel_coal = oil = gas = None
     if role == "key_emitter":
         fuel_coal = round(rng.uniform(20_000.0, 23_000.0), 2)
@@ -170,6 +174,8 @@ def _form(role: str, pattern: int, rng: random.Random, uscc: str, last: bool) ->
         coal = round(fuel_coal * rng.uniform(1.05, 1.4), 2)
     else:
         oil, gas = round(rng.uniform(20.0, 400.0), 2), round(rng.uniform(5.0, 150.0), 4)
+    coal, fuel_coal, oil = (None if q is None else round(q * change, 2) for q in (coal, fuel_coal, oil))
+    gas = None if gas is None else round(gas * change, 4)
     quality = site_fuel_quality(f"{uscc}-E", False)
     burned = {"bituminous": fuel_coal if fuel_coal is not None else coal, "fuel_oil": oil, "natural_gas": gas}
     generated = dict.fromkeys(("SO2", "NOx", "PM"), 0.0)
@@ -196,7 +202,9 @@ def plan_statistics_only(world: World, rng: random.Random) -> list[StatisticsOnl
     for i in range(count):
         role, industry = COVERED_ROLES[i] if i < len(COVERED_ROLES) else ("not_covered", rng.choice(UNCOVERED))
         enterprise = _fresh_enterprise(industry, rng, used, names)
-        forms = {y: _form(role, i % 3, rng, enterprise.uscc, y == world.years[-1]) for y in world.years}
+        level = rng.random()  # the enterprise's own level, drawn again each year from the same seed
+        forms = {y: _form(role, i % 3, random.Random(level), enterprise.uscc, y == world.years[-1],
+                          rng.uniform(0.92, 1.08)) for y in world.years}
         quality = site_fuel_quality(f"{enterprise.uscc}-E", False)
         cases.append(StatisticsOnly(enterprise, role, quality.hours, rng.randint(1, 3), round(rng.uniform(4.0, 35.0), 1),
                                     forms))
