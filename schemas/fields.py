@@ -180,6 +180,10 @@ _FIELDS: list[Field] = [
           "(ncv / carbon_content / oxidation); null when CO2 was computed"),
     Field("factor_set", "string", "因子库版本", "Name and version of the emission-factor set used"),
     Field("factor_ids", "string", "因子编号", "Semicolon-separated factor_id values used"),
+    Field("default_parameter_share", "float", "缺省参数占比", "Share of mass_t computed only with default parameters "
+          "(library defaults, or values the reporter labels 缺省值)", ge=0, le=1),
+    Field("lower_bound_share", "float", "下限值占比", "Share of mass_t that is a lower bound (lines that could not be "
+          "computed)", ge=0, le=1),
     Field("has_recalled_factor", "bool", "含待核实因子",
           "True when a factor not confirmed by an official text was used: status 'recalled' (not yet checked) or "
           "'judgement' (chosen by the team where no official figure exists, e.g. coal of unspecified rank)"),

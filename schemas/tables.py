@@ -366,8 +366,8 @@ _TABLES = [
         ("year", "region_level", "region_code", "region_name", "parent_region_code", "sector_scheme",
          "sector_class_code", "sector_class_name", "species", "scope", "facility_count", "enterprise_count", "mass_t",
          "co2e_t", "energy_tce", "monitored_share", "reported_share", "calculated_share", "gap_filled_share",
-         "recalled_factor_share", "previous_year_mass_t", "mass_change_pct", "source_systems", "gwp_set",
-         "factor_set"),
+         "recalled_factor_share", "default_parameter_share", "lower_bound_share", "previous_year_mass_t",
+         "mass_change_pct", "source_systems", "gwp_set", "factor_set"),
         ("year", "region_level", "region_code", "sector_scheme", "sector_class_code", "species", "scope"),
     ),
     Table(

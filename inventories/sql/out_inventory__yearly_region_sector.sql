@@ -11,6 +11,7 @@ WITH val AS (
         CAST(s.co2e_t AS DECIMAL(38, 6)) AS co2e,
         CAST(s.energy_tce AS DECIMAL(38, 6)) AS energy,
         coalesce(s.has_recalled_factor, false) AS has_recalled_factor,
+        s.parameter_source, coalesce(s.is_lower_bound, false) AS is_lower_bound,
         f.city_code, f.region_code AS site_region_code, f.industry_code
     FROM species s
     JOIN facility f USING (facility_id, year)
@@ -71,6 +72,8 @@ rolled AS (
         sum(v.mass) FILTER (WHERE v.method = 'calculated') AS calculated_mass,
         sum(v.mass) FILTER (WHERE v.method = 'gap_filled') AS gap_filled_mass,
         sum(v.mass) FILTER (WHERE v.has_recalled_factor) AS recalled_mass,
+        sum(v.mass) FILTER (WHERE v.parameter_source = 'default') AS default_parameter_mass,
+        sum(v.mass) FILTER (WHERE v.is_lower_bound) AS lower_bound_mass,
         string_agg(DISTINCT v.source_system, ';' ORDER BY v.source_system) AS source_systems,
         string_agg(DISTINCT v.gwp_set, ';' ORDER BY v.gwp_set) AS gwp_set,
         string_agg(DISTINCT v.factor_set, ';' ORDER BY v.factor_set) AS factor_set
@@ -85,7 +88,10 @@ shared AS (
            CASE WHEN r.mass > 0 THEN CAST(coalesce(r.reported_mass, 0) / r.mass AS DOUBLE) END AS reported_share,
            CASE WHEN r.mass > 0 THEN CAST(coalesce(r.calculated_mass, 0) / r.mass AS DOUBLE) END AS calculated_share,
            CASE WHEN r.mass > 0 THEN CAST(coalesce(r.gap_filled_mass, 0) / r.mass AS DOUBLE) END AS gap_filled_share,
-           CASE WHEN r.mass > 0 THEN CAST(coalesce(r.recalled_mass, 0) / r.mass AS DOUBLE) END AS recalled_factor_share
+           CASE WHEN r.mass > 0 THEN CAST(coalesce(r.recalled_mass, 0) / r.mass AS DOUBLE) END AS recalled_factor_share,
+           CASE WHEN r.mass > 0 THEN CAST(coalesce(r.default_parameter_mass, 0) / r.mass AS DOUBLE) END
+               AS default_parameter_share,
+           CASE WHEN r.mass > 0 THEN CAST(coalesce(r.lower_bound_mass, 0) / r.mass AS DOUBLE) END AS lower_bound_share
     FROM rolled r
 )
 SELECT
@@ -101,6 +107,7 @@ SELECT
     CAST(c.co2e AS DOUBLE) AS co2e_t,
     CAST(c.energy AS DOUBLE) AS energy_tce,
     c.monitored_share, c.reported_share, c.calculated_share, c.gap_filled_share, c.recalled_factor_share,
+    c.default_parameter_share, c.lower_bound_share,
     CAST(p.mass AS DOUBLE) AS previous_year_mass_t,
     CASE WHEN p.mass > 0 THEN CAST((c.mass - p.mass) / p.mass * 100 AS DOUBLE) END AS mass_change_pct,
     c.source_systems, c.gwp_set, c.factor_set

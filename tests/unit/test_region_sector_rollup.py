@@ -27,7 +27,8 @@ def inventory(table_frame) -> tuple[pl.DataFrame, pl.DataFrame]:
         return {"facility_id": facility, "uscc": uscc, "year": year, "species": species, "scope": scope, "method": method,
                 "mass_t": mass, "co2e_t": mass if ghg else None, "gwp_set": "SAR" if ghg else None, "energy_tce": energy,
                 "source_system": "ghg" if species == "CO2" else "permit", "factor_set": "cn_default@test",
-                "has_recalled_factor": recalled}
+                "has_recalled_factor": recalled, "parameter_source": "default" if method == "calculated" else "measured",
+                "is_lower_bound": method == "gap_filled"}
 
     species = table_frame("core_inventory__yearly_facility_species", [
         value("A", U1, 2022, "CO2", "combustion", "reported", 800.0, 320.0),
@@ -66,6 +67,8 @@ def test_province_total_shares_and_change(inventory):
     assert row["gap_filled_share"] == pytest.approx(50 / 1350.123456)
     assert row["monitored_share"] == 0.0
     assert row["recalled_factor_share"] == pytest.approx(1000 / 1350.123456)
+    assert row["default_parameter_share"] == pytest.approx(300.123456 / 1350.123456)  # B's calculated CO2
+    assert row["lower_bound_share"] == pytest.approx(50 / 1350.123456)  # C's value, flagged a lower bound here
     assert row["previous_year_mass_t"] == pytest.approx(800.0)
     assert row["mass_change_pct"] == pytest.approx((1350.123456 - 800) / 800 * 100)
     so2 = _row(rollup, 2023, "province", "410000", "all", "ALL", "SO2")
