@@ -12,7 +12,7 @@ import polars as pl
 
 from inventories.reference import INDUSTRY_SEPARATORS, industries, key_emitter_rule, power_industry_codes
 
-EVIDENCE_COLUMNS = {"uscc": pl.String, "captive_power_evidence": pl.String}
+EVIDENCE_COLUMNS = {"uscc": pl.String, "captive_power_evidence": pl.String, "coverage_basis": pl.String}
 
 
 def _power_names() -> dict[str, str]:
@@ -23,7 +23,11 @@ def _power_names() -> dict[str, str]:
 
 def captive_power(permits: pl.DataFrame, facilities: pl.DataFrame, power_monthly: pl.DataFrame,
                   enterprises: pl.DataFrame) -> pl.DataFrame:
-    """uscc, captive_power_evidence for enterprises outside power that run a power unit.
+    """uscc, captive_power_evidence, coverage_basis for enterprises outside power that run a power unit.
+
+    coverage_basis is captive_power for an enterprise whose own industry is known and not power; an enterprise whose
+    industry no source gives but which files power-unit 存证 is a power plant by its records (power_unit_records), not
+    a captive plant.
 
     permits: core_permit__registry (permit_no, industry_name); facilities: core_facility__entity (permit_no, uscc);
     power_monthly: core_ghg__power_monthly (uscc, unit_id); enterprises: core_enterprise__entity (uscc, industry_code).
@@ -42,11 +46,14 @@ def captive_power(permits: pl.DataFrame, facilities: pl.DataFrame, power_monthly
     )
     from_ghg = power_monthly.select("uscc", pl.format("温室气体发电设施存证 机组 {}", "unit_id").alias("evidence"))
     power = power_industry_codes()
-    outside_power = enterprises.filter(~pl.col("industry_code").fill_null("").is_in(list(power))).select("uscc")
+    outside_power = enterprises.filter(~pl.col("industry_code").fill_null("").is_in(list(power))).select(
+        "uscc", pl.when(pl.col("industry_code").is_null()).then(pl.lit("power_unit_records"))
+        .otherwise(pl.lit("captive_power")).alias("coverage_basis"))
     return (
         pl.concat([from_permits, from_ghg]).unique()
-        .join(outside_power, on="uscc", how="semi")
-        .group_by("uscc").agg(pl.col("evidence").sort().str.join("；").alias("captive_power_evidence"))
+        .join(outside_power, on="uscc", how="inner")
+        .group_by("uscc").agg(pl.col("evidence").sort().str.join("；").alias("captive_power_evidence"),
+                              pl.col("coverage_basis").first())
         .sort("uscc")
         .cast(EVIDENCE_COLUMNS)
     )

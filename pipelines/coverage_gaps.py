@@ -60,6 +60,7 @@ def read_coverage_gaps(warehouse: Path) -> CoverageGaps | None:
 
 def gaps_line(gaps: CoverageGaps) -> str:
     """One line: counts, then the top reasons."""
-    reasons = "; ".join(f"{reason} × {n}" for reason, n in gaps.top_reasons) or "—"
+    reasons = "; ".join(f"{reason} × {n}" for reason, n in gaps.top_reasons)
     return (f"{gaps.year}: {gaps.without_co2e:,} 无CO2e no CO2e, {gaps.co2e_lower_bound:,} 下限值 lower bound, "
-            f"{gaps.without_pollutant:,} 无污染物 no pollutant, of {gaps.enterprises:,}; 原因 reasons: {reasons}")
+            f"{gaps.without_pollutant:,} 无污染物 no pollutant, of {gaps.enterprises:,}"
+            + (f"; CO2e 原因 reasons: {reasons}" if reasons else ""))

@@ -197,7 +197,8 @@ _FIELDS: list[Field] = [
           isin=("power", "petrochemical", "chemical", "building_materials", "steel", "nonferrous", "paper", "aviation")),
     Field("coverage_basis", "string", "纳入行业依据",
           "industry_code: the enterprise's own industry is covered; captive_power: a power unit in a non-covered "
-          "industry (counted as power)", isin=("industry_code", "captive_power")),
+          "industry (counted as power); power_unit_records: no source gives the industry, but the enterprise files "
+          "power-unit 存证 (a power plant by its records)", isin=("industry_code", "captive_power", "power_unit_records")),
     Field("captive_power_evidence", "string", "自备电厂依据",
           "Which records show a power unit: permit 行业类别 naming a power industry, or GHG power-unit 存证 rows"),
     Field("emissions_basis", "string", "排放量口径",

@@ -281,6 +281,7 @@ GHG_FUEL_LINES = Layout(
         "carbon_basis": ("含碳量来源", "含碳量取值方式", "碳含量数据来源"),
         "oxidation": ("碳氧化率",),
         "oxidation_basis": ("碳氧化率来源", "碳氧化率取值方式"),
+        "parameter_basis": ("取值方式", "取值方式/来源", "参数来源", "参数取值方式", "实测/缺省"),
         "remark": _REMARK,
     },
     required=("year", "uscc", "fuel_name", "fuel_quantity"),

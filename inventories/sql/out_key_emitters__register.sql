@@ -15,7 +15,7 @@ base AS (
         e.*,
         coalesce(s.sector_code, CASE WHEN c.uscc IS NOT NULL THEN 'power' END) AS sector_code,
         CASE WHEN s.sector_code IS NOT NULL THEN 'industry_code'
-             WHEN c.uscc IS NOT NULL THEN 'captive_power' END AS coverage_basis,
+             WHEN c.uscc IS NOT NULL THEN c.coverage_basis END AS coverage_basis,
         c.captive_power_evidence,
         coalesce(s.sector_zh, CASE WHEN c.uscc IS NOT NULL THEN (SELECT sector_zh FROM power) END) AS sector_zh,
         r.emissions_basis,
@@ -106,6 +106,7 @@ SELECT
     concat_ws('；',
         CASE s.coverage_basis WHEN 'industry_code' THEN format('覆盖行业 {}（行业代码 {}）', s.sector_zh, s.industry_code)
              WHEN 'captive_power' THEN format('自备电厂按发电行业纳入：{}', s.captive_power_evidence)
+             WHEN 'power_unit_records' THEN format('行业代码未知，按发电设施存证纳入发电行业：{}', s.captive_power_evidence)
              ELSE format('行业代码 {} 不在覆盖范围', coalesce(s.industry_code, '未知')) END,
         CASE WHEN s.trigger_year IS NOT NULL THEN format('{}年{} {} tCO2e、综合能耗 {} tce（门槛 {} tCO2e / {} tce）',
             s.trigger_year,

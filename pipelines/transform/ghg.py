@@ -11,7 +11,7 @@ from pipelines.transform import parsers
 from pipelines.transform.fuel_rules import fuel_rules
 from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell, number_with_unit
 from pipelines.transform.units import carbon_content_to_canonical, fraction_from_percent, to_canonical
-from pipelines.transform.values import CellError, parse_number, parse_year
+from pipelines.transform.values import CellError, is_missing, parse_number, parse_year
 
 _year = cell("year", parse_year)
 _uscc = cell("uscc", parsers.uscc)
@@ -20,7 +20,14 @@ _pct = partial(amount, kind="percent", lo=0.0, hi=100.0)
 
 
 def _basis(column: str) -> Rule:
-    return cell(column, partial(parsers.choice, allowed=parsers.PARAMETER_BASIS, zh="取值方式", en="parameter basis"))
+    """A parameter's 实测/缺省值 label: its own column, else the line's one 取值方式 column for every parameter."""
+    choice = partial(parsers.choice, allowed=parsers.PARAMETER_BASIS, zh="取值方式", en="parameter basis")
+
+    def parse(raw: Raw) -> str | None:
+        own = raw.get(column)
+        return choice(raw.get("parameter_basis") if is_missing(own) else own)  # type: ignore[arg-type]
+
+    return Rule(column, parse, column, ("parameter_basis",))
 
 
 def _carbon_content(raw: Raw) -> float | None:

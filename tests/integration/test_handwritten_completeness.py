@@ -120,7 +120,9 @@ def test_power_plant_filing_only_the_monthly_records_gets_its_co2(sql):
         "ghg", "core_ghg__power_monthly", "reported")
     assert "PWR2022-coal-cc-unmeasured" in chosen["factor_ids"] and "PWR-coal-of" in chosen["factor_ids"]
     register = _one(sql, f"select * from out_key_emitters__register where uscc = '{C}'")
-    assert register["coverage_basis"] == "captive_power" and register["register_status"] == "reporting"
+    # no source gives the plant's industry: a power plant by its 存证, not a captive plant of another industry
+    assert register["coverage_basis"] == "power_unit_records" and register["register_status"] == "reporting"
+    assert register["sector_code"] == "power" and "自备" not in register["evidence_zh"]
 
 
 def test_ghg_report_coal_rank_from_brackets_and_remark_default_labels_and_a_missing_oxidation(sql):

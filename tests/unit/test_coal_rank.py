@@ -160,3 +160,19 @@ def test_boiler_kiln_and_permit_fuel_rows_take_the_rank_from_the_remark(tmp_path
     row = core["core_permit__fuel_analysis"].row(0, named=True)
     assert (row["fuel_code"], row["fuel_rank_source"], row["fuel_consumed_units"]) == ("anthracite", "remark", 800.0)
     assert rejected.height == 1 and "contradicts itself" in rejected["reason_en"][0]
+
+
+def test_one_basis_column_for_the_whole_line_labels_every_parameter(tmp_path):
+    # a layout with one 取值方式/来源 column instead of one per parameter: 缺省值 applies to NCV, carbon and oxidation;
+    # a per-parameter column, where present, wins over it
+    text = ("报告年份,统一社会信用代码,单位名称,燃料品种,消耗量,计量单位,低位发热量,单位热值含碳量(tC/GJ),碳氧化率(%),"
+            "碳氧化率来源,取值方式/来源\n"
+            "2023,91130200699229617X,演示甲,天然气,200,万立方米,389.31,0.0153,99,,缺省值\n"
+            "2023,91130200699229617X,演示甲,烟煤,1000,吨,20.1,0.0262,93,实测,缺省值\n")
+    path = tmp_path / "温室气体_燃料_2023.csv"
+    path.write_text(text, encoding="gbk")
+    _, core, rejected = transform_file(path, "ghg")
+    lines = core["core_ghg__fuel_lines"].sort("row_number")
+    assert rejected.height == 0
+    assert lines.select("ncv_basis", "carbon_basis", "oxidation_basis").rows() == [
+        ("default", "default", "default"), ("default", "default", "measured")]

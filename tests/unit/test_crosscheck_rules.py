@@ -67,9 +67,12 @@ def test_reporter_without_permit(run):
     reports = [{"uscc": u, "year": 2022, "source_file": "ghg/2022.csv", "row_number": i} for i, u in enumerate((U1, U2), 2)]
     registry = [{"permit_no": U1 + "001P", "uscc": U1, "valid_from": dt.date(2023, 1, 5), "valid_to": dt.date(2028, 1, 4)},
                 {"permit_no": U2 + "001P", "uscc": U2, "valid_from": dt.date(2019, 3, 1), "valid_to": dt.date(2024, 2, 28)}]
+    monthly = [{"uscc": U3, "year": 2022, "month": 1, "unit_id": "1#", "source_file": "ghg/存证.csv", "row_number": 2}]
     found = run("coverage_reporter_without_permit", {"core_ghg__reported_totals": reports,
+                                                     "core_ghg__power_monthly": monthly,
                                                      "core_permit__registry": registry})
-    assert _keyed(found) == {(U1, 2022, "permit_validity"): "warn"}
+    # U3 files only the monthly 存证 and has no permit at all: a reporter without a permit too
+    assert _keyed(found) == {(U1, 2022, "permit_validity"): "warn", (U3, 2022, "permit_validity"): "warn"}
     assert "2023-01-05" in found["message_zh"][0]
 
 

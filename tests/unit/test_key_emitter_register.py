@@ -15,7 +15,7 @@ from schemas.tables import TABLES
 RULE = key_emitter_rule()
 CO2E, TCE = float(RULE["threshold_co2e_t"]), float(RULE["threshold_energy_tce"])
 CEMENT, STARCH, THERMAL = "3011", "1391", "4411"  # covered (水泥熟料), not covered (淀粉), power (火力发电)
-NO_CAPTIVE = pl.DataFrame(schema={"uscc": pl.String, "captive_power_evidence": pl.String})
+NO_CAPTIVE = pl.DataFrame(schema={"uscc": pl.String, "captive_power_evidence": pl.String, "coverage_basis": pl.String})
 
 
 def _site(uscc: str, year: int, co2e: float | None, tce: float = 100.0, indirect: float = 0.0, site: str = "1") -> dict:

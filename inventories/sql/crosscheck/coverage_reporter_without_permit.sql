@@ -3,7 +3,9 @@ with reporters as (
     select uscc, year, min(source_file || ':' || coalesce(sheet_name, '') || ':' || row_number) as source_record
     from (select uscc, year, source_file, sheet_name, row_number from core_ghg__reported_totals
           union all
-          select uscc, year, source_file, sheet_name, row_number from core_ghg__fuel_lines)
+          select uscc, year, source_file, sheet_name, row_number from core_ghg__fuel_lines
+          union all  -- a plant that files only the monthly 存证 reports too
+          select uscc, year, source_file, sheet_name, row_number from core_ghg__power_monthly)
     where uscc is not null
     group by uscc, year
 ),
