@@ -44,14 +44,17 @@ WITH sums AS (
 known_sites AS (  -- site-years a source has a record on; enterprise-grain records without a site land on <USCC>-E
     SELECT DISTINCT coalesce(facility_id, uscc || '-E') AS facility_id, uscc, year, source_systems FROM known
 ),
+unvalued_rows AS (  -- a site-year without a row; an enterprise-level record only when its enterprise has no row
+    SELECT k.* FROM known_sites k ANTI JOIN sums s USING (facility_id, year) WHERE k.facility_id <> k.uscc || '-E'
+    UNION ALL
+    SELECT k.* FROM known_sites k ANTI JOIN sums s USING (uscc, year) WHERE k.facility_id = k.uscc || '-E'
+),
 unvalued AS (  -- what a source knows but no candidate could value: kept, with nothing computed (never zero)
-    SELECT k.facility_id, any_value(k.uscc) AS uscc, k.year,
-           array_to_string(list_sort(list_distinct(flatten(list(string_split(k.source_systems, ';'))))), ';')
+    SELECT facility_id, any_value(uscc) AS uscc, year,
+           array_to_string(list_sort(list_distinct(flatten(list(string_split(source_systems, ';'))))), ';')
                AS source_systems
-    FROM known_sites k
-    WHERE NOT EXISTS (SELECT 1 FROM sums s WHERE s.uscc = k.uscc AND s.year = k.year
-                      AND (s.facility_id = k.facility_id OR k.facility_id = k.uscc || '-E'))
-    GROUP BY k.facility_id, k.year
+    FROM unvalued_rows
+    GROUP BY facility_id, year
 ),
 rows AS (
     SELECT * FROM sums
