@@ -48,6 +48,11 @@ class Workspace:
         return self.home / "curation"
 
     @property
+    def config(self) -> Path:
+        """Optional overrides of packaged limits (file resource limits, plausibility bounds); absent means defaults."""
+        return self.home / "config"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
@@ -63,7 +68,7 @@ def workspace_from_env() -> Workspace:
 
 def init_workspace(ws: Workspace) -> list[Path]:
     """Create every folder and the Dagster instance config; idempotent. Returns the folders."""
-    folders = [*(ws.inbox / s for s in SOURCES), ws.archive, ws.parquet, ws.exports, ws.reports, ws.curation,
+    folders = [*(ws.inbox / s for s in SOURCES), ws.archive, ws.parquet, ws.exports, ws.reports, ws.curation, ws.config,
                ws.dagster_home, ws.manifest.parent]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
