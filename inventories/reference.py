@@ -120,6 +120,16 @@ def pollutants() -> pl.DataFrame:
     return _read(REFERENCE / "pollutants.csv")
 
 
+PLAUSIBILITY_BOUNDS = REFERENCE / "plausibility_bounds.csv"
+
+
+@cache
+def plausibility_bounds() -> pl.DataFrame:
+    """quantity, unit, lower, upper, applies_to, basis_zh, basis_en, status: the packaged range of every believable
+    number (pipelines.transform.bounds applies it, with the workspace's override)."""
+    return _read(PLAUSIBILITY_BOUNDS)
+
+
 @cache
 def pollutant_lookup() -> dict[str, str]:
     """Normalised Chinese/English name, alias or HJ 524 code -> canonical pollutant."""

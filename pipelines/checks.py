@@ -37,9 +37,11 @@ def contract_check(table_name: str) -> dg.AssetChecksDefinition:
         try:
             pandera_schema(table_name).validate(frame, lazy=True)
         except SchemaErrors as err:
-            yield dg.AssetCheckResult(asset_key=table_name, check_name="schema_contract", passed=False,
+            rows = _provenance(frame, err.failure_cases["index"].drop_nulls().unique().cast(pl.Int64).to_list())
+            what = _rows_text(f"{table_name}有行未通过数据契约", f"rows of {table_name} fail the data contract", rows)
+            yield dg.AssetCheckResult(asset_key=table_name, check_name="schema_contract", passed=False, description=what,
                                       metadata={"failures": err.failure_cases.height,
-                                                "first": str(err.failure_cases.head(5))})
+                                                "first": str(err.failure_cases.head(5)), **_rows_metadata(rows)})
             return
         yield dg.AssetCheckResult(asset_key=table_name, check_name="schema_contract", passed=True,
                                   metadata={"rows": frame.height})
@@ -60,36 +62,108 @@ def recalled_or_uncomputed(core_inventory__yearly_facility_species_candidates: p
                                          "uncomputed_lines": int(candidates["uncomputed_line_count"].sum())})
 
 
-RECONCILED = ("co2_combustion_t", "co2_process_t", "co2_indirect_t", "co2e_t", "so2_mass_t", "nox_mass_t", "pm_mass_t",
-              "vocs_mass_t", "energy_tce")
+RECONCILED = {"co2_combustion_t": ("CO2 combustion",), "co2_process_t": ("CO2 process",),
+              "co2_indirect_t": ("CO2 indirect_electricity", "CO2 indirect_heat"), "co2e_t": ("co2e",),
+              "so2_mass_t": ("SO2",), "nox_mass_t": ("NOx",), "pm_mass_t": ("PM",), "vocs_mass_t": ("VOCs",),
+              "energy_tce": ("energy_tce",)}
+"""Facility-table column -> the reconciliation quantities (as out_inventory__region_sector_reconciliation names them)."""
+SOURCE_ROWS_SHOWN = 5
+SPECIES_IN = {"species": dg.AssetIn("core_inventory__yearly_facility_species")}
+
+
+def _provenance(frame: pl.DataFrame, positions: list[int]) -> list[str]:
+    """file:sheet:row of the frame's rows at `positions`, from its provenance columns (none when it has none)."""
+    rows = frame.with_row_index("_i").filter(pl.col("_i").is_in(positions))
+    if {"source_file", "row_number"} <= set(frame.columns):
+        sheet = pl.col("sheet_name").fill_null("") if "sheet_name" in frame.columns else pl.lit("")
+        return rows.select(pl.format("{}:{}:{}", "source_file", sheet, "row_number")).to_series().unique(
+            maintain_order=True).to_list()
+    if "source_record" in frame.columns:
+        return rows["source_record"].drop_nulls().str.split(";").explode().unique(maintain_order=True).to_list()
+    return []
+
+
+def _rows_behind(off: pl.DataFrame, species: pl.DataFrame, facility: pl.DataFrame) -> list[str]:
+    """The source rows (file:sheet:row#sha) of the chosen values behind mismatching totals: those behind the most
+    mismatches first (a county's row is behind its city's, its province's and the year's too), then the largest.
+
+    off: year, region_code (null: the whole year), quantity. A value is behind a total when its year and quantity are
+    the total's and its site lies in the total's region (province, city or county code).
+    """
+    sites = facility.select("facility_id", "year", "city_code", "region_code").unique(["facility_id", "year"])
+    values = species.join(sites, on=["facility_id", "year"], how="left")
+    co2 = pl.col("species") == "CO2"
+    long = pl.concat([
+        values.select("year", pl.when(co2).then(pl.lit("CO2 ") + pl.col("scope")).otherwise("species").alias("quantity"),
+                      pl.col("mass_t").alias("amount"), "city_code", "region_code", "source_record"),
+        values.filter(pl.col("scope").is_in(["combustion", "process"])).select(
+            "year", pl.lit("co2e").alias("quantity"), pl.col("co2e_t").alias("amount"), "city_code", "region_code",
+            "source_record"),
+        values.filter(co2).select("year", pl.lit("energy_tce").alias("quantity"), pl.col("energy_tce").alias("amount"),
+                                  "city_code", "region_code", "source_record"),
+    ]).drop_nulls("amount").with_columns(
+        pl.concat_list(pl.col("city_code").str.slice(0, 2) + "0000", "city_code", "region_code").alias("_in"))
+    keys = off.select("year", "region_code", "quantity").unique()
+    anywhere = keys.filter(pl.col("region_code").is_null()).drop("region_code").join(long, on=["year", "quantity"])
+    placed = (keys.filter(pl.col("region_code").is_not_null()).rename({"region_code": "_in"})
+              .join(long.explode("_in"), on=["year", "quantity", "_in"]))
+    behind = (pl.concat([anywhere.select("source_record", "amount"), placed.select("source_record", "amount")])
+              .drop_nulls("source_record").with_columns(pl.col("source_record").str.split(";")).explode("source_record"))
+    ranked = behind.group_by("source_record").agg(pl.len().alias("totals"), pl.col("amount").abs().max())
+    return ranked.sort(["totals", "amount", "source_record"], descending=[True, True, False])["source_record"].to_list()
+
+
+def _rows_text(zh: str, en: str, rows: list[str]) -> str:
+    """What failed, in Chinese and English, with the first few source rows behind it and how many there are."""
+    if not rows:
+        return f"{zh} / {en}"
+    more = len(rows) - SOURCE_ROWS_SHOWN
+    shown = "; ".join(rows[:SOURCE_ROWS_SHOWN]) + (f" (+{more})" if more > 0 else "")
+    return f"{zh}；涉及来源行{len(rows)}行：{shown} / {en}; {len(rows)} source rows behind it: {shown}"
+
+
+def _rows_metadata(rows: list[str]) -> dict[str, object]:
+    return {"source_rows": len(rows), "first_source_rows": "; ".join(rows[:SOURCE_ROWS_SHOWN]) or "none"}
 
 
 @dg.asset_check(asset="out_inventory__yearly_enterprise", blocking=True,
-                additional_ins={"facility": dg.AssetIn("out_inventory__yearly_facility")},
+                additional_ins={"facility": dg.AssetIn("out_inventory__yearly_facility"), **SPECIES_IN},
                 description="Enterprise totals equal the sums of their facilities, per year and quantity.")
-def enterprise_equals_facility_sum(out_inventory__yearly_enterprise: pl.DataFrame,
-                                   facility: pl.DataFrame) -> dg.AssetCheckResult:
+def enterprise_equals_facility_sum(out_inventory__yearly_enterprise: pl.DataFrame, facility: pl.DataFrame,
+                                   species: pl.DataFrame) -> dg.AssetCheckResult:
     sums = facility.group_by("year").agg(pl.col(c).sum() for c in RECONCILED)
     totals = out_inventory__yearly_enterprise.group_by("year").agg(pl.col(c).sum() for c in RECONCILED)
     both = sums.join(totals, on="year", suffix="_enterprise")
-    off = {f"{c} {y}": (a, b) for row in both.iter_rows(named=True) for c in RECONCILED
+    off = {(c, y): (a, b) for row in both.iter_rows(named=True) for c in RECONCILED
            if abs((a := row[c]) - (b := row[f"{c}_enterprise"])) > 1e-6 * max(1.0, abs(a)) for y in [row["year"]]}
-    return dg.AssetCheckResult(passed=not off and both.height == sums.height,
-                               metadata={"years": both.height, "mismatches": len(off), "first": str(list(off.items())[:3])})
+    keys = pl.DataFrame([(y, None, q) for c, y in off for q in RECONCILED[c]], orient="row",
+                        schema={"year": pl.Int64, "region_code": pl.String, "quantity": pl.String})
+    rows = _rows_behind(keys, species, facility) if off else []
+    return dg.AssetCheckResult(
+        passed=not off and both.height == sums.height,
+        description=_rows_text("企业合计与其设施之和不一致", "enterprise totals differ from the sums of their facilities",
+                               rows) if off else None,
+        metadata={"years": both.height, "mismatches": len(off),
+                  "first": str([(f"{c} {y}", v) for (c, y), v in list(off.items())[:3]]), **_rows_metadata(rows)})
 
 
 @dg.asset_check(asset="out_inventory__yearly_region_sector", blocking=True,
-                additional_ins={"facility": dg.AssetIn("out_inventory__yearly_facility")},
-                description="Province, city and county rows add up exactly (to 1 g) to the facility inventory at every "
-                            "level and sector scheme, sector classes to their region's total, counties to their city, "
-                            "cities to the province.")
-def region_sector_reconciles(out_inventory__yearly_region_sector: pl.DataFrame,
-                             facility: pl.DataFrame) -> dg.AssetCheckResult:
+                additional_ins={"facility": dg.AssetIn("out_inventory__yearly_facility"), **SPECIES_IN},
+                description="Province, city and county rows add up exactly (to 1 g, or one unit in the last place of "
+                            "a DOUBLE above 2^32 t) to the facility inventory at every level and sector scheme, sector "
+                            "classes to their region's total, counties to their city, cities to the province. A failure "
+                            "names the source rows behind the totals that differ.")
+def region_sector_reconciles(out_inventory__yearly_region_sector: pl.DataFrame, facility: pl.DataFrame,
+                             species: pl.DataFrame) -> dg.AssetCheckResult:
     off = region_sector_mismatches(out_inventory__yearly_region_sector, facility)
     first = off.head(3).select("test", "year", "region_level", "region_code", "sector_scheme", "quantity", "difference")
-    return dg.AssetCheckResult(passed=off.is_empty(), metadata={
-        "mismatches": off.height, "rows_checked": out_inventory__yearly_region_sector.height,
-        "first": str(first.rows())})
+    rows = _rows_behind(off, species, facility) if off.height else []
+    return dg.AssetCheckResult(
+        passed=off.is_empty(),
+        description=_rows_text("区划×行业汇总与设施清单对不平", "region x sector totals do not add up to the facility "
+                               "inventory", rows) if off.height else None,
+        metadata={"mismatches": off.height, "rows_checked": out_inventory__yearly_region_sector.height,
+                  "first": str(first.rows()), **_rows_metadata(rows)})
 
 
 @dg.asset_check(asset="out_qa__match_summary",

@@ -19,11 +19,16 @@ import polars as pl
 
 from pipelines.cems.codes import AUXILIARY, CODE_HEADERS, FLAGS, MN_HEADERS, POLLUTANTS, TIME_HEADERS
 from pipelines.extract.files import ENCODINGS
+from pipelines.transform.bounds import bound
+from pipelines.transform.bounds import refresh as refresh_bounds
 
 TIME_FORMATS = ("%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 WIDE_COLUMN = re.compile(r"^(a\d{5})-(avg|zsavg|min|max|cou|flag)$")
 LONG_VALUE_HEADERS = {"avg": ("avg", "平均值", "实测浓度"), "zsavg": ("zsavg", "折算平均值", "折算浓度"),
                       "cou": ("cou", "排放量", "累计值"), "flag": ("flag", "数据标记", "标记")}
+BOUNDS = {"_avg_mg_m3": "concentration_mg_nm3", "_mass_kg": "cems_mass_kg_h", "flow_m3": "cems_flow_m3_h",
+          "o2_pct": "percent", "moisture_pct": "percent", "temperature_c": "flue_gas_temperature_c"}
+"""Column suffix -> the plausibility-bound quantity (pipelines.transform.bounds) its values must fall within."""
 HELD = "_held"
 """Where one pass sets a file's failing rows aside before their rejection reasons are written."""
 HOURLY_COLUMNS = ("mn", "data_time",
@@ -145,8 +150,29 @@ def _checks(mn: str, time: str, fields: dict[str, str], schema: pl.Schema) -> li
             raw = _text(header)
             checks.append(Check(header, raw.is_not_null() & (raw != "") & pl.col(target).is_null(),
                                 "数值无法识别", "not a number"))
-        checks.append(Check(header, pl.col(target) < 0, "数值为负", "negative value"))
+        checks += _bound_checks(header, target, "数值", "value")
+    for target, header in _derived_mass(fields).items():  # concentration x flow, checked as a -Cou value would be
+        checks += _bound_checks(header, target, "由浓度×流量推算的小时排放量", "hourly mass from concentration × flow")
     return checks
+
+
+def _bound_checks(header: str, target: str, zh: str, en: str) -> list[Check]:
+    """Finite, then within the plausibility bound of the column's quantity (inf, NaN and 1E+400 never pass)."""
+    found = bound(next(q for suffix, q in BOUNDS.items() if target.endswith(suffix)))
+    value, unit, (basis_zh, basis_en) = pl.col(target), found.shown_unit, found.cite()
+    below = (f"{zh}为负", f"negative {en}") if found.lower == 0 else (
+        f"{zh}低于合理下限{found.lower:g}{unit}{basis_zh}", f"{en} below the plausible {found.lower:g}{unit} {basis_en}")
+    return [Check(header, value.is_nan() | value.is_infinite(), f"{zh}不是有限数(无穷大或NaN)",
+                  f"{en} not a finite number (infinity or NaN)"),
+            Check(header, value < found.lower, *below),
+            Check(header, value > found.upper, f"{zh}超出合理上限{found.upper:g}{unit}{basis_zh}",
+                  f"{en} above the plausible {found.upper:g}{unit} {basis_en}")]
+
+
+def _derived_mass(fields: dict[str, str]) -> dict[str, str]:
+    """Hourly mass columns the export lacks and `_derive_mass` computes -> the concentration header they come from."""
+    return {f"{p}_mass_kg": fields[f"{p}_avg_mg_m3"] for p in POLLUTANTS.values()
+            if f"{p}_mass_kg" not in fields and f"{p}_avg_mg_m3" in fields}
 
 
 def _field_map(columns: dict[str, str]) -> dict[str, str]:
@@ -201,8 +227,8 @@ def normalised(frame: pl.LazyFrame, outlets: pl.DataFrame, sha: str) -> tuple[pl
 
 def _derive_mass(frame: pl.LazyFrame, fields: dict[str, str]) -> pl.LazyFrame:
     """Hourly mass from concentration x flow (mg/m3 x m3 / 1e6 = kg) where the export has no -Cou column."""
-    derived = [(pl.col(f"{p}_avg_mg_m3") * pl.col("flow_m3") / 1e6).alias(f"{p}_mass_kg")
-               for p in POLLUTANTS.values() if f"{p}_mass_kg" not in fields and f"{p}_avg_mg_m3" in fields]
+    derived = [(pl.col(f"{target.removesuffix('_mass_kg')}_avg_mg_m3") * pl.col("flow_m3") / 1e6).alias(target)
+               for target in _derived_mass(fields)]
     return frame.with_columns(derived) if derived else frame
 
 
@@ -227,6 +253,7 @@ def _rejected(frame: pl.LazyFrame, checks: list[Check], source_file: str, raw_co
 def read_file(path: Path, source_file: str, sha: str, outlets: pl.DataFrame, hourly_dir: Path,
               rejected_dir: Path) -> FileResult:
     """Stream one export into the Hive layout and the rejected file; counts come back from what was written."""
+    refresh_bounds()  # the workspace's override file as it is now
     source = scan(path, rejected_dir / "_utf8")
     frame, checks, layout, raw_columns = normalised(source, outlets, sha)
     sha12 = sha[:12]

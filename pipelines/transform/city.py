@@ -18,6 +18,7 @@ import polars as pl
 from inventories.reference import regions
 from inventories.synergy_tree import city_file_indicators, load_settings
 from pipelines.transform import parsers
+from pipelines.transform.bounds import within
 from pipelines.transform.quarantine import rejected_frame
 from pipelines.transform.rows import PROVENANCE, Raw, Rule, TableTransform, _rejected_row, cell, from_column_or_context
 from pipelines.transform.values import CellError, is_missing, parse_number, parse_year
@@ -131,7 +132,8 @@ def indicator(raw: Raw) -> dict[str, str]:
 
 
 def value_and_unit(raw: Raw) -> dict[str, object]:
-    """The value in the tree's unit (checked, never converted): % within 0-100, every other indicator >= 0."""
+    """The value in the tree's unit (checked, never converted) within its plausibility bound: `percent` for %, else
+    `city_indicator_value`."""
     try:
         value, cell_unit = parse_number(raw.get("value"))  # type: ignore[arg-type]
     except CellError as err:
@@ -156,12 +158,8 @@ def value_and_unit(raw: Raw) -> dict[str, object]:
                         f"unit mismatch: the unit of {key} must be {expected or 'none'}, not {written!r} (values are not "
                         "converted)",
                         column="unit")
-    if unit == "%" and not 0 <= value <= 100:
-        raise CellError(f"数值超出0–100：指标“{name}”为百分比，实为“{raw.get('value')}”",
-                        f"value outside 0-100: {key} is a percentage, not {raw.get('value')!r}", column="value")
-    if value < 0:
-        raise CellError(f"数值为负：指标“{name}”不应为负，实为“{raw.get('value')}”",
-                        f"value is negative: {key} must not be negative, not {raw.get('value')!r}", column="value")
+    within(value, "percent" if unit == "%" else "city_indicator_value", f"指标“{name}”的数值", f"value of {key}",
+           raw.get("value"), column="value")
     return {"indicator_value": value, "indicator_unit": unit}
 
 

@@ -13,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipelines.transform import parsers
+from pipelines.transform.bounds import within
 from pipelines.transform.rows import Raw, Rule
 from pipelines.transform.units import ncv_to_canonical, quantity_to_canonical
 from pipelines.transform.values import CellError, parse_number
 
 FUEL_FIELDS = ("fuel_code", "fuel_name", "fuel_unit_code", "fuel_rank_source")
+# canonical fuel unit -> plausibility-bound quantity of the fuel quantity and of its NCV
+FUEL_QUANTITY_BOUND = {"t": "fuel_mass_t", "10^4Nm3": "fuel_gas_10k_nm3"}
+NCV_BOUND = {"t": "ncv_gj_per_t", "10^4Nm3": "ncv_gj_per_10k_nm3"}
 
 
 def resolve_fuel(raw: Raw, fuel_column: str, remark_column: str | None = None) -> dict[str, str | None]:
@@ -55,7 +59,8 @@ def fuel_rules(fuel_column: str, quantity_column: str, unit_column: str | None, 
         if unit_code is None:
             return None
         unit = cell_unit or (raw.get(unit_column) if unit_column else None) or raw.get(f"{quantity_column}_header_unit")
-        return quantity_to_canonical(value, unit, unit_code)  # type: ignore[arg-type]
+        return within(quantity_to_canonical(value, unit, unit_code), FUEL_QUANTITY_BOUND[unit_code], "消耗量",  # type: ignore[arg-type]
+                      "fuel quantity", raw.get(quantity_column))
 
     rules = [Rule(fuel_column, lambda raw: resolve_fuel(raw, fuel_column, remark_column), FUEL_FIELDS,
                   (remark_column,) if remark_column else ()),
@@ -76,10 +81,7 @@ def _ncv(fuel_column: str, ncv_column: str, ncv_unit_column: str | None,
         unit = cell_unit or (raw.get(ncv_unit_column) if ncv_unit_column else None) or raw.get(f"{ncv_column}_header_unit")
         if unit and "或" in unit:  # a header naming both units (`GJ/t或GJ/万立方米`): the fuel decides
             unit = next((u for u in unit.split("或") if ("万" in u) == (unit_code == "10^4Nm3")), None)
-        result = ncv_to_canonical(value, unit, unit_code)  # type: ignore[arg-type]
-        if not 0.0 <= result <= 60_000.0:
-            raise CellError(f"低位发热量超出合理范围(0–60000)：“{raw.get(ncv_column)}”",
-                            f"NCV outside 0-60000: {raw.get(ncv_column)!r}")
-        return result
+        return within(ncv_to_canonical(value, unit, unit_code), NCV_BOUND[unit_code], "低位发热量", "NCV",  # type: ignore[arg-type]
+                      raw.get(ncv_column))
 
     return parse

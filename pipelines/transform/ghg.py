@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import partial
 
 from pipelines.transform import parsers
+from pipelines.transform.bounds import within
 from pipelines.transform.fuel_rules import fuel_rules
 from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell, number_with_unit
 from pipelines.transform.units import carbon_content_to_canonical, fraction_from_percent, to_canonical
@@ -16,7 +17,7 @@ from pipelines.transform.values import CellError, is_missing, parse_number, pars
 _year = cell("year", parse_year)
 _uscc = cell("uscc", parsers.uscc)
 _name = cell("enterprise_name", partial(parsers.required, zh="单位名称", en="enterprise name"))
-_pct = partial(amount, kind="percent", lo=0.0, hi=100.0)
+_pct = partial(amount, kind="percent", bound="percent")
 
 
 def _basis(column: str) -> Rule:
@@ -35,21 +36,14 @@ def _carbon_content(raw: Raw) -> float | None:
     if value is None:
         return None
     result = carbon_content_to_canonical(value, unit or raw.get("carbon_content_header_unit"))  # type: ignore[arg-type]
-    if not 0.0 <= result <= 0.2:
-        raise CellError(f"单位热值含碳量超出合理范围(0–0.2 tC/GJ)：“{raw.get('carbon_content')}”",
-                        f"carbon content outside 0-0.2 tC/GJ: {raw.get('carbon_content')!r}")
-    return result
+    return within(result, "carbon_content_tc_per_gj", "单位热值含碳量", "carbon content", raw.get("carbon_content"))
 
 
 def _oxidation(raw: Raw) -> float | None:
     value, _ = parse_number(raw.get("oxidation"))  # type: ignore[arg-type]
     if value is None:
         return None
-    result = fraction_from_percent(value)
-    if not 0.0 <= result <= 1.0:
-        raise CellError(f"碳氧化率超出合理范围(0–1)：“{raw.get('oxidation')}”",
-                        f"oxidation rate outside 0-1: {raw.get('oxidation')!r}")
-    return result
+    return within(fraction_from_percent(value), "oxidation_fraction", "碳氧化率", "oxidation rate", raw.get("oxidation"))
 
 
 FUEL_LINE_RULES = [
@@ -69,21 +63,22 @@ def _period(raw: Raw) -> dict[str, int]:
     return {"year": year, "month": month}
 
 
-_mwh = partial(amount, kind="electricity_mwh", lo=0.0, hi=1e9)
+_mwh = partial(amount, kind="electricity_mwh", bound="electricity_mwh")
 POWER_MONTHLY_RULES = [
     _uscc, _name, cell("unit_id", partial(parsers.required, zh="机组编号", en="unit id")),
     Rule("period", _period, ("year", "month")),
     *fuel_rules("fuel_name", "fuel_quantity", None, "ncv", remark_column="remark"),
     _pct("carbon_fraction", "carbon_mass_fraction_pct", zh="元素碳含量", en="elemental carbon"),
-    _pct("hydrogen", "hydrogen_pct", hi=20.0, zh="氢含量", en="hydrogen content"),
-    _pct("sulfur", "sulfur_pct", hi=10.0, zh="全硫", en="sulfur content"),
-    _pct("moisture", "moisture_pct", hi=80.0, zh="水分", en="moisture"),
+    _pct("hydrogen", "hydrogen_pct", bound="hydrogen_pct", zh="氢含量", en="hydrogen content"),
+    _pct("sulfur", "sulfur_pct", bound="sulfur_pct", zh="全硫", en="sulfur content"),
+    _pct("moisture", "moisture_pct", bound="moisture_pct", zh="水分", en="moisture"),
     _mwh("purchased_electricity", "purchased_electricity_mwh", zh="购入使用电量", en="purchased electricity"),
     _mwh("generation", "generation_mwh", zh="发电量", en="generation"),
     _mwh("supply", "supply_mwh", zh="供电量", en="electricity supplied"),
-    amount("heat_supply", "heat_supply_gj", "heat_gj", 0.0, 1e10, "供热量", "heat supplied"),
+    amount("heat_supply", "heat_supply_gj", "heat_gj", "heat_gj", "供热量", "heat supplied"),
     _pct("load_factor", "load_factor_pct", zh="负荷(出力)系数", en="load factor"),
-    amount("operating_hours", "operating_hours_h", "hours_h", 0.0, 744.0, "运行小时数", "operating hours in the month"),
+    amount("operating_hours", "operating_hours_h", "hours_h", "operating_hours_month", "运行小时数",
+           "operating hours in the month"),
 ]
 
 ENERGY_FLOWS = {"购入电力": "purchased_electricity", "外购电力": "purchased_electricity",
@@ -99,16 +94,14 @@ def _flow_quantity(raw: Raw) -> dict[str, float | None]:
     if flow is None or value is None:
         return {"electricity_mwh": None, "heat_gj": None}
     unit = cell_unit or raw.get("unit") or raw.get("quantity_header_unit")
-    kind, target = ("electricity_mwh", "electricity_mwh") if flow.endswith("electricity") else ("heat_gj", "heat_gj")
+    kind = "electricity_mwh" if flow.endswith("electricity") else "heat_gj"  # unit kind, target field and bound alike
     result = to_canonical(value, unit, kind, default_unit=False)  # type: ignore[arg-type]
-    if result < 0:
-        raise CellError(f"数量为负“{raw.get('quantity')}”", f"negative quantity {raw.get('quantity')!r}")
-    return {"electricity_mwh": None, "heat_gj": None, target: result}
+    return {"electricity_mwh": None, "heat_gj": None, kind: within(result, kind, "数量", "quantity", raw.get("quantity"))}
 
 
-_co2 = partial(amount, kind="mass_t", lo=0.0, hi=1e9)
+_co2 = partial(amount, kind="mass_t", bound="co2_t")
 _factor = partial(number_with_unit, "emission_factor", "reported_factor", "reported_factor_unit", "factor_unit",
-                  zh="排放因子", en="reported factor")
+                  zh="排放因子", en="reported factor", bound="reported_factor")
 ENERGY_FLOW_RULES = [
     _year, _uscc, _name,
     cell("item", partial(parsers.choice, allowed=ENERGY_FLOWS, zh="电力热力类别", en="energy flow"), "energy_flow"),
@@ -129,7 +122,8 @@ PROCESS_LINE_RULES = [
     _year, _uscc, _name,
     cell("process", partial(parsers.required, zh="工序", en="process"), "process_name"),
     cell("material", parsers.optional_text, "material_name"),
-    number_with_unit("quantity", "activity_quantity", "activity_unit", "unit", zh="活动数据", en="activity data"),
+    number_with_unit("quantity", "activity_quantity", "activity_unit", "unit", zh="活动数据", en="activity data",
+                     bound="activity_quantity"),
     _factor(),
     Rule("co2_reported", _required_co2, "reported_co2_mass_t"),
 ]
@@ -142,7 +136,7 @@ REPORTED_TOTAL_RULES = [
     _co2("purchased_heat", "reported_heat_co2_t", zh="购入热力排放量", en="heat CO2"),
     _co2("total", "reported_total_co2e_t", zh="法人边界排放总量", en="reported total"),
     _co2("supplementary_total", "reported_supplementary_co2e_t", zh="补充数据表排放总量", en="supplementary total"),
-    amount("energy", "reported_energy_tce", "energy_tce", 0.0, 1e9, "综合能耗", "energy use"),
+    amount("energy", "reported_energy_tce", "energy_tce", "energy_tce", "综合能耗", "energy use"),
 ]
 
 GHG_TRANSFORMS = {

@@ -13,6 +13,7 @@ import polars as pl
 
 from inventories.reference import industry_code_of
 from pipelines.transform import parsers
+from pipelines.transform.bounds import within
 from pipelines.transform.fuel_rules import fuel_rules
 from pipelines.transform.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context, number_with_unit
 from pipelines.transform.units import to_canonical
@@ -110,7 +111,8 @@ def _concentration(column: str, target: str, keep_text: bool = False) -> Rule:
         if unit in ("级",):
             return out
         assert value is not None
-        out[target] = to_canonical(value, unit or raw.get(f"{column}_header_unit"), "concentration_mg_nm3")  # type: ignore[arg-type]
+        out[target] = within(to_canonical(value, unit or raw.get(f"{column}_header_unit"), "concentration_mg_nm3"),  # type: ignore[arg-type]
+                             "concentration_mg_nm3", "浓度限值", "concentration limit", text)
         return out
 
     return Rule(column, parse, (target, "hourly_limit_text") if keep_text else (target,))
@@ -126,9 +128,9 @@ LIMIT_RULES = [
     Rule("pollutant", _pollutant_name, ("pollutant", "pollutant_name")),
     _concentration("conc_hourly", "conc_hourly_limit_mg_nm3", keep_text=True),
     _concentration("conc_daily", "conc_daily_limit_mg_nm3"),
-    amount("rate_kg_h", "rate_limit_kg_h", "rate_kg_h", 0.0, 1e6, "许可排放速率限值", "rate limit"),
-    *(amount(f"limit_year_{i}", f"limit_year_{i}_t", "mass_t", 0.0, 1e7, f"第{i}年许可排放量", f"year-{i} mass limit")
-      for i in range(1, 6)),
+    amount("rate_kg_h", "rate_limit_kg_h", "rate_kg_h", "rate_limit_kg_h", "许可排放速率限值", "rate limit"),
+    *(amount(f"limit_year_{i}", f"limit_year_{i}_t", "mass_t", "pollutant_emitted_t", f"第{i}年许可排放量",
+             f"year-{i} mass limit") for i in range(1, 6)),
     _concentration("stricter_conc", "stricter_conc_limit_mg_nm3"),
 ]
 
@@ -156,25 +158,27 @@ EXECUTION_RULES = [
     Rule("outlet_type", _exec_scope, ("outlet_type", *_OUTLET), ("outlet_code", "outlet_name")),
     Rule("pollutant_code", lambda raw: parsers.pollutant(raw.get("pollutant_code"), raw.get("pollutant_name")),  # type: ignore[arg-type]
          ("pollutant", "pollutant_code", "pollutant_name"), ("pollutant_name",)),
-    amount("annual_total", "emission_mass_t", "mass_t", 0.0, 1e7, "年排放量", "annual emission", remark_column="remark"),
+    amount("annual_total", "emission_mass_t", "mass_t", "pollutant_emitted_t", "年排放量", "annual emission",
+           remark_column="remark"),
     _method, cell("remark", parsers.optional_text),
 ]
 
-_pct = partial(amount, kind="percent", lo=0.0)
+_pct = partial(amount, kind="percent")
 FUEL_ANALYSIS_RULES = [
     _year, Rule("permit_no", _permit, _IDENTITY),
     *fuel_rules("fuel", "quantity", "unit", "ncv", remark_column="remark"),
-    _pct("sulfur", "sulfur_pct", hi=10.0, zh="含硫量", en="sulfur content"),
-    _pct("ash", "ash_pct", hi=60.0, zh="灰分", en="ash content"),
-    _pct("volatile", "volatile_pct", hi=60.0, zh="挥发分", en="volatile matter"),
+    _pct("sulfur", "sulfur_pct", bound="sulfur_pct", zh="含硫量", en="sulfur content"),
+    _pct("ash", "ash_pct", bound="ash_pct", zh="灰分", en="ash content"),
+    _pct("volatile", "volatile_pct", bound="volatile_pct", zh="挥发分", en="volatile matter"),
     _method,
 ]
 
 PRODUCTION_RULES = [
     _year, Rule("permit_no", _permit, _IDENTITY), cell("production_unit_id", parsers.optional_text),
     cell("product", partial(parsers.required, zh="产品名称", en="product"), "product_name"),
-    number_with_unit("quantity", "production_quantity", "production_unit", "unit", zh="产量", en="production"),
-    amount("operating_hours", "operating_hours_h", "hours_h", 0.0, 8784.0, "运行时间", "operating hours"),
+    number_with_unit("quantity", "production_quantity", "production_unit", "unit", zh="产量", en="production",
+                     bound="activity_quantity"),
+    amount("operating_hours", "operating_hours_h", "hours_h", "operating_hours_year", "运行时间", "operating hours"),
 ]
 
 PERMIT_TRANSFORMS = {

@@ -13,6 +13,7 @@ import re
 from functools import partial
 
 from pipelines.transform import parsers
+from pipelines.transform.bounds import within
 from pipelines.transform.rows import Raw, Rule, TableTransform, cell, from_column_or_context
 from pipelines.transform.values import CellError, is_missing, parse_number
 from schemas.headers import YEAR_SPAN, normalise_text
@@ -46,7 +47,7 @@ def sequence_no(text: str | None) -> int | None:
         return None
     if unit or value < 1 or value != int(value):
         raise CellError(f"序号应为正整数“{text}”", f"sequence number must be a positive whole number: {text!r}")
-    return int(value)
+    return int(within(value, "list_sequence_no", "序号", "sequence number", text))
 
 
 def listed_industry_code(text: str | None) -> str | None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipelines.transform.bounds import refresh as refresh_bounds
+from pipelines.transform.bounds import within
 from pipelines.transform.quarantine import rejected_frame, split_by_schema
 from pipelines.transform.units import to_canonical, unit_in_remark
 from pipelines.transform.values import CellError, is_not_applicable, parse_number
@@ -39,9 +41,10 @@ def cell(column: str, parser: Callable[[str | None], object], target: str | tupl
     return Rule(column, lambda raw: parser(raw.get(column)), target)  # type: ignore[arg-type]
 
 
-def amount(column: str, target: str, kind: str, lo: float, hi: float, zh: str, en: str,
+def amount(column: str, target: str, kind: str, bound: str, zh: str, en: str,
            unit_column: str | None = None, remark_column: str | None = None) -> Rule:
-    """A number with its unit from the cell, a unit column, a remark (`单位:千克`) or the header, in that order."""
+    """A number with its unit from the cell, a unit column, a remark (`单位:千克`) or the header, in that order,
+    converted to the canonical unit of `kind` and checked against the plausibility bound of quantity `bound`."""
 
     def parse(raw: Raw) -> float | None:
         value, cell_unit = parse_number(raw.get(column))  # type: ignore[arg-type]
@@ -50,27 +53,21 @@ def amount(column: str, target: str, kind: str, lo: float, hi: float, zh: str, e
         unit = (cell_unit or (raw.get(unit_column) if unit_column else None)
                 or (unit_in_remark(raw.get(remark_column)) if remark_column else None)  # type: ignore[arg-type]
                 or raw.get(f"{column}_header_unit"))
-        result = to_canonical(value, unit, kind)  # type: ignore[arg-type]
-        if result < 0 <= lo:
-            raise CellError(f"{zh}为负：“{raw.get(column)}”", f"{en} is negative: {raw.get(column)!r}")
-        if not lo <= result <= hi:
-            raise CellError(f"{zh}超出合理范围({lo:g}–{hi:g})：“{raw.get(column)}”",
-                            f"{en} outside {lo:g}-{hi:g}: {raw.get(column)!r}")
-        return result
+        return within(to_canonical(value, unit, kind), bound, zh, en, raw.get(column))  # type: ignore[arg-type]
 
     return Rule(column, parse, target, tuple(c for c in (unit_column, remark_column) if c))
 
 
-def number_with_unit(column: str, value_target: str, unit_target: str, unit_column: str, zh: str, en: str) -> Rule:
-    """A non-negative number kept with its unit as written (cell, unit column or header), not converted:
-    for quantities whose unit is free text (activity data, production, a reported factor)."""
+def number_with_unit(column: str, value_target: str, unit_target: str, unit_column: str, zh: str, en: str,
+                     bound: str) -> Rule:
+    """A number kept with its unit as written (cell, unit column or header), not converted: for quantities whose
+    unit is free text (activity data, production, a reported factor); `bound` is only a magnitude guard."""
 
     def parse(raw: Raw) -> dict[str, object]:
         value, cell_unit = parse_number(raw.get(column))  # type: ignore[arg-type]
         if value is None:
             return {value_target: None, unit_target: None}
-        if value < 0:
-            raise CellError(f"{zh}为负：“{raw.get(column)}”", f"{en} is negative: {raw.get(column)!r}")
+        within(value, bound, zh, en, raw.get(column))
         return {value_target: value,
                 unit_target: cell_unit or raw.get(unit_column) or raw.get(f"{column}_header_unit")}
 
@@ -116,6 +113,7 @@ def transform_rows(raw: pl.DataFrame, rules: list[Rule], target_table: str, sour
                    row_check: Callable[[dict], list[tuple[str, CellError]]] | None = None,
                    ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(typed core table, rejected rows) of one raw table."""
+    refresh_bounds()  # the workspace's override file as it is now
     accepted: list[dict] = []
     rejected: list[dict] = []
     has_na_column = "not_applicable_fields" in TABLES[target_table].columns

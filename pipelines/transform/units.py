@@ -6,6 +6,7 @@ tC/GJ. The tables are data, so adding a spelling is a one-line change.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 
@@ -16,7 +17,11 @@ def scale(value: float, multiplier: float) -> float:
     """value x multiplier in decimal arithmetic, so 0.123456 万吨 becomes exactly the float of 1234.56 t."""
     if multiplier == 1.0:
         return value
-    return float(Decimal(repr(value)) * Decimal(repr(multiplier)))
+    result = float(Decimal(repr(value)) * Decimal(repr(multiplier)))
+    if not math.isfinite(result):  # 1e308 万吨 is 1e312 t: beyond float range
+        raise CellError(f"数值{value:g}乘以单位换算系数{multiplier:g}后超出可表示范围(溢出)",
+                        f"{value:g} times the unit multiplier {multiplier:g} is too large to represent (overflow)")
+    return result
 
 
 def _key(unit: str) -> str:

@@ -6,6 +6,7 @@ row in quarantine with the exact problem instead of guessing.
 
 from __future__ import annotations
 
+import math
 import re
 
 # tri-state missing (source-formats.md §5): a value (incl. a reported zero), not reported, or not applicable
@@ -37,7 +38,10 @@ def is_not_applicable(text: str | None) -> bool:
 
 
 def parse_number(text: str | None) -> tuple[float | None, str | None]:
-    """(value, unit written in the cell) or (None, None) for a missing marker; 零/未检出 are a reported zero."""
+    """(value, unit written in the cell) or (None, None) for a missing marker; 零/未检出 are a reported zero.
+
+    Only finite numbers: `inf`, `nan` and `Infinity` are not numbers, and one beyond float range (1E+400) is refused.
+    """
     if is_missing(text):
         return None, None
     assert text is not None
@@ -50,7 +54,11 @@ def parse_number(text: str | None) -> tuple[float | None, str | None]:
     unit = match.group("unit")
     if unit and (unit[0] in ",.，。0123456789" or re.match(r"^[OoIl][\d.]", unit) or re.search(r"\d\.\d", unit)):
         raise CellError(f"无法识别的数值“{text}”", f"not a number: {text!r}")
-    return float(match.group("number").replace(",", "")), (unit.strip() if unit else None)
+    value = float(match.group("number").replace(",", ""))
+    if not math.isfinite(value):  # 1E+400 parses as inf: never a quantity, and it breaks every sum downstream
+        raise CellError(f"数值“{text}”超出可表示范围(溢出为无穷大)", f"number {text!r} is too large to represent "
+                        "(overflows to infinity)")
+    return value, (unit.strip() if unit else None)
 
 
 def parse_year(text: str | None) -> int:
