@@ -204,7 +204,7 @@ def run_catalogue(rules: list[Rule], tables: dict[str, pl.DataFrame], defaults: 
                                   pl.lit(None, pl.String).alias("decision_reason"),
                                   pl.lit(None, pl.String).alias("decided_on"))
             .sort(pl.col("severity").replace_strict(order, return_dtype=pl.Int8), "rule_id", "uscc", "year", "subject",
-                  nulls_last=True)
+                  "finding_id", nulls_last=True)  # finding_id is unique: one order, whatever order the joins gave
             .select(TABLES["out_crosscheck__findings"].columns))
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,6 +27,9 @@ app = typer.Typer(help="减污降碳协同 inventory pipeline: ingest permit / s
                   no_args_is_help=True, add_completion=False)
 console = Console()
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI keeps the full event log
+# Queries read the warehouse only: no file is read or written (COPY, read_csv, ATTACH, extensions), and the query
+# cannot switch that back on. `synergy sql --allow-files` lifts it for an analyst who means it.
+SANDBOX = {"enable_external_access": False, "lock_configuration": True}
 
 
 def _workspace() -> Workspace:
@@ -45,26 +48,30 @@ def _parse_years(text: str) -> tuple[int, int]:
 def init() -> None:
     """Create the workspace folders (inbox/<source>, archive, parquet, exports, reports, curation, dagster)."""
     ws = _workspace()
-    console.print(f"[green]Workspace ready[/green] at {ws.home}")
+    console.print(f"[green]Workspace ready[/green] at {escape(str(ws.home))}")
     for folder in sorted(p for p in ws.home.iterdir() if p.is_dir()):
-        console.print(f"  {folder.name}/")
+        console.print(f"  {escape(folder.name)}/")
 
 
 @app.command()
 def synth(
-    sites: Annotated[int, typer.Option(help="Number of sites (about 1.25 per enterprise).")] = 1500,
-    years: Annotated[str, typer.Option(help="Reporting years, e.g. 2021-2023.")] = "2021-2023",
+    sites: Annotated[int, typer.Option(min=1, help="Number of sites (about 1.25 per enterprise); a case no "
+                                                   "enterprise of a small province fits is left out.")] = 1500,
+    years: Annotated[str, typer.Option(help="Reporting years, e.g. 2021-2023 or 2023.")] = "2021-2023",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same files.")] = 20261121,
 ) -> None:
     """Write a synthetic (演示) province into the inbox and its ground truth to manifest/demo_manifest.json."""
     from pipelines.synth.demo import generate
 
+    span = _years_option(years, "--years")
+    if not span:
+        raise typer.BadParameter("expected YEAR or FIRST-LAST, e.g. 2021-2023", param_hint="--years")
     ws = _workspace()
     with console.status(f"Generating {sites} synthetic sites…"):
-        manifest = generate(ws.inbox, ws.manifest, seed=seed, n_sites=sites, years=_parse_years(years))
+        manifest = generate(ws.inbox, ws.manifest, seed=seed, n_sites=sites, years=(span[0], span[-1]))
     counts = manifest["counts"]
-    console.print(f"[green]Synthetic demo data written[/green] to {ws.inbox} "
-                  f"({counts['sites']} sites, {counts['enterprises']} enterprises); truth in {ws.manifest}")
+    console.print(f"[green]Synthetic demo data written[/green] to {escape(str(ws.inbox))} "
+                  f"({counts['sites']} sites, {counts['enterprises']} enterprises); truth in {escape(str(ws.manifest))}")
 
 
 def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool:
@@ -85,7 +92,7 @@ def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool
         task = progress.add_task("Building (Dagster run, in-process)…", total=len(ASSETS))
         result = run_build(defs, instance, ws, years, run_config=QUIET, tags={"synergy/cli": "build"})
         progress.update(task, completed=len(ASSETS))
-    built = result.dagster_run.tags.get("synergy/years") or "none"
+    built = escape(result.dagster_run.tags.get("synergy/years") or "none")
     if result.success:
         console.print(f"Dagster run {result.run_id} succeeded (years 年度: {built})")
         return True
@@ -146,7 +153,7 @@ def _summary(ws: Workspace) -> None:
     table.add_row("facility-years gap-filled / with recalled factors 补充/含待核实因子", f"{inv[6]:,} / {inv[7]:,}")
     table.add_row("key-emitter rows / enterprises 重点排放单位", f"{key[0]:,} / {key[1]:,}")
     if gaps is not None:
-        table.add_row("enterprises known but not valued 未能核算的企业 (out_qa__coverage)", gaps_line(gaps))
+        table.add_row("enterprises known but not valued 未能核算的企业 (out_qa__coverage)", escape(gaps_line(gaps)))
     if synergy[0] is not None:
         table.add_row(f"APeq vs CO2 {synergy[0]}: co-reduction / trade-off / co-increase 协同减排/此消彼长/协同增排",
                       f"{synergy[1]:,} / {synergy[2]:,} / {synergy[3]:,} enterprises")
@@ -155,8 +162,8 @@ def _summary(ws: Workspace) -> None:
                       f"{index[0]} cities, {index[1]:.0f} % (out_synergy__yearly_city_index)")
     table.add_row("cross-check findings open: error / warn 交叉校核问题", f"{checked[0]:,} / {checked[1]:,} ({checked[2]:,} "
                   "explained or confirmed 已处理: synergy checks)")
-    table.add_row("warehouse 数据仓库", str(ws.warehouse))
-    table.add_row("exports / reports 导出/报告", f"{ws.exports}/<year>/ , {ws.reports}/<year>/")
+    table.add_row("warehouse 数据仓库", escape(str(ws.warehouse)))
+    table.add_row("exports / reports 导出/报告", escape(f"{ws.exports}/<year>/ , {ws.reports}/<year>/"))
     console.print(table)
 
 
@@ -263,7 +270,7 @@ def export_inventory(
     table.add_column("行数\nrows", justify="right", no_wrap=True)
     table.add_column("sha256", no_wrap=True, min_width=12)
     for entry in json.loads(manifest.read_text(encoding="utf-8"))["files"]:
-        table.add_row(entry["file"], entry["format"], f"{entry['rows']:,}", entry["sha256"][:12])
+        table.add_row(escape(entry["file"]), entry["format"], f"{entry['rows']:,}", entry["sha256"][:12])
     console.print(table)
     console.print(f"清单 / manifest: {manifest}", markup=False, soft_wrap=True)
 
@@ -293,7 +300,7 @@ def _report_files(ws: Workspace, names: list[str]) -> None:
     table = Table("文件 file", "状态 status", "读取 read", "接收 accepted", "拒收 rejected", "被更正 superseded",
                   "说明 message", title="本次入库文件 / files ingested")
     for row in files:
-        table.add_row(*(str(v) for v in row))
+        table.add_row(*(escape(str(v)) for v in row))  # file names and messages are text, never markup
     console.print(table)
     if rejected:
         console.print("拒收记录 / rejected rows (all in core_qa__rejected_rows):")
@@ -309,28 +316,40 @@ def ingest(
                                                     "city (city indicators); default: detected from the headers.")] = None,
     build_after: Annotated[bool, typer.Option("--build/--no-build", help="Run the build after copying.")] = True,
 ) -> None:
-    """Copy files into inbox/<source>/ (source detected from their headers), then build and report per file."""
-    from pipelines.ingest import detect_source
+    """Copy files into inbox/<source>/ (source detected from their headers), then build and report per file.
+
+    What the build would not read (hidden names, Office lock files ~$, symlinks, other types) is refused up front."""
+    from rich.markup import escape
+
+    from pipelines.extract.limits import load_limits
+    from pipelines.ingest import copy_into_inbox, detect_source, ingest_plan
     from pipelines.transform.registry import INGESTED_SOURCES
 
     ws = _workspace()
-    files = [p for path in paths for p in (sorted(path.rglob("*")) if path.is_dir() else [path]) if p.is_file()]
+    limits = load_limits(ws.config)
     copied: list[str] = []
-    for path in files:
+    for path, refusal in ingest_plan(paths):
+        shown = escape(str(path))
+        if refusal:
+            console.print(f"[yellow]未复制 / not copied:[/yellow] {shown}: {escape(str(refusal))}")
+            continue
         try:
-            found = source or detect_source(path)
+            found = source or detect_source(path, limits)
         except Exception as err:  # noqa: BLE001 - an unreadable file is reported, the others go on
-            console.print(f"[red]无法读取 / cannot read[/red] {path}: {err}")
+            console.print(f"[red]无法读取，未复制 / cannot read, not copied:[/red] {shown}: {escape(str(err))}")
             continue
         if found not in INGESTED_SOURCES:
             console.print("[yellow]未识别来源系统，未复制 / not recognised as permit, envstat, ghg, register or city, not "
-                          f"copied:[/yellow] {path} (use --source, or `synergy templates` for the expected headers)")
+                          f"copied:[/yellow] {shown} (use --source, or `synergy templates` for the expected headers)")
             continue
         target = _destination(ws.inbox, found, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)  # a fresh mtime: a re-submission copied now is the latest
+        try:
+            copy_into_inbox(path, target)
+        except OSError as err:
+            console.print(f"[red]无法复制 / cannot copy:[/red] {shown}: {escape(str(err))}")
+            continue
         copied.append(target.relative_to(ws.inbox).as_posix())
-        console.print(f"{path} → inbox/{copied[-1]}")
+        console.print(f"{shown} → inbox/{escape(copied[-1])}")
     if not copied:
         raise typer.Exit(1)
     if build_after:
@@ -347,16 +366,14 @@ def templates(
     from pipelines.templates import write_templates
 
     for path in write_templates(out):
-        console.print(f"  {path}")
+        console.print(f"  {path}", markup=False)
 
 
 @app.command()
 def quality() -> None:
     """Run the great-expectations suites on warehouse.duckdb; Data Docs (offline HTML) under reports/."""
     ws = workspace_from_env()
-    if not ws.warehouse.exists():
-        console.print(f"[red]没有数据仓库 / no warehouse at {ws.warehouse}[/red]: run `synergy build` first")
-        raise typer.Exit(2)
+    _require_warehouse(ws)
     from pipelines.quality import run_quality, summary_lines
 
     with console.status("great-expectations…"):
@@ -385,42 +402,60 @@ def report(
     console.print(f"图 / plots: {path.parent / 'plots'}", markup=False, soft_wrap=True)
 
 
-def _query(query: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
-    """Columns and rows of a read-only query on the published warehouse (exit 2 with a clear message if absent)."""
+def _require_warehouse(ws: Workspace) -> None:
+    """Exit 2 with a clear message when no warehouse has been published yet."""
+    if not ws.warehouse.exists():
+        console.print(f"[red]没有数据仓库 / no warehouse at {escape(str(ws.warehouse))}[/red]: run `synergy build` first")
+        raise typer.Exit(2)
+
+
+def _query(query: str, params: list | None = None, allow_files: bool = False) -> tuple[list[str], list[tuple]]:
+    """Columns and rows of a read-only query on the published warehouse, which touches no other file unless
+    `allow_files` (exit 2 with a clear message if the warehouse is absent, the SQL fails or it reaches for a file)."""
     import duckdb
 
     ws = workspace_from_env()
-    if not ws.warehouse.exists():
-        console.print(f"[red]没有数据仓库 / no warehouse at {ws.warehouse}[/red]: run `synergy build` first")
-        raise typer.Exit(2)
-    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+    _require_warehouse(ws)
+    with duckdb.connect(str(ws.warehouse), read_only=True, config={} if allow_files else SANDBOX) as con:
         try:
             cursor = con.execute(query, params or [])
+        except duckdb.PermissionException as err:
+            console.print("[red]查询要读写数据仓库以外的文件，默认不允许 / the query reads or writes a file outside the "
+                          "warehouse, which is not allowed by default[/red]: synergy sql --allow-files if you mean it "
+                          f"({escape(str(err))})")
+            raise typer.Exit(2) from None
         except duckdb.Error as err:
-            console.print(f"[red]SQL 错误 / SQL error:[/red] {err}")
+            console.print(f"[red]SQL 错误 / SQL error:[/red] {escape(str(err))}")
             raise typer.Exit(2) from None
         return [d[0] for d in cursor.description or []], cursor.fetchall()
 
 
 def _print(columns: list[str], rows: list[tuple], as_csv: bool, title: str | None = None) -> None:
+    """A rich table, or CSV as a spreadsheet reads it (the output is often opened in one): RFC 4180 line ends, so a
+    cell holding a carriage return is quoted (with "\\n" alone Python leaves it bare and it starts a new row), and
+    no text cell a spreadsheet would run as a formula (tabular_files.inert_cell)."""
     if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        from pipelines.tabular_files import inert_cell
+
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        writer.writerow([inert_cell(c) for c in columns])
+        writer.writerows([inert_cell(v) for v in row] for row in rows)
         return
     table = Table(*columns, title=title)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
+    console.print(table, markup=False)  # values and headers as written: `[/]` in a name is text, not Rich markup
 
 
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against warehouse.duckdb (read-only).")],
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    allow_files: Annotated[bool, typer.Option("--allow-files", help="Let the query read and write other files "
+                                                                    "(read_csv, COPY … TO, ATTACH); off by default.")] = False,
 ) -> None:
-    """Query the published warehouse with a read-only connection."""
-    _print(*_query(query), as_csv)
+    """Query the published warehouse with a read-only connection; it reaches no other file unless --allow-files."""
+    _print(*_query(query, allow_files=allow_files), as_csv)
 
 
 @app.command()
@@ -483,7 +518,7 @@ def _city_code(city: str) -> str:
 
     code = city if city.isdigit() else region_name_lookup().get(city.strip())
     if not code:
-        console.print(f"[red]未知地市 / unknown city: {city}[/red] (6-digit code or a Henan prefecture name)")
+        console.print(f"[red]未知地市 / unknown city: {escape(city)}[/red] (6-digit code or a Henan prefecture name)")
         raise typer.Exit(2)
     return code
 
@@ -499,11 +534,11 @@ def _explain(finding_id: str, who: str | None, why: str | None, confirm: bool) -
         raise typer.Exit(2)
     _, rows = _query("select evidence_hash, message_zh from out_crosscheck__findings where finding_id = ?", [finding_id])
     if not rows:
-        console.print(f"[red]没有问题 {finding_id} / no finding {finding_id} in the warehouse[/red]")
+        console.print(f"没有问题 {finding_id} / no finding {finding_id} in the warehouse", style="red", markup=False)
         raise typer.Exit(2)
     action = "confirm" if confirm else "explain"
     path = append_decision(_workspace().curation, finding_id, action, rows[0][0], who, why, dt.date.today().isoformat())
-    console.print(f"{path}: {finding_id} {action} ({rows[0][1]})")
+    console.print(f"{path}: {finding_id} {action} ({rows[0][1]})", markup=False)
     console.print("下次构建生效 / applies from the next `synergy build`; it holds while the data behind the finding "
                   "are unchanged.")
 
@@ -554,13 +589,17 @@ def checks(
 def status(
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
 ) -> None:
-    """Recent runs (and why a failed one failed), checks not passing, files waiting in the inbox, the last publish."""
+    """Recent runs (and why a failed one failed), checks not passing, files waiting in the inbox, the last publish;
+    exit 1 when the warehouse file is damaged."""
     import dagster as dg
 
     from pipelines.status import collect_status, render_status
 
     ws = _workspace()
-    render_status(collect_status(ws, dg.DagsterInstance.get(), runs=runs), console)
+    found = collect_status(ws, dg.DagsterInstance.get(), runs=runs)
+    render_status(found, console)
+    if found.last_publish.problem:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -575,7 +614,7 @@ def ui(
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
                "-p", str(port)]
-    console.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
+    console.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", markup=False)
     process = subprocess.Popen(command, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         process.wait()

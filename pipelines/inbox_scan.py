@@ -4,7 +4,9 @@ Every source folder is watched, CEMS included: an hourly export's years come fro
 millions of rows for its years would cost as much as ingesting it); a name without a year bears on every year.
 
 The sensor, the schedules and `synergy build` share it. A file's SHA-256 and years are cached by path, size and
-modification time (`dagster/inbox_index.json`), so a tick re-reads only files that changed.
+modification time (`dagster/inbox_index.json`), so a tick re-reads only files that changed. It lists exactly the files
+the readers hash, of every type they accept (CEMS Parquet included); entries the build only logs (skipped, of a type
+not read, unreadable) are neither new nor, once logged, removed, so they never start a run.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.cems.store import SUPPORTED as CEMS_SUPPORTED
 from pipelines.extract.files import read_xlsx_rows, sha256_of
 from pipelines.extract.inbox import SUPPORTED, inbox_files
 from pipelines.extract.layouts import SCAN_ROWS, detect_header, read_layout_file
+from pipelines.extract.limits import DEFAULT_LIMITS, ReadLimits, load_limits
 from pipelines.transform.registry import INGESTED_SOURCES
 from pipelines.workspace import SOURCES, Workspace
 from schemas.layouts import layouts_of
@@ -55,13 +59,18 @@ def file_log(ws: Workspace, source: str) -> Path:
     return ws.parquet / ("core_cems__file_counts.parquet" if source == "cems" else f"raw_{source}__files.parquet")
 
 
-def file_years(path: Path, source: str) -> tuple[int, ...] | None:
+def supported(source: str) -> tuple[str, ...]:
+    """The file types the source's readers accept (inbox/cems: hourly CSV and Parquet, and outlet maps)."""
+    return CEMS_SUPPORTED if source == "cems" else SUPPORTED
+
+
+def file_years(path: Path, source: str, limits: ReadLimits = DEFAULT_LIMITS) -> tuple[int, ...] | None:
     """The data years in a file's rows (a year column or a year in its title, sheet or file name); CEMS: its name's."""
     if source not in INGESTED_SOURCES:
         return tuple(sorted({int(y) for y in _YEAR.findall(path.name)})) or None
-    if path.suffix.lower() in (".xlsx", ".xlsm") and _headers_have_no_year(path, source):
+    if path.suffix.lower() in (".xlsx", ".xlsm") and _headers_have_no_year(path, source, limits):
         return None
-    read = read_layout_file(path, path.name, "0" * 64, layouts_of(source))
+    read = read_layout_file(path, path.name, "0" * 64, layouts_of(source), limits)
     years: set[int] = set()
     for rows in read.tables.values():
         for row in rows:
@@ -73,11 +82,12 @@ def file_years(path: Path, source: str) -> tuple[int, ...] | None:
     return tuple(sorted(years))
 
 
-def _headers_have_no_year(path: Path, source: str) -> bool:
+def _headers_have_no_year(path: Path, source: str, limits: ReadLimits) -> bool:
     """True when the workbook's tables, told by their headers alone, carry no year (a permit list, the limits): no
     year column and no year taken from the title or name. Reading a few rows spares parsing a large workbook."""
     layouts = layouts_of(source)
-    matches = [m for sheet in read_xlsx_rows(path, SCAN_ROWS + 2) if (m := detect_header(sheet, layouts)) and not m.missing]
+    sheets = read_xlsx_rows(path, SCAN_ROWS + 2, limits)
+    matches = [m for sheet in sheets if (m := detect_header(sheet, layouts)) and not m.missing]
     return bool(matches) and all("year" not in m.columns.values() and "year" not in m.layout.context for m in matches)
 
 
@@ -86,28 +96,39 @@ class InboxIndex:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
+        self.limits = load_limits(ws.config)
         self.path = ws.dagster_home / "inbox_index.json"
         self.entries: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
 
     def files(self, source: str) -> list[InboxFile]:
         out = []
         for path in inbox_files(self.ws.inbox / source):
-            if path.suffix.lower() not in SUPPORTED:
+            if path.suffix.lower() not in supported(source):
                 continue
             name = path.relative_to(self.ws.inbox).as_posix()
+            entry = self._entry(name, path, source)
+            if entry is None:  # unreadable: the ingest logs it; it is listed once it can be read
+                continue
+            years = entry["years"]
+            out.append(InboxFile(source, name, path, entry["sha256"], tuple(years) if years is not None else None))
+        return out
+
+    def _entry(self, name: str, path: Path, source: str) -> dict | None:
+        """The cached entry of a file, refreshed when its size or modification time changed; None if unreadable."""
+        try:
             stat = path.stat()
             entry = self.entries.get(name)
             if not entry or entry["size"] != stat.st_size or entry["mtime_ns"] != stat.st_mtime_ns:
                 try:
-                    years = file_years(path, source)
-                except Exception:  # noqa: BLE001 - an unreadable file is the ingest's to report; it touches every year
+                    years = file_years(path, source, self.limits)
+                except Exception:  # noqa: BLE001 - a file the readers refuse is the ingest's to report; every year
                     years = None
                 entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256_of(path),
                          "years": list(years) if years is not None else None}
                 self.entries[name] = entry
-            years = entry["years"]
-            out.append(InboxFile(source, name, path, entry["sha256"], tuple(years) if years is not None else None))
-        return out
+        except OSError:
+            return None
+        return entry
 
     def save(self) -> None:
         """Write the index atomically, keeping only files still in the inbox."""
@@ -120,11 +141,12 @@ class InboxIndex:
 
 
 def ingested_files(ws: Workspace, source: str) -> pl.DataFrame:
-    """The file log of the source's last ingest (empty before the first)."""
+    """The files the source's last ingest hashed (empty before the first): what it skipped, or could not read, has no
+    hash, is no input and so cannot be removed."""
     log = file_log(ws, source)
     if not log.exists():
         return pl.DataFrame(schema={"source_file": pl.String, "file_sha256": pl.String})
-    return pl.read_parquet(log, columns=["source_file", "file_sha256"])
+    return pl.read_parquet(log, columns=["source_file", "file_sha256"]).filter(pl.col("file_sha256").is_not_null())
 
 
 def inbox_changes(ws: Workspace, contents: list[InboxFile] | None = None) -> dict[str, SourceChanges]:
@@ -136,7 +158,7 @@ def inbox_changes(ws: Workspace, contents: list[InboxFile] | None = None) -> dic
     changes: dict[str, SourceChanges] = {}
     for source in SOURCES:
         log = ingested_files(ws, source)
-        known = set(log["file_sha256"].drop_nulls().to_list())
+        known = set(log["file_sha256"].to_list())
         files = [f for f in contents if f.source == source]
         change = SourceChanges(new=[f for f in files if f.sha256 not in known],
                                removed=sorted(set(log["source_file"].to_list()) - {f.name for f in files}))

@@ -23,7 +23,16 @@ import polars as pl
 
 from inventories.reference import accounting_settings
 from pipelines.output_dirs import atomic_dir
-from pipelines.tabular_files import README_SHEET, DataStamp, data_stamp, new_workbook, write_csv, write_readme, write_table
+from pipelines.tabular_files import (
+    CSV_TEXT_NOTE,
+    README_SHEET,
+    DataStamp,
+    data_stamp,
+    new_workbook,
+    write_csv,
+    write_readme,
+    write_table,
+)
 from pipelines.warehouse import table_columns
 from schemas.fields import SOURCE_SYSTEM_ZH, Field
 from schemas.generate import conform
@@ -152,6 +161,7 @@ def _readme(frames: dict[str, pl.DataFrame], sheets: dict[str, str], year: int, 
         ("表头与格式 headers and formats", "表头为中文名(单位), 批注中为英文字段名和说明; 单元格保存完整数值, 格式只影响显示 / "
                                           "headers are Chinese names (unit), each with a note giving the English field and "
                                           "its meaning; cells keep the full stored value, formats only change the display"),
+        CSV_TEXT_NOTE,
     ]
     tables = [(sheets[name], name, TABLES[name].zh, frames[name].height, TABLES[name].en) for name in EXPORT_TABLES]
     return [(("项目 item", "内容 content"), items),

@@ -24,7 +24,15 @@ import polars.selectors as cs
 
 from inventories.reference import industries, key_emitter_rule, regions, sector_scope
 from pipelines.output_dirs import atomic_files
-from pipelines.tabular_files import DataStamp, data_stamp, new_workbook, write_csv, write_readme, write_table
+from pipelines.tabular_files import (
+    CSV_TEXT_NOTE,
+    DataStamp,
+    data_stamp,
+    new_workbook,
+    write_csv,
+    write_readme,
+    write_table,
+)
 from pipelines.warehouse import table_columns
 from schemas.fields import SOURCE_SYSTEM_ZH
 
@@ -173,6 +181,7 @@ def _notes(title: str, what: str, count: str, rows: pl.DataFrame, behind: pl.Dat
          if recalled else "无: 没有使用待核实(recalled)因子的行"),
         ("数据来源表 source table", f"{TABLE} ({warehouse.name})"),  # the name: a copy of the warehouse gives the same file
         *stamp.rows(),
+        CSV_TEXT_NOTE,
     ]
 
 

@@ -1,7 +1,8 @@
 """`synergy status`: what the data team asks before and after a build, without opening the Dagster UI.
 
 Recent runs (and why a failed one failed), checks whose latest evaluation did not pass, inbox files dropped since
-the last ingest, and when the warehouse was last published. `collect_status` gathers plain values (tests read them);
+the last ingest, and when the warehouse was last published, or that the file is damaged (then the command exits 1).
+`collect_status` gathers plain values (tests read them);
 `render_status` prints them in Chinese with English beside, laid out to stay readable in an 80-column terminal:
 short never-wrapped table columns, and long text (why a run failed, check metadata) on lines of its own.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from rich import box
 from rich.console import Console
 from rich.padding import Padding
@@ -73,6 +75,7 @@ class LastPublish:
     warehouse: Path
     warehouse_modified: dt.datetime | None  # None: no warehouse file
     warehouse_size: int | None
+    problem: str | None = None  # zh / en: the file is there but cannot be read (truncated, overwritten, not DuckDB)
 
     @property
     def never_published(self) -> bool:
@@ -178,12 +181,29 @@ def pending_files(ws: Workspace) -> list[PendingFile]:
     return pending
 
 
+def warehouse_problem(path: Path) -> str | None:
+    """Why the warehouse file cannot be read (zh / en), or None when it opens and every table's row count reads.
+
+    A truncated or overwritten file fails here; damage inside a table's data blocks shows when a query reads them
+    (DuckDB checks each block's checksum), which would take a full read of the file to find now.
+    """
+    try:
+        with duckdb.connect(str(path), read_only=True, config={"enable_external_access": False}) as con:
+            for (table,) in con.execute("select table_name from duckdb_tables()").fetchall():
+                con.execute(f'select count(*) from "{table.replace(chr(34), chr(34) * 2)}"').fetchall()
+    except duckdb.Error as err:
+        return (f"数据仓库文件已损坏或不是 DuckDB 数据库，无法读取，请运行 synergy build 重新发布 / the warehouse file is "
+                f"damaged or not a DuckDB database and cannot be read; run synergy build to publish it again ({err})")
+    return None
+
+
 def last_publish(ws: Workspace, instance: dg.DagsterInstance) -> LastPublish:
     entry = instance.get_latest_materialization_event(PUBLISH_ASSET)
     stat = ws.warehouse.stat() if ws.warehouse.exists() else None
     return LastPublish(published=_local(entry.timestamp) if entry else None, run_id=entry.run_id if entry else None,
                        warehouse=ws.warehouse, warehouse_modified=_local(stat.st_mtime) if stat else None,
-                       warehouse_size=stat.st_size if stat else None)
+                       warehouse_size=stat.st_size if stat else None,
+                       problem=warehouse_problem(ws.warehouse) if stat else None)
 
 
 def collect_status(ws: Workspace, instance: dg.DagsterInstance, runs: int = 10) -> Status:
@@ -319,6 +339,8 @@ def _render_pending(files: list[PendingFile], console: Console) -> None:
 def _render_publish(publish: LastPublish, console: Console) -> None:
     console.print("最近发布 last publish", style="bold")
     grid = _grid({}, {})
+    if publish.problem:
+        grid.add_row(Text("损坏 DAMAGED", style="bold red"), Text(publish.problem, style="red"))
     grid.add_row("发布时间 published", "从未发布 / never published" if publish.never_published else _when(publish.published))
     grid.add_row("运行 run", publish.run_id or "—")
     grid.add_row("数据仓库 warehouse", Text(str(publish.warehouse) if publish.warehouse_modified else

@@ -4,6 +4,8 @@ One place decides how a table looks in Excel (bold header, frozen first row, aut
 CJK characters double, display formats that leave the stored value whole), that a CSV carries the UTF-8 BOM
 without which Excel shows the Chinese as mojibake, and which time an output states: `data_stamp`, read from the
 warehouse's data, never the clock or a file's mtime, so that every export of one warehouse gives the same bytes.
+A text cell that Excel or another spreadsheet would run as a formula (it begins with = + - @, a tab or a carriage
+return: OWASP "CSV Injection") is written with a leading apostrophe in every CSV; codes are text in every workbook.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ AS_OF_LABEL = "数据截至 data as of (UTC)"
 INPUTS_LABEL = "输入指纹 inputs sha256"
 NO_FILE_MANIFEST = f"无 none: 数据仓库没有入库文件登记 / the warehouse has no {FILE_MANIFEST} (旧版本 older build)"
 UNDATED = datetime(1980, 1, 1)  # the document date when the data gives none: the date xlsxwriter gives zip entries
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell beginning so (OWASP "CSV Injection")
+INERT_MARK = "'"  # OWASP's prefix: the cell then opens as text, never as a formula
+CSV_TEXT_NOTE = ("CSV 公式字符 CSV formula characters",
+                 "CSV 中以 = + - @、制表符或回车开头的文本单元格前加一个单引号 ', 电子表格不会把它当作公式执行 (OWASP CSV "
+                 "Injection); 数值不变, XLSX 保持原文 / in the CSV files a text cell beginning with = + - @, a tab or a "
+                 "carriage return gets a leading apostrophe ', so no spreadsheet runs it as a formula (OWASP CSV "
+                 "Injection); numbers are unchanged and the XLSX keeps the text as it is")
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ def new_workbook(path: Path, created: datetime | None = None) -> tuple[Workbook,
     data gives the same bytes. Datetimes without a format of their own show as yyyy-mm-dd hh:mm:ss.
     """
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                           "strings_to_numbers": False,  # codes (410100, USCC) stay text
                                            "nan_inf_to_errors": True, "remove_timezone": True,
                                            "default_date_format": TIMESTAMP_FORMAT})
     book.set_properties({"created": created or UNDATED})
@@ -160,7 +170,22 @@ def write_readme(book: Workbook, header_format: Format, blocks: Sequence[tuple[S
     return sheet
 
 
+def inert_cell(value: object) -> object:
+    """A text value as a CSV may carry it: prefixed with an apostrophe when a spreadsheet would run it as a formula
+    (=HYPERLINK(…) as an enterprise name); any other value, numbers included, unchanged."""
+    return INERT_MARK + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def inert_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with inert_cell applied to its text columns; number, date and boolean columns stay as they are."""
+    return frame.with_columns(pl.when(pl.col(name).str.slice(0, 1).is_in(FORMULA_START)).then(INERT_MARK + pl.col(name))
+                              .otherwise(pl.col(name)).alias(name)
+                              for name, dtype in frame.schema.items() if dtype == pl.String)
+
+
 def write_csv(frame: pl.DataFrame, path: Path, headers: Sequence[str] | None = None) -> Path:
-    """CSV in UTF-8 with a BOM (Excel then shows the Chinese), headers in place of the column names if given."""
-    (frame.rename(dict(zip(frame.columns, headers, strict=True))) if headers else frame).write_csv(path, include_bom=True)
+    """CSV in UTF-8 with a BOM (Excel then shows the Chinese), headers in place of the column names if given, and
+    no text cell a spreadsheet would run as a formula (inert_text)."""
+    safe = inert_text(frame)
+    (safe.rename(dict(zip(frame.columns, headers, strict=True))) if headers else safe).write_csv(path, include_bom=True)
     return path

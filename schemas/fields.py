@@ -385,9 +385,12 @@ _FIELDS: list[Field] = [
     Field("reason_en", "string", "Reason", "Why the row was rejected, in English", nullable=False),
     Field("raw_record", "string", "原始记录", "The whole raw row as JSON", nullable=False),
     Field("target_table", "string", "目标表", "Core table the row was meant for", nullable=False),
-    Field("file_status", "string", "文件状态", "ingested / duplicate / unrecognised / missing_columns / unreadable / "
-          "outlet_map (a CEMS 监测点位对照表)",
-          nullable=False, isin=("ingested", "duplicate", "unrecognised", "missing_columns", "unreadable", "outlet_map")),
+    Field("file_status", "string", "文件状态", "ingested / duplicate / unrecognised (layout, type or text encoding not "
+          "recognised) / missing_columns / unreadable (permissions, I/O errors, a broken file) / skipped (hidden name, "
+          "Office lock file ~$, symlink, not a regular file: never read) / too_large (beyond a read limit, named in the "
+          "message) / outlet_map (a CEMS 监测点位对照表)",
+          nullable=False, isin=("ingested", "duplicate", "unrecognised", "missing_columns", "unreadable", "skipped",
+                                "too_large", "outlet_map")),
     Field("received_at", "datetime", "接收时间", "When the file was dropped (file modification time); later wins"),
     Field("sheets_read", "string", "读取的工作表", "sheet→raw table for every sheet read"),
     Field("rows_superseded", "int", "被更正行数", "Accepted rows replaced by a later re-submission", ge=0),

@@ -6,7 +6,7 @@ table is, and nothing is published that is not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from schemas.fields import FIELDS, Field
 
@@ -20,10 +20,12 @@ class Table:
     en: str
     columns: tuple[str, ...]
     primary_key: tuple[str, ...] = ()
+    # fields that may be empty here though not where they are a key (a curation log echoes what an analyst wrote)
+    optional: tuple[str, ...] = ()
 
     @property
     def fields(self) -> list[Field]:
-        return [FIELDS[c] for c in self.columns]
+        return [replace(FIELDS[c], nullable=True) if c in self.optional else FIELDS[c] for c in self.columns]
 
 
 _ROW_PROVENANCE = ("source_file", "sheet_name", "row_number", "file_sha256")
@@ -37,6 +39,7 @@ _TABLES = [
         ("source_system", "source_file", "file_sha256", "source_encoding", "received_at", "file_status", "duplicate_of",
          "sheets_read", "rows_read", "rows_accepted", "rows_rejected", "rows_superseded", "message"),
         ("source_file",),
+        ("file_sha256",),  # no content hashed: skipped, unreadable or of a type not read
     ),
     Table(
         "core_qa__rejected_rows",
@@ -237,10 +240,14 @@ _TABLES = [
     Table(
         "core_qa__curation_log",
         "人工匹配决定处理记录",
-        "Each row of curation/matches.csv and what this build did with it: applied, stale or invalid (with why).",
+        "Each row of curation/matches.csv and what this build did with it: applied, stale or invalid (with why, the "
+        "column and the row as written). A value that does not fit its column (a malformed identity_key or USCC) is "
+        "left empty and kept in raw_record; a file that cannot be read or has no header is one invalid row "
+        "(raw_record empty when nothing could be read).",
         ("row_number", "curation_action", "identity_key", "facility_id", "uscc", "decided_by", "decision_reason",
-         "decided_on", "curation_status", "message_zh", "message_en"),
+         "decided_on", "curation_status", "column_name", "message_zh", "message_en", "raw_record"),
         ("row_number",),
+        ("raw_record",),
     ),
     Table(
         "out_qa__unmatched_records",
@@ -415,10 +422,13 @@ _TABLES = [
         "core_qa__finding_curation_log",
         "问题核查决定处理记录",
         "Each row of curation/findings.csv and what this build did with it: applied, stale (the finding is gone or its "
-        "data changed since the decision, so it is open again) or invalid (with why, file row and column).",
+        "data changed since the decision, so it is open again) or invalid (with why, file row and column, and the row "
+        "as written). A finding_id or evidence_hash that is missing or malformed is left empty and kept in raw_record; "
+        "a file that cannot be read or has no header is one invalid row (raw_record empty when nothing could be read).",
         ("row_number", "finding_id", "finding_action", "evidence_hash", "decided_by", "decision_reason", "decided_on",
-         "curation_status", "message_zh", "message_en"),
+         "curation_status", "column_name", "message_zh", "message_en", "raw_record"),
         ("row_number",),
+        ("finding_id", "evidence_hash", "raw_record"),
     ),
     Table(
         "core_city__indicators",
@@ -487,6 +497,7 @@ _TABLES += [
         ("source_system", "source_file", "file_sha256", "received_at", "file_status", "duplicate_of", "layout", "years",
          "rows_read", "rows_accepted", "rows_rejected", "rows_superseded", "message"),
         ("source_file",),
+        ("file_sha256",),  # no content hashed: skipped, unreadable or of a type not read
     ),
     Table(
         "core_cems__gaps",

@@ -101,7 +101,7 @@ def _month_stats_sql(glob: str, flags: list[str]) -> str:
                       f"AS {p}_state")
         parts += [f"count(*) FILTER ({p}_state = 1) AS {p}_valid_hours",
                   f"count(*) FILTER ({p}_state = 2) AS {p}_stopped_hours",
-                  f"sum({p}_mass_kg) FILTER ({p}_state = 1) AS {p}_valid_mass_kg"]
+                  f"CAST(sum(CAST({p}_mass_kg AS DECIMAL(38, 6))) FILTER ({p}_state = 1) AS DOUBLE) AS {p}_valid_mass_kg"]
     masses = ", ".join(f"{p}_mass_kg" for p in POLLUTANTS.values())
     return (f"SELECT mn, any_value(city) AS city_code, month, count(*) AS record_hours, {', '.join(parts)} "
             f"FROM (SELECT mn, city, CAST(month(data_time) AS TINYINT) AS month, {masses}, {', '.join(states)} "

@@ -8,11 +8,9 @@ the later-dropped file wins, and the earlier row moves to `_superseded/` (histor
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,10 +18,13 @@ import polars as pl
 
 from pipelines.cems.outlets import is_outlet_map, map_headers, read_outlet_map
 from pipelines.cems.reader import FileResult, read_file
-from pipelines.extract.files import sha256_of
-from pipelines.extract.inbox import inbox_files
+from pipelines.extract.files import check_line_lengths
+from pipelines.extract.inbox import archive_entry, inbox_entries, inbox_files
+from pipelines.extract.limits import FileRefused, ReadLimits, load_limits
+from pipelines.workspace import Workspace
 
-SUPPORTED = (".csv", ".parquet", ".xlsx")
+SUPPORTED = (".csv", ".parquet", ".xlsx")  # what inbox/cems reads: hourly exports (CSV, Parquet) and outlet maps
+HOURLY = (".csv", ".parquet")
 FILE_LOG = {"source_system": pl.String, "source_file": pl.String, "file_sha256": pl.String, "received_at": pl.Datetime("us"),
             "file_status": pl.String, "duplicate_of": pl.String, "layout": pl.String, "years": pl.String,
             "rows_read": pl.Int64, "rows_accepted": pl.Int64, "rows_rejected": pl.Int64, "rows_superseded": pl.Int64,
@@ -80,39 +81,42 @@ def map_digest(outlets: pl.DataFrame) -> str:
     return hashlib.sha256(outlets.select("mn", "permit_no", "outlet_code", "city_code").write_csv().encode()).hexdigest()
 
 
-def ingest(store: CemsStore, folder: Path, archive: Path, outlets: pl.DataFrame, map_files: list[str]) -> pl.DataFrame:
-    """Read every new hourly file of inbox/cems into the store; the file log of every file (FILE_LOG)."""
+def ingest(store: CemsStore, folder: Path, archive: Path, outlets: pl.DataFrame, map_files: list[str],
+           limits: ReadLimits | None = None) -> pl.DataFrame:
+    """Read every new hourly file of inbox/cems into the store; the file log of every entry (FILE_LOG)."""
+    limits = limits or load_limits(Workspace(folder.parent.parent).config)
     digest = map_digest(outlets)
     seen: dict[str, str] = {}
     log = []
-    for path in inbox_files(folder):
-        name = path.relative_to(folder.parent).as_posix()
-        received = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
-        sha = sha256_of(path)
-        entry = {"source_system": "cems", "source_file": name, "received_at": received, "file_status": "ingested",
-                 "file_sha256": sha}
+    for item in inbox_entries(folder):
+        name = item.path.relative_to(folder.parent).as_posix()
+        entry = {"source_system": "cems", "source_file": name, "received_at": item.received_at, "file_status": "ingested"}
+        try:
+            sha, archived = archive_entry(item, archive, SUPPORTED)
+        except FileRefused as err:
+            log.append(entry | err.log_fields())
+            continue
+        entry["file_sha256"] = sha
         if name in map_files:
             log.append(entry | {"file_status": "outlet_map", "message": "监测点位对照表 / outlet map"})
             continue
-        if path.suffix.lower() not in (".csv", ".parquet"):
-            log.append(entry | {"file_status": "unreadable",
-                                "message": f"不支持的文件类型 {path.suffix} / unsupported file type (CSV, Parquet)"})
+        if item.path.suffix.lower() not in HOURLY:
+            log.append(entry | {"file_status": "unrecognised", "message": "不是监测点位对照表；小时数据只读CSV或Parquet / "
+                                                                          "not an outlet map; hourly data are read from "
+                                                                          "CSV or Parquet only"})
             continue
-        archived = archive / f"{sha}{path.suffix.lower()}"
-        if not archived.exists():
-            archive.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, archived)
         if sha in seen:
             log.append(entry | {"file_status": "duplicate", "duplicate_of": seen[sha],
                                 "message": "与已入库文件内容相同，未重复读取 / same content as a file already read"})
             continue
         seen[sha] = name
-        log.append(entry | _outcome(store, archived, name, sha, outlets, digest))
+        log.append(entry | _outcome(store, archived, name, sha, outlets, digest, limits))
     frame = pl.DataFrame(log, schema=FILE_LOG)
     return frame.with_columns(pl.col("rows_read", "rows_accepted", "rows_rejected", "rows_superseded").fill_null(0))
 
 
-def _outcome(store: CemsStore, path: Path, name: str, sha: str, outlets: pl.DataFrame, digest: str) -> dict:
+def _outcome(store: CemsStore, path: Path, name: str, sha: str, outlets: pl.DataFrame, digest: str,
+             limits: ReadLimits) -> dict:
     """The file's outcome, read from the store when it was read against the same outlet map."""
     record = store.files / f"{sha}.json"
     if record.exists():
@@ -121,7 +125,11 @@ def _outcome(store: CemsStore, path: Path, name: str, sha: str, outlets: pl.Data
             return kept["outcome"] | {"rows_superseded": _superseded_count(store, sha)}
     store._forget(sha[:12])
     try:
+        if path.suffix.lower() == ".csv":  # polars holds a whole line, and a rejected row its raw text, many times over
+            check_line_lengths(path, limits)
         result = read_file(path, name, sha, outlets, store.root, store.rejected)
+    except FileRefused as err:
+        return err.log_fields()
     except Exception as err:  # noqa: BLE001 - one unreadable file is logged; the others go on
         store._forget(sha[:12])
         return {"file_status": "unreadable", "message": f"文件无法读取 / cannot read file: {type(err).__name__}: {err}"}

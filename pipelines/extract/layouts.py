@@ -15,7 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.extract.files import Sheet, read_sheets
+from pipelines.extract.files import Sheet, gb18030_doubt, read_sheets
+from pipelines.extract.limits import DEFAULT_LIMITS, ReadLimits
 from schemas.headers import YEAR_SPAN, normalise_text, split_header
 from schemas.layouts import Layout, header_key, lookup
 
@@ -56,6 +57,7 @@ class FileRead:
     skipped_sheets: list[str] = field(default_factory=list)
     layout_errors: list[tuple[str, str]] = field(default_factory=list)  # (zh, en) per sheet
     misplaced: list[tuple[str, str]] = field(default_factory=list)  # sheets in another source system's layout
+    notes: list[tuple[str, str]] = field(default_factory=list)  # file-level doubts (a likely mis-decoding)
     extra_headers: list[str] = field(default_factory=list)
 
     @property
@@ -192,10 +194,13 @@ def raw_frame(layout: Layout, rows: list[dict[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def read_layout_file(path: Path, source_file: str, file_sha256: str, layouts: list[Layout]) -> FileRead:
+def read_layout_file(path: Path, source_file: str, file_sha256: str, layouts: list[Layout],
+                     limits: ReadLimits = DEFAULT_LIMITS) -> FileRead:
     """Every sheet of one file read with the layout it matches; nothing coerced, nothing guessed."""
-    sheets, encoding = read_sheets(path)
+    sheets, encoding = read_sheets(path, limits)
     result = FileRead(encoding=encoding)
+    if encoding == "gb18030" and (doubt := gb18030_doubt(path)):
+        result.notes.append(doubt)
     for sheet in sheets:
         label = sheet.name or Path(source_file).name
         match = detect_header(sheet, layouts)

@@ -9,13 +9,14 @@ The demo writes four shapes of it; their truth is `manifest["completeness"]`:
   below the thresholds, the third a covered enterprise whose last-year row gives no fuel at all (insufficient_data);
   the rest are outside the covered sectors. Some write more 煤炭 than 其中燃料煤 (coal not burned), some leave
   其中燃料煤 blank (then 煤炭 is the fuel coal).
-- monthly_only: power plants whose MONTHLY_YEAR GHG report has no annual fuel lines, only one unit's monthly 存证
-  in a file of that year: one with elemental carbon measured in 9 months (the other 3 take the mean of the measured
-  months), one with 2 measured months (the other 10 take the power guideline's unmeasured-coal carbon per GJ x the
-  month's NCV). They burn coal only (their other fuel is taken out of the world), so every system agrees.
-- coal_rank_lines: in the 2023 GHG report a new `原煤` line whose 备注 says `褐煤` and a bituminous line written
+- monthly_only: power plants whose GHG report of the monthly year (the flat-layout year, 2022 of 2021-2023; none in a
+  one-year world) has no annual fuel lines, only one unit's monthly 存证 in a file of that year: one with elemental
+  carbon measured in 9 months (the other 3 take the mean of the measured months), one with 2 measured months (the
+  other 10 take the power guideline's unmeasured-coal carbon per GJ x the month's NCV). They burn coal only (their
+  other fuel is taken out of the world), so every system agrees.
+- coal_rank_lines: in the last-year (2023) GHG report a new `原煤` line whose 备注 says `褐煤` and a bituminous line written
   `原煤（烟煤）`: expected fuel_code lignite / bituminous, fuel_rank_source remark / bracket.
-- default_labels: one enterprise's unmeasured 2023 lines write the 表C.1 NCV and carbon content, labelled 缺省值 in
+- default_labels: one enterprise's unmeasured last-year lines write the 表C.1 NCV and carbon content, labelled 缺省值 in
   the 取值方式 columns: expected parameter_source default (and the CO2 of the defaults, unchanged).
 Expected values are computed here from the values as written, with the factors written out below by their ids in
 inventories/factors/cn_default/factors.csv, not from the pipeline's factor join.
@@ -54,13 +55,11 @@ WORDS = {a[0]: a[1] for a in ARCHETYPES}
 COVERED_ROLES = (("key_emitter", "3011"), ("below_threshold", "2221"), ("no_fuel_last_year", "2614"))
 ABSENT = "/"
 
-MONTHLY_YEAR = 2022
 MONTHLY_PATTERNS = (("mean_of_measured", tuple(range(4, 13))), ("unmeasured_default", (11, 12)))
 MONTHLY_HEADERS = ["统一社会信用代码", "单位名称", "机组编号", "年月", "燃料品种", "燃料消耗量(t)", "低位发热量(GJ/t)",
                    "元素碳含量(%)", "氢含量(%)", "全硫(%)", "水分(%)", "购入使用电量(MWh)", "发电量(MWh)", "供电量(MWh)",
                    "供热量(GJ)", "负荷(出力)系数(%)", "运行小时数(h)"]
 
-CASE_YEAR = 2023  # the GHG report year of the coal-rank and 缺省值 lines (the layout with 取值方式 columns)
 BRACKET_NAME, REMARK_NAME, REMARK_RANK = "原煤（烟煤）", "原煤", "褐煤"
 REMARK_LINE_T = 1800.0
 DEFAULT_LABEL = "缺省值"
@@ -279,15 +278,17 @@ def statistics_only_entry(cases: list[StatisticsOnly], years: list[int]) -> dict
 @dataclass
 class MonthlyPlant:
     enterprise: Enterprise
+    year: int
     rule: str
     measured_months: tuple[int, ...]
     truth: dict = field(default_factory=dict)
 
 
 def pick_monthly_plants(world: World, lines: list[Line], reporters: set[str], excluded: set[str],
-                        rng: random.Random) -> list[MonthlyPlant]:
-    """Single-site power reporters with a coal line every year, none of `excluded`; one per MONTHLY_PATTERNS."""
-    if MONTHLY_YEAR not in world.years:
+                        rng: random.Random, year: int | None) -> list[MonthlyPlant]:
+    """Single-site power reporters with a coal line every year, none of `excluded`; one per MONTHLY_PATTERNS, whose
+    `year` has monthly records only (none without a year)."""
+    if year not in world.years:
         return []
     coal_years: dict[str, set[int]] = {}
     for ln in lines:
@@ -297,7 +298,7 @@ def pick_monthly_plants(world: World, lines: list[Line], reporters: set[str], ex
                          and e.uscc in reporters and e.uscc not in excluded and not e.captive_power
                          and coal_years.get(e.uscc) == set(world.years)), key=lambda e: e.uscc)
     chosen = rng.sample(candidates, min(len(MONTHLY_PATTERNS), len(candidates)))
-    return [MonthlyPlant(e, rule, months) for e, (rule, months) in zip(chosen, MONTHLY_PATTERNS, strict=False)]
+    return [MonthlyPlant(e, year, rule, months) for e, (rule, months) in zip(chosen, MONTHLY_PATTERNS, strict=False)]
 
 
 def coal_only(plants: list[MonthlyPlant], lines: list[Line], statistics: list[Line]) -> tuple[list[Line], list[Line]]:
@@ -313,10 +314,10 @@ def coal_only(plants: list[MonthlyPlant], lines: list[Line], statistics: list[Li
 
 def write_monthly_only(folder: Path, plants: list[MonthlyPlant], lines: list[Line], defaults: dict,
                        rng: random.Random) -> dict | None:
-    """The plants' MONTHLY_YEAR monthly 存证 (one coal line split over 12 months); fills each plant's truth."""
+    """The plants' monthly 存证 of their year (one coal line split over 12 months); fills each plant's truth."""
     rows = []
     for plant in plants:
-        line = next(ln for ln in lines if ln.enterprise is plant.enterprise and ln.year == MONTHLY_YEAR
+        line = next(ln for ln in lines if ln.enterprise is plant.enterprise and ln.year == plant.year
                     and ln.fuel_code == "bituminous")
         ncv0 = line.ncv if line.ncv is not None else defaults[("bituminous", "ncv")]
         pct0 = line.carbon_pct if line.carbon_pct is not None else defaults[("bituminous", "carbon_content")] * ncv0 * 100
@@ -329,7 +330,7 @@ def write_monthly_only(folder: Path, plants: list[MonthlyPlant], lines: list[Lin
             months.append({"month": month, "fuel_t": fuel_t, "ncv_gj_per_t": ncv,
                            "carbon_pct": pct if month in plant.measured_months else None})
             generation = fuel_t * ncv / 9.0
-            rows.append([plant.enterprise.uscc, plant.enterprise.name, line.unit_name, f"{MONTHLY_YEAR}{month:02d}", "烟煤",
+            rows.append([plant.enterprise.uscc, plant.enterprise.name, line.unit_name, f"{plant.year}{month:02d}", "烟煤",
                          f"{fuel_t:.2f}", f"{ncv:.3f}", "" if months[-1]["carbon_pct"] is None else f"{pct:.2f}",
                          f"{rng.uniform(3, 4):.2f}", f"{rng.uniform(0.4, 1.2):.2f}", f"{rng.uniform(6, 12):.1f}",
                          f"{generation * 0.005:.1f}", f"{generation:.1f}", f"{generation * 0.94:.1f}", "",
@@ -337,7 +338,7 @@ def write_monthly_only(folder: Path, plants: list[MonthlyPlant], lines: list[Lin
         plant.truth = _monthly_truth(plant, line.unit_name, months)
     if not rows:
         return None
-    path = folder / f"发电设施月度存证_{MONTHLY_YEAR}_演示数据.csv"
+    path = folder / f"发电设施月度存证_{plants[0].year}_演示数据.csv"
     write_csv(path, MONTHLY_HEADERS, rows, "utf-8-sig")
     for plant in plants:
         plant.truth["file"] = f"ghg/{path.name}"
@@ -349,7 +350,7 @@ def _monthly_truth(plant: MonthlyPlant, unit_id: str, months: list[dict]) -> dic
     """CO2 per month: FC x C% / 100 x OF x 44/12 with the month's carbon, else the unit-year rule's."""
     measured = [m["carbon_pct"] for m in months if m["carbon_pct"] is not None]
     of_id, of = POWER_OXIDATION
-    cc_id, cc = power_unmeasured_cc(MONTHLY_YEAR)
+    cc_id, cc = power_unmeasured_cc(plant.year)
     mean = sum(measured) / len(measured) if measured else None
     for m in months:
         if m["carbon_pct"] is not None:
@@ -360,7 +361,7 @@ def _monthly_truth(plant: MonthlyPlant, unit_id: str, months: list[dict]) -> dic
             m["carbon_used"], m["co2_t"] = cc_id, m["fuel_t"] * m["ncv_gj_per_t"] * cc * of * CO2_PER_C
     factor_ids = [of_id] + ([cc_id] if len(measured) < MIN_MEASURED_MONTHS else [])
     return {"uscc": plant.enterprise.uscc, "name": plant.enterprise.name, "industry_code": plant.enterprise.industry_code,
-            "year": MONTHLY_YEAR, "unit_id": unit_id, "fuel_code": "bituminous", "rule": plant.rule,
+            "year": plant.year, "unit_id": unit_id, "fuel_code": "bituminous", "rule": plant.rule,
             "measured_months": list(plant.measured_months), "mean_measured_carbon_pct": mean, "months": months,
             "expected_co2_t": sum(m["co2_t"] for m in months),
             "expected_energy_tce": sum(m["fuel_t"] * m["ncv_gj_per_t"] for m in months) / GJ_PER_TCE[1],
@@ -375,7 +376,7 @@ def _monthly_truth(plant: MonthlyPlant, unit_id: str, months: list[dict]) -> dic
 # --- GHG report lines: coal rank and 缺省值 labels ---------------------------------------------------------------
 @dataclass
 class ReportCases:
-    """The 2023 GHG lines the completeness cases write (the Line objects themselves, to find their rows)."""
+    """The last-year GHG lines the completeness cases write (the Line objects themselves, to find their rows)."""
 
     bracket: Line | None = None
     remark: Line | None = None
@@ -395,15 +396,16 @@ def _enterprise_lines(lines: list[Line], year: int, excluded: set[str]) -> dict[
     return dict(sorted(groups.items()))
 
 
-def plan_report_cases(reported: list[Line], excluded: set[str], defaults: dict, rng: random.Random) -> tuple[
+def plan_report_cases(reported: list[Line], year: int, excluded: set[str], defaults: dict, rng: random.Random) -> tuple[
         list[Line], ReportCases]:
-    """Rename one bituminous line `原煤（烟煤）`, add one `原煤` + 备注 `褐煤` line, label one enterprise's unmeasured
-    lines 缺省值; each on another enterprise none of `excluded`. Returns the lines with the added one."""
+    """In `year`'s report (the layout with 取值方式 columns): rename one bituminous line `原煤（烟煤）`, add one `原煤` +
+    备注 `褐煤` line, label one enterprise's unmeasured lines 缺省值; each on another enterprise none of `excluded`.
+    Returns the lines with the added one."""
     cases = ReportCases()
-    if CASE_YEAR not in {ln.year for ln in reported}:
+    if year not in {ln.year for ln in reported}:
         return reported, cases
     taken = set(excluded)
-    groups = _enterprise_lines(reported, CASE_YEAR, taken)
+    groups = _enterprise_lines(reported, year, taken)
     coal = [ln for group in groups.values() for ln in group if ln.fuel_code == "bituminous"]
     if coal:
         cases.bracket = rng.choice(coal)
@@ -412,17 +414,17 @@ def plan_report_cases(reported: list[Line], excluded: set[str], defaults: dict, 
     rule = key_emitter_rule()
     limits = (1.1 * float(rule["threshold_co2e_t"]), 1.1 * float(rule["threshold_energy_tce"]))
     # well above both thresholds already, so the added coal cannot bring it near one
-    big = [group[0].enterprise for uscc, group in _enterprise_lines(reported, CASE_YEAR, taken).items()
+    big = [group[0].enterprise for uscc, group in _enterprise_lines(reported, year, taken).items()
            if sum(expected_co2(ln, defaults) or 0.0 for ln in group) >= limits[0]
            and sum(ln.quantity * (ln.ncv or defaults[(ln.fuel_code, "ncv")]) for ln in group) / GJ_PER_TCE[1] >= limits[1]]
     if big:
         owner = rng.choice(big)
-        cases.remark = Line(owner, CASE_YEAR, "锅炉房", "lignite", REMARK_LINE_T, None, None, None, None, REMARK_RANK,
+        cases.remark = Line(owner, year, "锅炉房", "lignite", REMARK_LINE_T, None, None, None, None, REMARK_RANK,
                             fuel_name=REMARK_NAME)
         reported = [*reported, cases.remark]
         taken.add(owner.uscc)
     unmeasured = {uscc: [ln for ln in group if _unmeasured(ln, defaults)]
-                  for uscc, group in _enterprise_lines(reported, CASE_YEAR, taken).items()}
+                  for uscc, group in _enterprise_lines(reported, year, taken).items()}
     most = max((len(v) for v in unmeasured.values()), default=0)
     if most:
         owner = rng.choice([uscc for uscc, v in unmeasured.items() if len(v) == most])
@@ -502,7 +504,7 @@ class Completeness:
     @property
     def left_out(self) -> set[tuple[str, int]]:
         """(USCC, year) whose annual GHG fuel lines the report leaves out (monthly records only)."""
-        return {(p.enterprise.uscc, MONTHLY_YEAR) for p in self.monthly}
+        return {(p.enterprise.uscc, p.year) for p in self.monthly}
 
     def world_usccs(self) -> set[str]:
         """World enterprises a completeness case touches."""
@@ -521,7 +523,7 @@ class Completeness:
                 if co2 is not None:
                     out[(case.enterprise.uscc, year)] = Basis(co2, energy)
         for plant in self.monthly:
-            out[(plant.enterprise.uscc, MONTHLY_YEAR)] = Basis(plant.truth["expected_co2_t"],
+            out[(plant.enterprise.uscc, plant.year)] = Basis(plant.truth["expected_co2_t"],
                                                                plant.truth["expected_energy_tce"])
         return out
 
@@ -535,9 +537,10 @@ class Completeness:
 
 
 def plan_completeness(world: World, lines: list[Line], statistics: list[Line], reporters: set[str], excluded: set[str],
-                      seed: int) -> tuple[Completeness, list[Line], list[Line]]:
-    """Statistics-only enterprises and monthly-only plants (the plants made coal-only in `world` and the lines)."""
+                      seed: int, monthly_year: int | None) -> tuple[Completeness, list[Line], list[Line]]:
+    """Statistics-only enterprises and monthly-only plants of `monthly_year` (the plants made coal-only in `world` and
+    the lines)."""
     statistics_only = plan_statistics_only(world, random.Random(seed + 20))
-    plants = pick_monthly_plants(world, lines, reporters, excluded, random.Random(seed + 21))
+    plants = pick_monthly_plants(world, lines, reporters, excluded, random.Random(seed + 21), monthly_year)
     lines, statistics = coal_only(plants, lines, statistics)
     return Completeness(statistics_only, plants), lines, statistics

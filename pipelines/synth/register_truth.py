@@ -35,6 +35,14 @@ def _factor(parameter: str, **match: str | int) -> float:
     return float(rows["value"].item())
 
 
+def _grid_factor(year: int) -> float:
+    """The provincial MEE/NBS grid factor of the data year; 0 for a year the library has none of, as the register
+    then counts no indirect CO2 (out_key_emitters__register: coalesce(co2_indirect_t, 0))."""
+    rows = load_factor_set().factors.filter((pl.col("parameter") == "grid_co2_ef") & (pl.col("guideline") == "mee_nbs")
+                                            & (pl.col("region_code") == "410000") & (pl.col("data_year") == year))
+    return float(rows["value"].item()) if rows.height else 0.0
+
+
 def statistics_view(line: Line) -> Line:
     """The same fuel as the statistics form carries it: quantity only, every parameter a default."""
     return replace(line, ncv=None, carbon_content=None, carbon_pct=None, oxidation=None)
@@ -60,7 +68,7 @@ def enterprise_basis(reported: list[Line], statistics: list[Line], reporter_year
         heat[key] = heat.get(key, 0.0) + _line_heat_gj(line, defaults)
     tce = {key: value / gj_per_tce for key, value in heat.items()}
     for year, extra in extras.items():
-        grid = _factor("grid_co2_ef", guideline="mee_nbs", region_code="410000", data_year=year)
+        grid = _grid_factor(year)
         heat_ef, elec_tce = _factor("heat_co2_ef"), _factor("tce_per_unit", fuel_code="electricity")
         heat_tce = _factor("tce_per_unit", fuel_code="heat")
         for flow in extra.flows:

@@ -43,7 +43,9 @@ def _gas_multiplier(heat: dict[str, float], so2_change: float, co2_change: float
 
 
 def plant_synergy_cases(world: World, rng: random.Random) -> list[dict]:
-    """Rewrite the last year of one enterprise per design; returns the manifest entries."""
+    """Rewrite the last year of one enterprise per design; returns the manifest entries (none in a one-year world)."""
+    if len(world.years) < 2:
+        return []
     last, previous = world.years[-1], world.years[-2]
     pool = sorted((e for e in world.enterprises
                    if len(e.sites) == 1 and e.industry_code in MIXED_INDUSTRIES and e.former_name is None

@@ -233,15 +233,17 @@ def _slip_entry(spec: dict, number: int, row: list, rel: str) -> None:
 
 def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], rng: random.Random,
              rel: str) -> list[dict]:
-    """Three bad rows in the 基101 sheet: non-numeric coal use, 35 % sulfur, neither code nor name."""
+    """Three bad rows in the 基101 sheet: non-numeric coal use, 35 % sulfur, neither code nor name (each one only where
+    a small province has a row that fits it)."""
     coal = sorted((i for i, ey in enumerate(eys) if ey.coal_t >= 100 and ey.enterprise.uscc not in protected),
                   key=lambda i: eys[i].enterprise.uscc)
     with_zero = [i for i in coal if "0" in f"{eys[i].coal_t:.1f}"[:-2]]
-    bad_qty = rng.choice(with_zero or coal)
-    bad_s = rng.choice([i for i in coal if i != bad_qty])
+    bad_qty = rng.choice(with_zero or coal) if coal else None
+    other_coal = [i for i in coal if i != bad_qty]
+    bad_s = rng.choice(other_coal) if other_coal else None
     rest = sorted((i for i, ey in enumerate(eys) if i not in (bad_qty, bad_s) and ey.enterprise.uscc not in protected),
                   key=lambda i: eys[i].enterprise.uscc)
-    bad_id = rng.choice(rest)
+    bad_id = rng.choice(rest) if rest else None
     entries = []
 
     def entry(i: int, column: str, problem: str, written, true_value) -> dict:
@@ -249,16 +251,20 @@ def _malform(rows: list[list], eys: list[EnterpriseYear], protected: set[str], r
                 "row": FIRST_DATA_ROW + i, "column": column, "problem": problem, "value_written": written,
                 "true_value": true_value, "uscc": eys[i].enterprise.uscc}
 
-    text = f"{eys[bad_qty].coal_t:.1f}"
-    pos = text.find("0") if "0" in text[:-2] else 1
-    typo = text[:pos] + "O" + text[pos + 1:]
-    rows[bad_qty][COL["煤炭消耗量(吨)"]] = typo
-    entries.append(entry(bad_qty, "煤炭消耗量(吨)", "non_numeric_consumption", typo, round(eys[bad_qty].coal_t, 2)))
-    rows[bad_s][COL["燃料煤平均含硫量(%)"]] = 35.0
-    entries.append(entry(bad_s, "燃料煤平均含硫量(%)", "impossible_sulfur", 35.0, round(eys[bad_s].sulfur_pct or 0, 2)))
-    true_name = rows[bad_id][COL["单位名称"]]
-    rows[bad_id][COL["组织机构代码"]] = rows[bad_id][COL["单位名称"]] = None
-    entries.append(entry(bad_id, "单位名称", "missing_identity", None, true_name))
+    if bad_qty is not None:
+        text = f"{eys[bad_qty].coal_t:.1f}"
+        pos = text.find("0") if "0" in text[:-2] else 1
+        typo = text[:pos] + "O" + text[pos + 1:]
+        rows[bad_qty][COL["煤炭消耗量(吨)"]] = typo
+        entries.append(entry(bad_qty, "煤炭消耗量(吨)", "non_numeric_consumption", typo, round(eys[bad_qty].coal_t, 2)))
+    if bad_s is not None:
+        rows[bad_s][COL["燃料煤平均含硫量(%)"]] = 35.0
+        entries.append(entry(bad_s, "燃料煤平均含硫量(%)", "impossible_sulfur", 35.0,
+                             round(eys[bad_s].sulfur_pct or 0, 2)))
+    if bad_id is not None:
+        true_name = rows[bad_id][COL["单位名称"]]
+        rows[bad_id][COL["组织机构代码"]] = rows[bad_id][COL["单位名称"]] = None
+        entries.append(entry(bad_id, "单位名称", "missing_identity", None, true_name))
     return entries
 
 

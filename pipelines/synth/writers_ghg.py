@@ -113,8 +113,10 @@ def enterprise_year_co2(lines: list[Line], defaults: dict) -> dict[tuple[str, in
     return totals
 
 
-def choose_reporters(world: World, totals: dict[tuple[str, int], float], rng: random.Random) -> tuple[set[str], dict]:
-    """Covered enterprises at >= 20,000 t in any year report; plus voluntary reporters; minus one missing."""
+def choose_reporters(world: World, totals: dict[tuple[str, int], float],
+                     rng: random.Random) -> tuple[set[str], dict | None]:
+    """Covered enterprises at >= 20,000 t in any year report; plus voluntary reporters; minus one missing (none when
+    no covered enterprise reaches twice the threshold: a small province)."""
     threshold = float(key_emitter_rule()["threshold_co2e_t"])
     by_uscc = {e.uscc: e for e in world.enterprises}
     peak = {u: max(totals.get((u, y), 0.0) for y in world.years) for u in by_uscc}
@@ -123,6 +125,8 @@ def choose_reporters(world: World, totals: dict[tuple[str, int], float], rng: ra
     voluntary = set(rng.sample(big_uncovered, min(3, len(big_uncovered))))
     candidates = [u for u in covered if by_uscc[u].industry_code in ("3011", "2614") and peak[u] > 2 * threshold]
     candidates = candidates or [u for u in covered if peak[u] > 2 * threshold]  # small provinces
+    if not candidates:
+        return set(covered) | voluntary, None
     missing = rng.choice(candidates)
     anomaly = {"kind": "missing_from_ghg_reporting", "uscc": missing, "enterprise_name": by_uscc[missing].name,
                "industry_code": by_uscc[missing].industry_code,

@@ -562,7 +562,8 @@ def _write_limits(world: World, folder: Path, rng: random.Random) -> tuple[Path,
 
 # --- c. execution reports and fuel analysis --------------------------------------------------------------
 def _pick_exceedance(world: World, spec: dict, rng: random.Random, taken: set[str]) -> tuple[Enterprise, Site] | None:
-    """A 重点管理 coal site with its permit in force all that year, of an enterprise no other anomaly names."""
+    """A 重点管理 coal site with its permit in force all that year, of an enterprise no other anomaly names (None if
+    none fits)."""
     year = int(spec.get("year", 2022))
     if year not in world.years:
         raise ValueError(f"permit_limit_exceeded: year {year} not in world years {world.years}")
@@ -571,9 +572,7 @@ def _pick_exceedance(world: World, spec: dict, rng: random.Random, taken: set[st
                   if s.management_category == "重点管理" and int(s.valid_from[:4]) < year < int(s.valid_to[:4])
                   and any(is_coal(f) and h > 0 for f, h in s.fuel_heat_gj.get(year, {}).items())
                   and (s.permit_no == wanted if wanted else e.uscc not in taken and gives_site_limit(s.permit_no))]
-    if not candidates:
-        raise ValueError("permit_limit_exceeded: no 重点管理 coal site with a permit in force all that year")
-    return rng.choice(candidates)
+    return rng.choice(candidates) if candidates else None
 
 
 @dataclass(frozen=True)
@@ -640,8 +639,8 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
     """Write registry list, limit tables, execution reports and fuel analysis into inbox/permit/.
 
     `anomalies.get("permit_limit_exceeded")` may be a dict with year (2022), ratio (1.4) and permit_no to
-    force the site; absent means pick one 重点管理 coal site for 2022 (skipped if 2022 is not a world year) of an
-    enterprise no other entry of `anomalies` names; None/False disables the anomaly.
+    force the site; absent means pick one 重点管理 coal site for 2022 (skipped if 2022 is not a world year or no site
+    fits) of an enterprise no other entry of `anomalies` names; None/False disables the anomaly.
     `anomalies.get("outlet_limit_exceeded")` likewise (year: the first world year, away from the last-year synergy
     rewrites and the 2022 site case; ratio 1.25; permit_no): one main outlet of a permit whose limits are per main
     outlet and 主要排放口合计 only goes above its own limit while the permit's total stays under.
@@ -670,6 +669,8 @@ def write_permit_files(world: World, inbox: Path, rng: random.Random, anomalies:
         if "permit_limit_exceeded" in anomalies or ex_year in world.years:  # the default needs 2022 in the world
             taken = {a["uscc"] for a in anomalies.values() if isinstance(a, dict) and "uscc" in a}
             target = _pick_exceedance(world, spec, rng, taken)
+            if target is None and "permit_limit_exceeded" in anomalies:  # the default is skipped in a tiny world
+                raise ValueError("permit_limit_exceeded: no 重点管理 coal site with a permit in force all that year")
     outlet_spec = anomalies.get("outlet_limit_exceeded", {})
     outlet_case = None
     if outlet_spec is not None and outlet_spec is not False:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.transform.curation import read_decision_file
+from pipelines.tabular_files import inert_cell
+from pipelines.transform.curation import Problem, blank_misfits, messages, read_decision_file, shown
 from schemas.generate import conform
 
 FINDINGS_CURATION_FILE = "findings.csv"
@@ -27,11 +28,15 @@ STATUS_OF_ACTION = {"explain": "explained", "confirm": "confirmed"}
 _FINDING_ID = re.compile(r"^F[0-9a-f]{12}$")
 _EVIDENCE = re.compile(r"^[0-9a-f]{16}$")
 LOG_TABLE = "core_qa__finding_curation_log"
+ECHOED = ("finding_id", "finding_action", "evidence_hash", "decided_by", "decision_reason", "decided_on")
 
 
 def append_decision(folder: Path, finding_id: str, action: str, evidence_hash: str, who: str, why: str,
                     decided_on: str) -> Path:
-    """Add one decision (the CLI's `synergy checks --explain`); a new file gets the header, with a BOM for Excel."""
+    """Add one decision (the CLI's `synergy checks --explain`); a new file gets the header, with a BOM for Excel.
+
+    Analysts open the file in Excel: a who or why beginning like a formula (=, +, -, @) is written with a leading
+    apostrophe (tabular_files.inert_cell) and read back with it."""
     path = folder / FINDINGS_CURATION_FILE
     folder.mkdir(parents=True, exist_ok=True)
     is_new = not path.exists() or path.stat().st_size == 0
@@ -39,31 +44,36 @@ def append_decision(folder: Path, finding_id: str, action: str, evidence_hash: s
         writer = csv.writer(handle)
         if is_new:
             writer.writerow(HEADER)
-        writer.writerow([finding_id, action, evidence_hash, who, why, decided_on])
+        writer.writerow([inert_cell(v) for v in (finding_id, action, evidence_hash, who, why, decided_on)])
     return path
 
 
-def _problem(row: dict) -> tuple[str, str, str] | None:
-    """The first problem of a row, as (column, zh, en), or None."""
+def _problem(row: dict) -> Problem | None:
+    """The first problem of a row's decision, or None."""
     if not row["finding_id"] or not _FINDING_ID.match(row["finding_id"]):
-        return "finding_id", "问题编号缺失或格式错误(应如 F0123456789ab)", "finding_id missing or malformed (like F0123456789ab)"
+        return Problem("finding_id", f"问题编号缺失或格式错误(应如 F0123456789ab){shown(row['finding_id'])}",
+                       f"finding_id missing or malformed (like F0123456789ab){shown(row['finding_id'])}")
     if row["action"] is None:
-        return "action", "处理决定应为 explain/confirm(解释/确认)", "action must be explain or confirm"
+        return Problem("action", "处理决定应为 explain/confirm(解释/确认)", "action must be explain or confirm")
     if not row["evidence_hash"] or not _EVIDENCE.match(row["evidence_hash"]):
-        return ("evidence_hash", "证据指纹缺失或格式错误(16位，取自问题清单)",
-                "evidence_hash missing or malformed (16 hex digits, from the findings table)")
+        return Problem("evidence_hash", f"证据指纹缺失或格式错误(16位，取自问题清单){shown(row['evidence_hash'])}",
+                       "evidence_hash missing or malformed (16 hex digits, from the findings table)"
+                       f"{shown(row['evidence_hash'])}")
     if not row["who"] or not row["why"]:
-        return "who" if not row["who"] else "why", "每条决定须注明决定人和理由", "every decision needs who and why"
+        return Problem("who" if not row["who"] else "why", "每条决定须注明决定人和理由", "every decision needs who and why")
     return None
 
 
 def read_decisions(folder: Path) -> list[dict]:
-    """Every non-empty row of the file with its row number, action normalised and `problem` set when unusable."""
+    """Every non-empty row of the file with its row number, action normalised, the row as written (raw_record) and
+    `problem` set when unusable (a file that cannot be read or has no header is one such row)."""
     rows = []
-    for number, row, _ in read_decision_file(folder / FINDINGS_CURATION_FILE, HEADER, HEADER_ZH):
+    for line in read_decision_file(folder / FINDINGS_CURATION_FILE, HEADER, HEADER_ZH):
+        row = dict(line.values)
         row["action"] = ACTIONS.get((row["action"] or "").lower())
         row["evidence_hash"] = (row["evidence_hash"] or "").lower() or None
-        rows.append({"row_number": number, **row, "problem": _problem(row)})
+        rows.append({"row_number": line.number, **row, "raw_record": line.raw_record,
+                     "problem": line.problem or _problem(row)})
     return rows
 
 
@@ -71,8 +81,7 @@ def _outcome(row: dict, current: dict[str, str], decisive: dict[str, int]) -> tu
     """(curation_status, message_zh, message_en) of one row against this build's findings."""
     where_zh, where_en = f"{FINDINGS_CURATION_FILE} 第{row['row_number']}行", f"{FINDINGS_CURATION_FILE} row {row['row_number']}"
     if row["problem"]:
-        column, zh, en = row["problem"]
-        return "invalid", f"{where_zh} {column}: {zh}", f"{where_en}, column {column}: {en}"
+        return "invalid", *messages(FINDINGS_CURATION_FILE, row["row_number"], row["problem"])
     finding = row["finding_id"]
     if decisive[finding] != row["row_number"]:
         return ("stale", f"{where_zh}: 同一问题有更晚的决定(第{decisive[finding]}行)",
@@ -97,15 +106,17 @@ def apply_decisions(findings: pl.DataFrame, folder: Path) -> tuple[pl.DataFrame,
         log.append({"row_number": row["row_number"], "finding_id": row["finding_id"],
                     "finding_action": row["action"], "evidence_hash": row["evidence_hash"], "decided_by": row["who"],
                     "decision_reason": row["why"], "decided_on": row["decided_on"], "curation_status": status,
-                    "message_zh": zh, "message_en": en})
+                    "column_name": row["problem"].column if row["problem"] else None, "message_zh": zh,
+                    "message_en": en, "raw_record": row["raw_record"]})
     schema = {"row_number": pl.Int64, **{c: pl.String for c in ("finding_id", "finding_action", "evidence_hash",
                                                                  "decided_by", "decision_reason", "decided_on",
-                                                                 "curation_status", "message_zh", "message_en")}}
-    log_frame = pl.DataFrame(log, schema=schema)
+                                                                 "curation_status", "column_name", "message_zh",
+                                                                 "message_en", "raw_record")}}
+    log_frame = blank_misfits(pl.DataFrame(log, schema=schema), LOG_TABLE, ECHOED)
     applied = log_frame.filter(pl.col("curation_status") == "applied").select(
         "finding_id", pl.col("finding_action").replace_strict(STATUS_OF_ACTION).alias("_status"),
         pl.col("decided_by").alias("_by"), pl.col("decision_reason").alias("_why"), pl.col("decided_on").alias("_on"))
-    decided = (findings.join(applied, on="finding_id", how="left")
+    decided = (findings.join(applied, on="finding_id", how="left", maintain_order="left")  # the catalogue's order
                .with_columns(pl.coalesce("_status", "finding_status").alias("finding_status"),
                              pl.col("_by").alias("decided_by"), pl.col("_why").alias("decision_reason"),
                              pl.col("_on").alias("decided_on"))

@@ -1,4 +1,13 @@
 -- Views every cross-check query may read. Runs once per build, after the inputs are registered.
+
+-- exact_sum(x): the sum of a double column, the same whatever order the rows are added in. DuckDB's hash aggregate
+-- adds them in an order that changes from run to run (threads, distinct aggregates), so a plain sum() changed the
+-- last digit of a finding between two builds of identical inputs. The terms are added exactly in DECIMAL(38, 6), as
+-- the inventory tables sum (each term to 1e-6 of its unit: 1 g of a tonne); a group with a term beyond 1e20 (no real
+-- quantity; DECIMAL(38, 6) ends at 1e32) or NaN keeps the double sum rather than stop the build.
+create or replace temp macro exact_sum(x) as
+    if(max(abs(x)) < 1e20, sum(if(abs(x) < 1e20, x, null)::decimal(38, 6))::double, sum(x));
+
 -- fuel_use: every fuel row of the three systems, resolved to its enterprise and site through the entity
 -- crosswalk (many statistics rows carry only the old organisation code); rows held out of sums are left out.
 create or replace temp view fuel_use as

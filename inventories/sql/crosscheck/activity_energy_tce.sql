@@ -9,7 +9,7 @@ with energy_rows as (
       and source_system in ('ghg', 'envstat', 'permit') and energy_tce is not null
 ),
 energy as (
-    select uscc, year, source_system, sum(energy_tce) as energy_tce,
+    select uscc, year, source_system, exact_sum(energy_tce) as energy_tce,
            string_agg(source_record, '; ' order by source_record) as source_record
     from energy_rows e
     where table_rank = (select min(x.table_rank) from energy_rows x

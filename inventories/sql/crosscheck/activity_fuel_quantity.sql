@@ -1,7 +1,7 @@
 -- The same fuel per enterprise and year in each pair of systems that both report the enterprise-year.
 with quantities as (
     select uscc, year, source_system, fuel_code, any_value(fuel_unit_code) as fuel_unit_code,
-           sum(fuel_consumed_units) as quantity,
+           exact_sum(fuel_consumed_units) as quantity,
            string_agg(source_record, '; ' order by source_record) as source_record
     from fuel_use where fuel_consumed_units is not null
     group by uscc, year, source_system, fuel_code

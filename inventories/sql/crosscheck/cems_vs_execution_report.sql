@@ -2,7 +2,7 @@
 -- emissions of the same permit outlet and pollutant. Only outlets whose CEMS year is fully substituted
 -- (no hour left without a substitute) are compared: a partial year is a lower bound, not a total.
 with report as (
-    select permit_no, outlet_code, year, pollutant, any_value(uscc) as uscc, sum(emission_mass_t) as emission_mass_t,
+    select permit_no, outlet_code, year, pollutant, any_value(uscc) as uscc, exact_sum(emission_mass_t) as emission_mass_t,
            string_agg(source_file || ':' || coalesce(sheet_name, '') || ':' || row_number, '; '
                       order by source_file, sheet_name, row_number) as source_record
     from core_permit__execution_emissions

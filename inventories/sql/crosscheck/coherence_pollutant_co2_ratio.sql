@@ -2,7 +2,7 @@
 -- robust z-score of log10(ratio) = 0.6745 (x - median) / MAD.
 with main_fuel as (
     select uscc, year, fuel_group
-    from (select uscc, year, fuel_group, sum(heat_input_gj) as heat_input_gj
+    from (select uscc, year, fuel_group, exact_sum(heat_input_gj) as heat_input_gj
           from fuel_heat where fuel_group is not null and heat_input_gj > 0 group by uscc, year, fuel_group)
     qualify row_number() over (partition by uscc, year order by heat_input_gj desc, fuel_group) = 1
 ),

@@ -2,7 +2,8 @@
 -- monthly: the monthly candidate's CO2 (units x months, each with its own or the rule's carbon); annual: the annual
 -- report's computed fuel lines (core_inventory__ghg_fuel_line_co2) whose fuel group the monthly records burn.
 with monthly as (
-    select uscc, year, sum(mass_t) as co2_t, string_agg(distinct source_record, '; ') as source_record
+    select uscc, year, exact_sum(mass_t) as co2_t,
+           string_agg(distinct source_record, '; ' order by source_record) as source_record
     from core_inventory__yearly_facility_species_candidates
     where source_table = 'core_ghg__power_monthly' and species = 'CO2' and scope = 'combustion'
       and uncomputed_line_count = 0 and mass_t is not null
@@ -13,7 +14,7 @@ monthly_groups as (
     from core_ghg__power_monthly m join fuels g using (fuel_code)
 ),
 annual as (
-    select l.uscc, l.year, sum(l.co2_mass_t) as co2_t, count(*) filter (where l.co2_mass_t is null) as uncomputed,
+    select l.uscc, l.year, exact_sum(l.co2_mass_t) as co2_t, count(*) filter (where l.co2_mass_t is null) as uncomputed,
            string_agg(l.source_record, '; ' order by l.source_record) as source_record
     from core_inventory__ghg_fuel_line_co2 l
     join fuels g using (fuel_code)

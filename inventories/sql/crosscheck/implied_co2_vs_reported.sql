@@ -2,7 +2,7 @@
 -- enterprise reports (its 排放量汇总 where filed, else its fuel lines as the pipeline computes them).
 with implied as (
     select f.uscc, f.year, f.source_system,
-           sum(f.fuel_consumed_units * coalesce(f.ncv_gj_per_unit, d.ncv_gj_per_unit) * d.carbon_content_tc_per_gj
+           exact_sum(f.fuel_consumed_units * coalesce(f.ncv_gj_per_unit, d.ncv_gj_per_unit) * d.carbon_content_tc_per_gj
                * d.oxidation_fraction * 44 / 12) as co2_mass_t,
            bool_or(d.carbon_content_tc_per_gj is null or d.oxidation_fraction is null
                    or coalesce(f.ncv_gj_per_unit, d.ncv_gj_per_unit) is null) as has_missing_default,
@@ -14,7 +14,7 @@ with implied as (
     having (f.uscc, f.year, f.source_system) in (select (uscc, year, source_system) from comparable)
 ),
 line_co2 as (
-    select uscc, year, sum(co2_mass_t) as co2_mass_t, bool_or(co2_mass_t is null) as has_uncomputed,
+    select uscc, year, exact_sum(co2_mass_t) as co2_mass_t, bool_or(co2_mass_t is null) as has_uncomputed,
            bool_or(has_recalled_factor) as has_recalled_factor
     from core_inventory__ghg_fuel_line_co2 group by uscc, year
 ),

@@ -15,7 +15,7 @@ with report as (
 ),
 limits as (
     select permit_no, year, pollutant, emission_scope as compliance_level, coalesce(outlet_code, '') as outlet_code,
-           sum(limit_mass_t) as limit_mass_t, any_value(permit_year_index) as year_index
+           exact_sum(limit_mass_t) as limit_mass_t, any_value(permit_year_index) as year_index
     from core_permit__annual_limits
     where emission_scope in ('outlet', 'main_outlets_total', 'site_total') and limit_mass_t is not null
     group by permit_no, year, pollutant, emission_scope, coalesce(outlet_code, '')
@@ -25,7 +25,7 @@ limited_outlets as (
 ),
 outlets as (
     select r.permit_no, r.year, r.pollutant, r.outlet_code, any_value(r.uscc) as uscc,
-           sum(r.emission_mass_t) as emission_mass_t,
+           exact_sum(r.emission_mass_t) as emission_mass_t,
            bool_or(case when r.outlet_type like '主要%' then true
                         when r.outlet_type like '一般%' then false
                         else o.outlet_code is not null end) as is_main,
@@ -37,14 +37,14 @@ outlets as (
 ),
 subtotals as (  -- the report's own 主要排放口合计 and 全厂合计 rows
     select permit_no, year, pollutant, emission_scope as compliance_level, any_value(uscc) as uscc,
-           sum(emission_mass_t) as emission_mass_t,
+           exact_sum(emission_mass_t) as emission_mass_t,
            string_agg(record, '; ' order by source_file, sheet_name, row_number) as source_record
     from report
     where emission_scope in ('main_outlets_total', 'site_total')
     group by permit_no, year, pollutant, emission_scope
 ),
 main_summed as (
-    select permit_no, year, pollutant, any_value(uscc) as uscc, sum(emission_mass_t) as emission_mass_t,
+    select permit_no, year, pollutant, any_value(uscc) as uscc, exact_sum(emission_mass_t) as emission_mass_t,
            count(*) as outlet_count,
            string_agg(source_record, '; ' order by source_record) as source_record
     from outlets

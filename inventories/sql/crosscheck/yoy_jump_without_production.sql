@@ -6,17 +6,17 @@ with measures as (
     union all
     select uscc, year, 'co2_process', co2_process_t from out_inventory__yearly_enterprise where co2_process_t > 0
     union all
-    select uscc, year, 'combustion_energy_tce', sum(energy_tce)
+    select uscc, year, 'combustion_energy_tce', exact_sum(energy_tce)
     from core_inventory__yearly_facility_species
     where species = 'CO2' and scope = 'combustion' and uscc is not null
-    group by uscc, year having sum(energy_tce) > 0
+    group by uscc, year having exact_sum(energy_tce) > 0
 ),
 production as (
-    select uscc, year, product_name || ' ' || coalesce(production_unit, '') as product, sum(production_quantity) as q
+    select uscc, year, product_name || ' ' || coalesce(production_unit, '') as product, exact_sum(production_quantity) as q
     from core_permit__production where uscc is not null and production_quantity > 0 group by all
     union all
-    select uscc, year, 'generation_mwh', sum(generation_mwh)
-    from core_ghg__power_monthly where uscc is not null group by uscc, year having sum(generation_mwh) > 0
+    select uscc, year, 'generation_mwh', exact_sum(generation_mwh)
+    from core_ghg__power_monthly where uscc is not null group by uscc, year having exact_sum(generation_mwh) > 0
 ),
 production_change as (
     select c.uscc, c.year, c.product, c.q / p.q as production_ratio
