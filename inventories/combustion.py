@@ -6,8 +6,9 @@
 
 Measured parameters win over defaults, parameter by parameter; a measured heat input (GJ) wins over
 FC x NCV. Defaults come from the factor set in force on 31 December of the data year, sector-specific rows
-(e.g. power) before general ones and an exact fuel before its fuel group. A line with neither a carbon
-value nor a per-heat factor is kept with co2_mass_t null and counted, never silently dropped.
+(e.g. power) before general ones and an exact fuel before its fuel group; power-sector coal has no NCV
+default. A line with neither a carbon value nor a per-heat factor is kept with co2_mass_t null and counted,
+never silently dropped.
 """
 
 from __future__ import annotations
@@ -42,7 +43,15 @@ def resolve_defaults(lines: pl.DataFrame, factor_set: FactorSet, power_codes: se
                                      pl.col("value").alias(f"default_{parameter}"),
                                      pl.col("factor_id").alias(f"default_{parameter}_id"),
                                      pl.col("status").alias(f"default_{parameter}_status")), on="line_key", how="left")
-    return out
+    return _no_power_coal_ncv_default(out, power_codes)
+
+
+def _no_power_coal_ncv_default(lines: pl.DataFrame, power_codes: set[str]) -> pl.DataFrame:
+    """Power-sector coal takes no NCV default: the power guideline takes a month's NCV from the plant's own tests
+    (入炉煤, else 入厂煤, else the supplier's analysis; methods-factors.md §10), so a line without one lacks `ncv`."""
+    no_default = (line_sector(pl.col("industry_code"), power_codes) == "power") & (pl.col("fuel_group") == "coal")
+    return lines.with_columns(pl.when(no_default).then(None).otherwise(pl.col(c)).alias(c)
+                              for c in ("default_ncv", "default_ncv_id", "default_ncv_status"))
 
 
 BASIS_COLUMNS = {"ncv": "ncv_basis", "carbon_content": "carbon_basis", "oxidation": "oxidation_basis"}

@@ -77,7 +77,7 @@ def load_factor_set(folder: Path | str = DEFAULT_FACTOR_SET) -> FactorSet:
     `extends: <set>` in factor_set.yaml (a folder name under inventories/factors/ or a path relative to the
     folder) layers the set on another: its rows replace the base rows with the same factor_id and add the
     rest, so a bureau can ship one newly published grid factor without copying the library. The label then
-    names both, e.g. `henan_2026@1+cn_default@2026.11`.
+    names both, e.g. `henan_2026@1+cn_default@2026.12`.
     """
     folder = Path(folder)
     meta_path, csv_path = folder / "factor_set.yaml", folder / "factors.csv"

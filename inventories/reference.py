@@ -77,8 +77,10 @@ def industry_code_of(names: str | None) -> str | None:
 
 @cache
 def sector_scope() -> pl.DataFrame:
-    """Industry codes covered by the key-emitter rule, with sector and status."""
-    return _read(RULES / "sector_scope.csv")
+    """Industry codes covered by the key-emitter rule, with sector, status and the data years a code is covered
+    (first_data_year / last_data_year, null for open: 5611/5612 left the scope from 2022 data, methods-factors §10)."""
+    return _read(RULES / "sector_scope.csv").with_columns(
+        pl.col("first_data_year", "last_data_year").replace("", None).cast(pl.Int32))
 
 
 def power_industry_codes() -> set[str]:

@@ -75,7 +75,7 @@ def region_sector_inventory(species: pl.DataFrame, facility: pl.DataFrame) -> pl
     An industry code in two carbon-market sectors (none today) would count in the first only, so rows still add up.
     """
     market = (sector_scope().sort("sector_code").unique("industry_code", keep="first", maintain_order=True)
-              .select("industry_code", "sector_code", "sector_zh"))
+              .select("industry_code", "sector_code", "sector_zh", "first_data_year", "last_data_year"))
     return run_model("out_inventory__yearly_region_sector", species=species, facility=facility, regions=regions(),
                      industries=industries(), industry_groups=industry_groups(), market=market)
 

@@ -106,6 +106,7 @@ def _summary(ws: Workspace) -> None:
     import duckdb
 
     from pipelines.coverage_gaps import coverage_gaps, gaps_line
+    from pipelines.unconfirmed_values import unconfirmed_line, unconfirmed_values
 
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         files = con.execute("""select count(*), sum(rows_read), sum(rows_accepted), sum(rows_rejected),
@@ -135,6 +136,7 @@ def _summary(ws: Workspace) -> None:
                                       (select count(distinct identity_key) from out_qa__match_review)
                                from core_facility__assn_sources""").fetchone()
         gaps = coverage_gaps(con)
+        unconfirmed = unconfirmed_values(con)
     table = Table(title="synergy build summary 构建摘要", show_header=False)
     if ws.manifest.exists():
         import json
@@ -150,7 +152,10 @@ def _summary(ws: Workspace) -> None:
     table.add_row("fused inventory 融合清单", f"{inv[0]:,} facilities, {inv[1]:,} facility-years")
     table.add_row("direct CO2e / indirect CO2 直接/间接", f"{inv[2] or 0:,.1f} t / {inv[3] or 0:,.1f} t")
     table.add_row("SO2 / NOx 二氧化硫/氮氧化物", f"{inv[4] or 0:,.1f} t / {inv[5] or 0:,.1f} t")
-    table.add_row("facility-years gap-filled / with recalled factors 补充/含待核实因子", f"{inv[6]:,} / {inv[7]:,}")
+    table.add_row("facility-years gap-filled / with recalled or judgement factors 补充/含待核实或专业判断因子",
+                  f"{inv[6]:,} / {inv[7]:,}")
+    if unconfirmed is not None:
+        table.add_row("values on unconfirmed factors 依待核实/专业判断因子的数值", escape(unconfirmed_line(unconfirmed)))
     table.add_row("key-emitter rows / enterprises 重点排放单位", f"{key[0]:,} / {key[1]:,}")
     if gaps is not None:
         table.add_row("enterprises known but not valued 未能核算的企业 (out_qa__coverage)", escape(gaps_line(gaps)))

@@ -26,6 +26,8 @@ from pipelines import report_plots as plots
 from pipelines.coverage_gaps import coverage_gaps
 from pipelines.output_dirs import atomic_dir
 from pipelines.tabular_files import DataStamp, data_stamp
+from pipelines.unconfirmed_values import VALUES as UNCONFIRMED_TABLE
+from pipelines.unconfirmed_values import unconfirmed_values
 from schemas.fields import ELS_READING_ZH, SOURCE_SYSTEM_ZH, SPECIES
 
 ROLLUP = "out_inventory__yearly_region_sector"
@@ -612,6 +614,12 @@ def _quality_notes(con: duckdb.DuckDBPyConnection, year: int, has_findings: bool
                  f"待核实 recalled {recalled:,}, 推导 derived {derived:,}, 专业判断 judgement {judgement:,}。"
                  "待核实因子尚未与官方文件核对, "
                  "用到它们的排放量占比见上表。 Recalled factors are not yet checked against the official documents.")
+    unconfirmed = unconfirmed_values(con, year)
+    if unconfirmed is not None:
+        items.append(f"依待核实因子的数值 values on recalled factors <b>{unconfirmed.recalled:,}</b> "
+                     f"(直接CO2 direct CO2 {unconfirmed.recalled_co2_t:,.1f} t), 依专业判断因子的数值 values on judgement "
+                     f"factors <b>{unconfirmed.judgement:,}</b> ({unconfirmed.judgement_co2_t:,.1f} t), 共 of "
+                     f"{unconfirmed.values:,} 个设施数值 facility values (<code>{html.escape(UNCONFIRMED_TABLE)}</code>)")
     return f'<div class="box"><h3>数据质量 Data quality</h3><ul>{"".join(f"<li>{i}</li>" for i in items)}</ul></div>'
 
 

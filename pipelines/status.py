@@ -24,7 +24,8 @@ from rich.text import Text
 from pipelines.coverage_gaps import CoverageGaps, gaps_line, read_coverage_gaps
 from pipelines.inbox_scan import file_log, inbox_changes
 from pipelines.run_failures import PUBLISH_ASSET, explain_run_failure, metadata_summary
-from pipelines.workspace import Workspace
+from pipelines.unconfirmed_values import UnconfirmedValues, read_unconfirmed_values, unconfirmed_line
+from pipelines.workspace import SOURCES, Workspace
 
 CHECK_RUNS = 50  # runs searched for each check's latest evaluation: a check not run that recently is not shown
 CHECKS_SHOWN = 15  # failed checks listed; the rest are counted
@@ -89,6 +90,7 @@ class Status:
     pending_files: list[PendingFile]
     last_publish: LastPublish
     coverage: CoverageGaps | None = None  # None: no warehouse, or one built before coverage was kept
+    unconfirmed: UnconfirmedValues | None = None  # values resting on recalled or judgement factor rows
 
 
 def _local(timestamp: float | None) -> dt.datetime | None:
@@ -178,7 +180,28 @@ def pending_files(ws: Workspace) -> list[PendingFile]:
                                        note=note))
         pending += [PendingFile(source=source, path=name, size=None, modified=None, note=note, removed=True)
                     for name in change.removed]
-    return pending
+    return pending + unsorted_entries(ws)
+
+
+UNSORTED = "inbox"
+UNSORTED_NOTE = ("不在来源文件夹中，构建不会读取：请移入 inbox/<来源>/ 或使用 synergy ingest / not in a source folder, so no "
+                 "build reads it: move it into inbox/<source>/ or use synergy ingest")
+
+
+def unsorted_entries(ws: Workspace) -> list[PendingFile]:
+    """Entries at the top of the inbox that are not a source folder (a file dropped beside them, a misspelt folder):
+    no source reads them, so status names them rather than letting them wait unseen."""
+    if not ws.inbox.is_dir():
+        return []
+    found = []
+    for path in sorted(ws.inbox.iterdir()):
+        if path.name in SOURCES or path.name.startswith("."):
+            continue
+        info = path.lstat()
+        found.append(PendingFile(source=UNSORTED, path=path.name + ("/" if path.is_dir() else ""),
+                                 size=None if path.is_dir() else info.st_size, modified=_local(info.st_mtime),
+                                 note=UNSORTED_NOTE))
+    return found
 
 
 def warehouse_problem(path: Path) -> str | None:
@@ -211,7 +234,7 @@ def collect_status(ws: Workspace, instance: dg.DagsterInstance, runs: int = 10) 
     records = instance.get_run_records(limit=max(runs, CHECK_RUNS))
     return Status(runs=_run_rows(instance, records[:runs]), failed_checks=_failed_checks(instance, records),
                   pending_files=pending_files(ws), last_publish=last_publish(ws, instance),
-                  coverage=read_coverage_gaps(ws.warehouse))
+                  coverage=read_coverage_gaps(ws.warehouse), unconfirmed=read_unconfirmed_values(ws.warehouse))
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -325,10 +348,11 @@ def _render_pending(files: list[PendingFile], console: Console) -> None:
             if file.removed:
                 grid.add_row(Text("已移除 removed", style="yellow"), Text(file.path))
             else:
-                grid.add_row(Text("新 new", style="green"), Text.assemble(
+                label = Text("不读 not read", style="yellow") if file.source == UNSORTED else Text("新 new", style="green")
+                grid.add_row(label, Text.assemble(
                     file.path, (f" · {_size(file.size)} · {_short_when(file.modified)}", "dim")))
         console.print(_indented(grid))
-        if any(not f.removed for f in files):
+        if any(not f.removed and f.source != UNSORTED for f in files):
             console.print("运行 synergy build 以读取这些文件 / run synergy build to read these files")
         if any(f.removed for f in files):
             console.print("已移除 removed: 已从收件箱移除 / removed from the inbox since the last ingest")
@@ -363,3 +387,7 @@ def render_status(status: Status, console: Console) -> None:
         console.print()
         console.print("清单覆盖 inventory coverage (latest year; details: out_qa__coverage)", style="bold")
         console.print(_indented(Text(gaps_line(status.coverage))))
+    if status.unconfirmed is not None:
+        console.print()
+        console.print("待核实/专业判断因子 values on unconfirmed factors (latest year; methods-factors §10)", style="bold")
+        console.print(_indented(Text(unconfirmed_line(status.unconfirmed))))

@@ -55,7 +55,8 @@ sector AS (  -- every site once per sector scheme
     SELECT s.facility_id, s.year, 'carbon_market',
            CASE WHEN s.industry_code IS NULL THEN 'unknown' ELSE coalesce(m.sector_code, 'not_covered') END,
            CASE WHEN s.industry_code IS NULL THEN '行业不详' ELSE coalesce(m.sector_zh, '其他行业(未纳入)') END
-    FROM sites s LEFT JOIN market m USING (industry_code)
+    FROM sites s LEFT JOIN market m ON m.industry_code = s.industry_code  -- covered in this data year only
+        AND s.year BETWEEN coalesce(m.first_data_year, s.year) AND coalesce(m.last_data_year, s.year)
 ),
 rolled AS (
     SELECT

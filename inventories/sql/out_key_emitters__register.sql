@@ -1,11 +1,11 @@
 -- Key-emitter register (重点排放单位名录) per legal-person enterprise (USCC, its sites summed) and year
 -- (methods-factors.md §5): covered sector (own industry, or a captive power unit counted as power) AND
 -- emissions on the configured basis >= threshold OR comprehensive energy >= threshold, in any year of the window.
--- Inputs: enterprise (out_inventory__yearly_enterprise), scope (industry_code -> sector_code), captive (uscc ->
+-- Inputs: enterprise (out_inventory__yearly_enterprise), scope (industry_code -> sector_code, data years covered), captive (uscc ->
 -- captive_power_evidence), ghg (GHG-reported combustion CO2 per uscc and year), rule (one row of parameters),
 -- source_names (source system code -> the Chinese name the evidence sentence uses).
 WITH sectors AS (
-    SELECT DISTINCT industry_code, sector_code, sector_zh FROM scope
+    SELECT DISTINCT industry_code, sector_code, sector_zh, first_data_year, last_data_year FROM scope
 ),
 power AS (
     SELECT any_value(sector_zh) AS sector_zh FROM scope WHERE sector_code = 'power'
@@ -23,7 +23,8 @@ base AS (
              ELSE e.co2e_t + coalesce(e.co2_indirect_t, 0) END AS basis_co2e_t
     FROM enterprise e
     CROSS JOIN rule r
-    LEFT JOIN sectors s USING (industry_code)
+    LEFT JOIN sectors s ON s.industry_code = e.industry_code  -- covered in this data year only
+        AND e.year BETWEEN coalesce(s.first_data_year, e.year) AND coalesce(s.last_data_year, e.year)
     LEFT JOIN captive c USING (uscc)
 ),
 meets AS (

@@ -45,7 +45,9 @@ STATISTICS_FACTORS = {
     "natural_gas": (("C1-natural_gas-ncv", 389.31), ("C1-natural_gas-cc", 0.0153), ("C1-natural_gas-of", 0.99)),
 }
 POWER_OXIDATION = ("PWR-coal-of", 0.99)
-POWER_UNMEASURED_CC = {2021: ("PWR2021-coal-cc-unmeasured", 0.03356), 2022: ("PWR2022-coal-cc-unmeasured", 0.03085)}
+# the power guideline's carbon per GJ of unmeasured coal for any year the demo writes: the June 2022 notice set it for
+# 2021 and 2022 data; the library keeps it open-ended (recalled) for later years
+POWER_UNMEASURED_CC = ("PWR2022-coal-cc-unmeasured", 0.03085)
 MIN_MEASURED_MONTHS = 3  # fewer measured months: the unmeasured ones take the default per GJ, not the mean
 
 STATISTICS_ONLY_SHARE = 0.035
@@ -64,11 +66,6 @@ BRACKET_NAME, REMARK_NAME, REMARK_RANK = "原煤（烟煤）", "原煤", "褐煤
 REMARK_LINE_T = 1800.0
 DEFAULT_LABEL = "缺省值"
 BASIS_HEADERS = ["低位发热量取值方式", "含碳量取值方式", "碳氧化率取值方式"]  # schemas/layouts.py GHG_FUEL_LINES
-
-
-def power_unmeasured_cc(year: int) -> tuple[str, float]:
-    """The power guideline's carbon per GJ of unmeasured coal: 2021 guideline, else the 2022 revision."""
-    return POWER_UNMEASURED_CC[2021 if year <= 2021 else 2022]
 
 
 # --- statistics-only enterprises -------------------------------------------------------------------------------
@@ -350,7 +347,7 @@ def _monthly_truth(plant: MonthlyPlant, unit_id: str, months: list[dict]) -> dic
     """CO2 per month: FC x C% / 100 x OF x 44/12 with the month's carbon, else the unit-year rule's."""
     measured = [m["carbon_pct"] for m in months if m["carbon_pct"] is not None]
     of_id, of = POWER_OXIDATION
-    cc_id, cc = power_unmeasured_cc(plant.year)
+    cc_id, cc = POWER_UNMEASURED_CC
     mean = sum(measured) / len(measured) if measured else None
     for m in months:
         if m["carbon_pct"] is not None:
@@ -370,7 +367,7 @@ def _monthly_truth(plant: MonthlyPlant, unit_id: str, months: list[dict]) -> dic
                     "other years are as usual); every month writes fuel and NCV, elemental carbon only in "
                     "measured_months. CO2 = sum over months FC x C%/100 x 0.99 x 44/12; unmeasured months take the "
                     "arithmetic mean of the measured months' C% when >= 3 are measured, else NCV x 0.03085 tC/GJ "
-                    "(2022 revision; 0.03356 for 2021 data). The enterprise burns bituminous coal only"}
+                    "(MEE's June 2022 notice, for 2021 data too). The enterprise burns bituminous coal only"}
 
 
 # --- GHG report lines: coal rank and 缺省值 labels ---------------------------------------------------------------

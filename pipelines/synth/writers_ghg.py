@@ -56,10 +56,10 @@ def expected_co2(line: Line, defaults: dict[tuple[str, str], float]) -> float | 
     """CO2 by the reference formula, measured values first; None when no carbon value applies."""
     power_coal = line.enterprise.industry_code in power_industry_codes() and line.fuel_code in (
         "bituminous", "anthracite", "lignite", "washed_coal", "other_washed_coal", "briquette", "raw_coal")
-    ncv = line.ncv if line.ncv is not None else defaults.get((line.fuel_code, "ncv"))
+    ncv = line.ncv if line.ncv is not None or power_coal else defaults.get((line.fuel_code, "ncv"))  # power: no default
     if power_coal:
-        of = line.oxidation if line.oxidation is not None else 0.99  # PWR-coal-of (recalled)
-        unmeasured_cc = 0.03356 if line.year <= 2021 else 0.03085  # PWR2021/2022 (recalled), year-end rule
+        of = line.oxidation if line.oxidation is not None else 0.99  # PWR-coal-of
+        unmeasured_cc = 0.03085  # PWR2022-coal-cc-unmeasured, for 2021 data too (MEE's June 2022 notice)
     else:
         of = line.oxidation if line.oxidation is not None else defaults.get((line.fuel_code, "oxidation"))
         unmeasured_cc = defaults.get((line.fuel_code, "carbon_content"))

@@ -38,21 +38,31 @@ def test_all_defaults_natural_gas():
     assert out["parameter_source"] == "default"
 
 
-def test_power_elemental_carbon_uses_recalled_oxidation():
-    # 1000 t x 52.3 % C = 523 tC; x 0.99 (power coal OF, recalled) = 517.77; x 44/12 = 1898.49
+def test_power_elemental_carbon_uses_the_power_oxidation_default():
+    # 1000 t x 52.3 % C = 523 tC; x 0.99 (power coal OF, confirmed: methods-factors §10) = 517.77; x 44/12 = 1898.49
     out = _run(_line(industry_code="4411", ncv_gj_per_unit=21.0, carbon_mass_fraction_pct=52.3)).row(0, named=True)
     assert out["co2_mass_t"] == pytest.approx(1898.49, rel=1e-9)
-    assert out["factor_ids"] == "PWR-coal-of" and out["has_recalled_factor"]
+    assert out["factor_ids"] == "PWR-coal-of" and not out["has_recalled_factor"]
     assert out["carbon_content_tc_per_gj"] is None and out["carbon_source"] == "measured"
 
 
-@pytest.mark.parametrize("year, carbon, factor_id", [(2021, 0.03356, "PWR2021-coal-cc-unmeasured"),
+@pytest.mark.parametrize("year, carbon, factor_id", [(2021, 0.03085, "PWR2022-coal-cc-unmeasured"),
                                                      (2022, 0.03085, "PWR2022-coal-cc-unmeasured")])
-def test_power_unmeasured_carbon_penalty_by_guideline_year(year, carbon, factor_id):
-    # 1000 t x 20 GJ/t = 20,000 GJ x carbon x 0.99 x 44/12
+def test_power_unmeasured_carbon_default_by_data_year(year, carbon, factor_id):
+    # 1000 t x 20 GJ/t = 20,000 GJ x carbon x 0.99 x 44/12; MEE's June 2022 notice set 0.03085 for 2021 data too
+    # (0.03356, the earlier default, is superseded and never taken: methods-factors §10)
     out = _run(_line(industry_code="4411", year=year, ncv_gj_per_unit=20.0)).row(0, named=True)
     assert out["co2_mass_t"] == pytest.approx(20_000 * carbon * 0.99 * 44 / 12, rel=1e-12)
     assert factor_id in out["factor_ids"].split(";") and out["has_recalled_factor"]
+
+
+def test_power_coal_without_a_measured_ncv_lacks_it_instead_of_taking_a_default():
+    # the power guideline has no NCV default (the 26.7 GJ/t once stored was unsupported): CO2 and energy stay open
+    out = _run(_line(industry_code="4411", year=2022)).row(0, named=True)
+    assert out["co2_mass_t"] is None and out["energy_tce"] is None
+    assert out["missing_parameters"] == "ncv"
+    # the same coal outside power takes the GB/T 32151.22 表C.1 bituminous NCV
+    assert _run(_line(year=2022)).row(0, named=True)["ncv_source"] == "default"
 
 
 def test_raw_coal_takes_the_judgement_default_flagged_as_unconfirmed():

@@ -18,6 +18,21 @@ def test_default_set_keeps_recalled_values_marked():
     assert factors["source_doc"].str.len_chars().min() > 0
 
 
+def test_the_checked_corrections_are_in_the_default_set():
+    """methods-factors.md §10: what a check of the recalled values found, row by row."""
+    rows = {r["factor_id"]: r for r in load_factor_set().factors.iter_rows(named=True)}
+    assert rows["MEE-grid_fossil-CN-2021"]["value"] == 0.8426  # 0.8325 is the 2022 value
+    assert rows["MEE-grid-CN_central-2023"]["value"] == 0.5271
+    assert rows["PWR2021-coal-cc-unmeasured"]["superseded_by"] == "PWR2022-coal-cc-unmeasured"
+    assert str(rows["PWR2022-coal-cc-unmeasured"]["valid_from"]) == "2021-01-01"
+    assert "PWR2022-coal-ncv-unmeasured" not in rows  # no NCV default for unmeasured power months
+    assert "GB2589-electricity-tce_primary" not in rows  # 0.31 kgce/kWh is year-specific, not a constant
+    for confirmed in ("PWR-coal-of", "GWP-AR4-CH4", "GWP-AR5-N2O", "MEE-grid_excl_mkt_nonfossil-CN-2021"):
+        assert rows[confirmed]["status"] == "verified"
+    recalled = [r for r in rows.values() if r["status"] == "recalled"]
+    assert recalled and all("missing" in r["evidence"] or r["superseded_by"] for r in recalled)
+
+
 def _copy(tmp_path):
     folder = tmp_path / "my_set"
     shutil.copytree(DEFAULT_FACTOR_SET, folder)
@@ -28,7 +43,7 @@ def test_user_factor_set_is_recorded(tmp_path):
     folder = _copy(tmp_path)
     meta = (folder / "factor_set.yaml").read_text(encoding="utf-8").replace("name: cn_default", "name: bureau_2026")
     (folder / "factor_set.yaml").write_text(meta, encoding="utf-8")
-    assert load_factor_set(folder).label == "bureau_2026@2026.11"
+    assert load_factor_set(folder).label == "bureau_2026@2026.12"
 
 
 @pytest.mark.parametrize("old, new, column", [
@@ -71,7 +86,7 @@ def test_user_set_extends_the_default_and_overrides_by_id(tmp_path):
             "C1-bituminous-ncv,ncv,bituminous,all,GBT32151.22-2024-C1,,,20000,kJ/kg,test,,,,,,verified,,test"]
     (folder / "factors.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     factor_set = load_factor_set(folder)
-    assert factor_set.label == "henan_grid@1+cn_default@2026.11"
+    assert factor_set.label == "henan_grid@1+cn_default@2026.12"
     factors = factor_set.factors
     assert factors.height == load_factor_set().factors.height + 1
     ncv = factors.filter(pl.col("factor_id") == "C1-bituminous-ncv").row(0, named=True)

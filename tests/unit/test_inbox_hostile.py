@@ -179,3 +179,17 @@ def test_ingest_refuses_what_the_build_would_skip_and_never_writes_through_a_sym
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.csv"]  # no partial copy left behind
     with pytest.raises(OSError):
         copy_into_inbox(drop / "passwd.csv", tmp_path / "inbox" / "ghg" / "passwd.csv")
+
+
+def test_entries_outside_the_source_folders_are_named_by_status(tmp_path):
+    from pipelines.status import UNSORTED, unsorted_entries
+    from pipelines.workspace import Workspace, init_workspace
+
+    ws = Workspace(tmp_path / "home")
+    init_workspace(ws)
+    (ws.inbox / "根目录.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (ws.inbox / "ghgg").mkdir()  # a misspelt source folder
+    (ws.inbox / ".hidden").write_text("x", encoding="utf-8")
+    found = {e.path: e for e in unsorted_entries(ws)}
+    assert set(found) == {"根目录.csv", "ghgg/"}
+    assert found["根目录.csv"].source == UNSORTED and found["根目录.csv"].size == 8 and not found["根目录.csv"].removed

@@ -124,3 +124,14 @@ def test_window_status_newly_entering_and_years_below():
 def test_unknown_emissions_are_not_counted_as_zero_or_as_met():
     row = _row(_register([_site("U", 2022, None, tce=None)], {"U": CEMENT}), "U", 2022)
     assert row["basis_co2e_t"] is None and not row["is_key_emitter"] and "无数据" in row["evidence_zh"]
+
+
+def test_air_transport_is_covered_up_to_2021_data_and_airports_after():
+    # 5611/5612 left the MEE's scope from 2022 data; 5631 (airports) stays (methods-factors §10)
+    rows = [_site("P", year, CO2E * 2) for year in (2021, 2022)] + [_site("Q", 2022, CO2E * 2)]
+    register = _register(rows, {"P": "5611", "Q": "5631"})
+    assert _row(register, "P", 2021)["sector_code"] == "aviation" and _row(register, "P", 2021)["is_key_emitter"]
+    later = _row(register, "P", 2022)
+    assert later["sector_code"] is None and later["register_status"] == "not_covered_sector"
+    assert not later["is_key_emitter"]
+    assert _row(register, "Q", 2022)["sector_code"] == "aviation"
