@@ -8,7 +8,6 @@ source gives a fuel or emission figure for the enterprise.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
@@ -46,16 +45,6 @@ def coverage_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None) -> Co
         group by 1 order by n desc, reason limit $top""", {"year": year, "none": NO_FIGURE, "top": TOP_REASONS}).fetchall()
     return CoverageGaps(year, *counts, top_reasons=[(r, n) for r, n in reasons])
 
-
-def read_coverage_gaps(warehouse: Path) -> CoverageGaps | None:
-    """coverage_gaps of a warehouse file; None when there is none yet or it cannot be read (status shows why else)."""
-    if not warehouse.exists():
-        return None
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            return coverage_gaps(con)
-    except duckdb.Error:
-        return None
 
 
 def gaps_line(gaps: CoverageGaps) -> str:

@@ -21,10 +21,11 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from pipelines.coverage_gaps import CoverageGaps, gaps_line, read_coverage_gaps
+from pipelines.coverage_gaps import CoverageGaps, coverage_gaps, gaps_line
 from pipelines.inbox_scan import file_log, inbox_changes
 from pipelines.run_failures import PUBLISH_ASSET, explain_run_failure, metadata_summary
-from pipelines.unconfirmed_values import UnconfirmedValues, read_unconfirmed_values, unconfirmed_line
+from pipelines.unconfirmed_values import UnconfirmedValues, unconfirmed_line, unconfirmed_values
+from pipelines.warehouse import read_published
 from pipelines.workspace import SOURCES, Workspace
 
 CHECK_RUNS = 50  # runs searched for each check's latest evaluation: a check not run that recently is not shown
@@ -234,7 +235,8 @@ def collect_status(ws: Workspace, instance: dg.DagsterInstance, runs: int = 10) 
     records = instance.get_run_records(limit=max(runs, CHECK_RUNS))
     return Status(runs=_run_rows(instance, records[:runs]), failed_checks=_failed_checks(instance, records),
                   pending_files=pending_files(ws), last_publish=last_publish(ws, instance),
-                  coverage=read_coverage_gaps(ws.warehouse), unconfirmed=read_unconfirmed_values(ws.warehouse))
+                  coverage=read_published(ws.warehouse, coverage_gaps),
+                  unconfirmed=read_published(ws.warehouse, unconfirmed_values))
 
 
 def _when(moment: dt.datetime | None) -> str:

@@ -8,7 +8,6 @@ factor id it names has that status in core_inventory__factors; one value may cou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
@@ -51,16 +50,6 @@ def unconfirmed_values(con: duckdb.DuckDBPyConnection, year: int | None = None) 
         from used u join v using (k)""", {"year": year}).fetchone()
     return UnconfirmedValues(year, *row)
 
-
-def read_unconfirmed_values(warehouse: Path) -> UnconfirmedValues | None:
-    """unconfirmed_values of a warehouse file; None when there is none or it cannot be read (status says why else)."""
-    if not warehouse.exists():
-        return None
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            return unconfirmed_values(con)
-    except duckdb.Error:
-        return None
 
 
 def unconfirmed_line(found: UnconfirmedValues) -> str:

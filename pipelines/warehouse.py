@@ -8,15 +8,30 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
 
 from schemas.generate import conform, duckdb_ddl, pandera_schema
 from schemas.tables import TABLES
+
+T = TypeVar("T")
+
+
+def read_published(warehouse: Path, query: Callable[[duckdb.DuckDBPyConnection], T | None]) -> T | None:
+    """query(con) on the published warehouse opened read-only; None when there is none or it cannot be read (the
+    status command says why elsewhere), so a summary line never stops the command that shows it."""
+    if not warehouse.exists():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return query(con)
+    except duckdb.Error:
+        return None
 
 
 @contextmanager

@@ -160,9 +160,10 @@ def test_coverage_says_what_each_source_gives(sql):
 
 
 def test_the_summary_status_and_report_count_what_could_not_be_valued(warehouse):
-    from pipelines.coverage_gaps import gaps_line, read_coverage_gaps
+    from pipelines.coverage_gaps import coverage_gaps, gaps_line
+    from pipelines.warehouse import read_published
 
-    gaps = read_coverage_gaps(warehouse)
+    gaps = read_published(warehouse, coverage_gaps)
     # B: no CO2e; A and E: lower bounds; C and E give no pollutant at all (GHG systems only)
     assert (gaps.year, gaps.enterprises, gaps.without_co2e, gaps.co2e_lower_bound, gaps.without_pollutant) == (
         2023, 4, 1, 2, 2)
