@@ -92,6 +92,7 @@ class Status:
     last_publish: LastPublish
     coverage: CoverageGaps | None = None  # None: no warehouse, or one built before coverage was kept
     unconfirmed: UnconfirmedValues | None = None  # values resting on recalled or judgement factor rows
+    config_problems: tuple[str, ...] = ()  # why config/limits.toml or config/plausibility_bounds.csv is (partly) ignored
 
 
 def _local(timestamp: float | None) -> dt.datetime | None:
@@ -184,6 +185,18 @@ def pending_files(ws: Workspace) -> list[PendingFile]:
     return pending + unsorted_entries(ws)
 
 
+def config_problems(ws: Workspace) -> tuple[str, ...]:
+    """What the builds ignore of the workspace's override files (a malformed limits.toml, bad bounds rows): said in
+    the run log when a build reads them, and here, so a typo does not wait for someone to read a run log."""
+    from pipelines.extract.limits import load_limits
+    from pipelines.transform.bounds import OVERRIDE_NAME, load_bounds
+
+    problems = [load_limits(ws.config).problem]
+    bounds_file = ws.config / OVERRIDE_NAME
+    problems += load_bounds(bounds_file)[1] if bounds_file.exists() else []
+    return tuple(p for p in problems if p)
+
+
 UNSORTED = "inbox"
 UNSORTED_NOTE = ("不在来源文件夹中，构建不会读取：请移入 inbox/<来源>/ 或使用 synergy ingest / not in a source folder, so no "
                  "build reads it: move it into inbox/<source>/ or use synergy ingest")
@@ -236,7 +249,7 @@ def collect_status(ws: Workspace, instance: dg.DagsterInstance, runs: int = 10) 
     return Status(runs=_run_rows(instance, records[:runs]), failed_checks=_failed_checks(instance, records),
                   pending_files=pending_files(ws), last_publish=last_publish(ws, instance),
                   coverage=read_published(ws.warehouse, coverage_gaps),
-                  unconfirmed=read_published(ws.warehouse, unconfirmed_values))
+                  unconfirmed=read_published(ws.warehouse, unconfirmed_values), config_problems=config_problems(ws))
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -385,6 +398,11 @@ def render_status(status: Status, console: Console) -> None:
     _render_pending(status.pending_files, console)
     console.print()
     _render_publish(status.last_publish, console)
+    if status.config_problems:
+        console.print()
+        console.print("配置 config (忽略的设置 settings ignored; $SYNERGY_HOME/config/)", style="bold yellow")
+        for problem in status.config_problems:
+            console.print(_indented(Text(problem, style="yellow")))
     if status.coverage is not None:
         console.print()
         console.print("清单覆盖 inventory coverage (latest year; details: out_qa__coverage)", style="bold")

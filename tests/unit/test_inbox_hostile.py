@@ -193,3 +193,19 @@ def test_entries_outside_the_source_folders_are_named_by_status(tmp_path):
     found = {e.path: e for e in unsorted_entries(ws)}
     assert set(found) == {"根目录.csv", "ghgg/"}
     assert found["根目录.csv"].source == UNSORTED and found["根目录.csv"].size == 8 and not found["根目录.csv"].removed
+
+
+def test_status_names_what_the_builds_ignore_of_the_override_files(tmp_path):
+    from pipelines.status import config_problems
+    from pipelines.workspace import Workspace, init_workspace
+
+    ws = Workspace(tmp_path / "home")
+    init_workspace(ws)
+    assert config_problems(ws) == ()
+    (ws.config / "limits.toml").write_text('[read]\ncsv_mb = "lots"\n', encoding="utf-8")
+    (ws.config / "plausibility_bounds.csv").write_text(
+        "quantity,unit,lower,upper,basis_zh,basis_en,status\nno_such,t,0,1,,,\nfuel_mass_t,t,0,5e7,收紧,narrowed,test\n",
+        encoding="utf-8")
+    problems = config_problems(ws)
+    assert len(problems) == 2  # the malformed limits file and the unknown quantity; the narrowed bound is fine
+    assert "csv_mb" in problems[0] and "row 2" in problems[1] and "no_such" in problems[1]
