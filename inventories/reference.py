@@ -128,7 +128,7 @@ PLAUSIBILITY_BOUNDS = REFERENCE / "plausibility_bounds.csv"
 @cache
 def plausibility_bounds() -> pl.DataFrame:
     """quantity, unit, lower, upper, applies_to, basis_zh, basis_en, status: the packaged range of every believable
-    number (pipelines.transform.bounds applies it, with the workspace's override)."""
+    number (pipelines.read.bounds applies it, with the workspace's override)."""
     return _read(PLAUSIBILITY_BOUNDS)
 
 

@@ -61,7 +61,7 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same files.")] = 20261121,
 ) -> None:
     """Write a synthetic (演示) province into the inbox and its ground truth to manifest/demo_manifest.json."""
-    from pipelines.synth.demo import generate
+    from synth.demo import generate
 
     span = _years_option(years, "--years")
     if not span:
@@ -77,10 +77,10 @@ def synth(
 def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool:
     import dagster as dg
 
-    from pipelines.build import run_build
-    from pipelines.definitions import ASSETS, build_defs
-    from pipelines.resources import SynergyConfig
-    from pipelines.run_failures import explain_run_failure
+    from pipelines.orchestration.build import run_build
+    from pipelines.orchestration.definitions import ASSETS, build_defs
+    from pipelines.orchestration.resources import SynergyConfig
+    from pipelines.orchestration.run_failures import explain_run_failure
 
     config = {"home": str(ws.home)}
     if factor_set:
@@ -105,8 +105,8 @@ def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool
 def _summary(ws: Workspace) -> None:
     import duckdb
 
-    from pipelines.coverage_gaps import coverage_gaps, gaps_line
-    from pipelines.unconfirmed_values import unconfirmed_line, unconfirmed_values
+    from pipelines.deliver.coverage_gaps import coverage_gaps, gaps_line
+    from pipelines.deliver.unconfirmed_values import unconfirmed_line, unconfirmed_values
 
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         files = con.execute("""select count(*), sum(rows_read), sum(rows_accepted), sum(rows_rejected),
@@ -215,7 +215,7 @@ def demo(
 
 def _export_register(ws: Workspace, years: tuple[int, int] | None, out: Path) -> None:
     """Write the register files and print, per year, key emitters and how many of them report (exit 2 if no register)."""
-    from pipelines.register_export import RegisterExportError, export_register, read_register, register_counts
+    from pipelines.deliver.register_export import RegisterExportError, export_register, read_register, register_counts
 
     try:
         paths = export_register(ws.warehouse, out, years)
@@ -257,7 +257,7 @@ def export_inventory(
     """Export one year of the fused inventory (9 tables) as CSV, Parquet and one XLSX workbook, with manifest.json."""
     import json
 
-    from pipelines.inventory_export import InventoryExportError, export_year, parse_formats
+    from pipelines.deliver.inventory_export import InventoryExportError, export_year, parse_formats
 
     try:
         chosen = parse_formats(formats or [])
@@ -326,9 +326,9 @@ def ingest(
     What the build would not read (hidden names, Office lock files ~$, symlinks, other types) is refused up front."""
     from rich.markup import escape
 
-    from pipelines.extract.limits import load_limits
-    from pipelines.ingest import copy_into_inbox, detect_source, ingest_plan
-    from pipelines.transform.registry import INGESTED_SOURCES
+    from pipelines.read.ingest import copy_into_inbox, detect_source, ingest_plan
+    from pipelines.read.limits import load_limits
+    from pipelines.read.transforms import INGESTED_SOURCES
 
     ws = _workspace()
     limits = load_limits(ws.config)
@@ -368,7 +368,7 @@ def templates(
     out: Annotated[Path, typer.Option(help="Folder to write the templates into.")] = Path("templates"),
 ) -> None:
     """Write blank XLSX templates in the official export layouts (for teams that re-key data)."""
-    from pipelines.templates import write_templates
+    from pipelines.deliver.templates import write_templates
 
     for path in write_templates(out):
         console.print(f"  {path}", markup=False)
@@ -379,7 +379,7 @@ def quality() -> None:
     """Run the great-expectations suites on warehouse.duckdb; Data Docs (offline HTML) under reports/."""
     ws = workspace_from_env()
     _require_warehouse(ws)
-    from pipelines.quality import run_quality, summary_lines
+    from pipelines.deliver.expectations import run_quality, summary_lines
 
     with console.status("great-expectations…"):
         report = run_quality(ws.warehouse, ws.reports)
@@ -395,7 +395,7 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Folder to write into; default <SYNERGY_HOME>/reports/<year>/.")] = None,
 ) -> None:
     """清单报告: one self-contained HTML report of a year (charts inline and as SVG files under plots/), readable offline."""
-    from pipelines.report import ReportError, build_report
+    from pipelines.deliver.report import ReportError, build_report
 
     ws = _workspace()
     try:
@@ -440,7 +440,7 @@ def _print(columns: list[str], rows: list[tuple], as_csv: bool, title: str | Non
     cell holding a carriage return is quoted (with "\\n" alone Python leaves it bare and it starts a new row), and
     no text cell a spreadsheet would run as a formula (tabular_files.inert_cell)."""
     if as_csv:
-        from pipelines.tabular_files import inert_cell
+        from pipelines.deliver.tabular_files import inert_cell
 
         writer = csv.writer(sys.stdout, lineterminator="\r\n")
         writer.writerow([inert_cell(c) for c in columns])
@@ -532,7 +532,7 @@ def _explain(finding_id: str, who: str | None, why: str | None, confirm: bool) -
     """Append an analyst's decision on one finding, with the evidence it was taken on, to curation/findings.csv."""
     import datetime as dt
 
-    from pipelines.transform.finding_curation import append_decision
+    from pipelines.resolve.finding_curation import append_decision
 
     if not who or not why:
         console.print("[red]须注明 --who 和 --why / --who and --why are required[/red]")
@@ -598,7 +598,7 @@ def status(
     exit 1 when the warehouse file is damaged."""
     import dagster as dg
 
-    from pipelines.status import collect_status, render_status
+    from pipelines.orchestration.status import collect_status, render_status
 
     ws = _workspace()
     found = collect_status(ws, dg.DagsterInstance.get(), runs=runs)
@@ -617,7 +617,7 @@ def ui(
     # both must still reach Dagster as the SIGINT it shuts down its webserver, daemon and code server on
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.orchestration.definitions", "-h", "127.0.0.1",
                "-p", str(port)]
     console.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", markup=False)
     process = subprocess.Popen(command, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -641,7 +641,7 @@ def enterprise(
     """一企一档: everything the warehouse knows about one enterprise, the three systems side by side."""
     from rich.text import Text
 
-    from pipelines.dossier import DossierError, dossier_for, renderables, write_xlsx
+    from pipelines.deliver.dossier import DossierError, dossier_for, renderables, write_xlsx
 
     ws = workspace_from_env()
     try:
@@ -677,10 +677,6 @@ def enterprise(
         console.print(f"XLSX: {write_xlsx(dossier, out)}", markup=False, soft_wrap=True)
 
 
-if __name__ == "__main__":
-    app()
-
-
 @app.command()
 def bench(
     sizes: Annotated[str, typer.Option(help="Sizes in multiples of a province (1x = 5,000 sites, ~64M CEMS rows), "
@@ -689,7 +685,7 @@ def bench(
                                                     "(default $SYNERGY_HOME/bench).")] = None,
 ) -> None:
     """Run the full build per size: wall time, peak RSS, per-stage time and rows/s, and the two ratios (JSON too)."""
-    from pipelines.bench import run_size
+    from synth.bench import run_size
 
     folder = (cache or _workspace().home / "bench").resolve()
     for size in (int(s) for s in sizes.split(",") if s.strip()):
@@ -710,3 +706,7 @@ def bench(
                       f"largest difference {fac['max_abs_difference_t']:.1e} t)\nfull build {b['seconds']} s "
                       f"(target < 180 s), peak RSS {b['peak_rss_mb']:,} MB (target < 4,096 MB); "
                       f"JSON: {folder / f'bench-{size}x.json'}")
+
+
+if __name__ == "__main__":
+    app()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 SOURCES = ("permit", "envstat", "ghg", "register", "city", "cems")
 REPO_DAGSTER_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
-PACKAGED_DAGSTER_YAML = Path(__file__).resolve().parent / "dagster_instance.yaml"
+PACKAGED_DAGSTER_YAML = Path(__file__).resolve().parent / "orchestration" / "dagster_instance.yaml"
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def init_workspace(ws: Workspace) -> list[Path]:
                ws.dagster_home, ws.manifest.parent]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
-    from pipelines.transform.curation import write_template  # the analysts' decisions file, header only
+    from pipelines.resolve.curation import write_template  # the analysts' decisions file, header only
 
     write_template(ws.curation)
     instance_yaml = ws.dagster_home / "dagster.yaml"

@@ -3,10 +3,10 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.definitions import build_defs
-from pipelines.io import ParquetIOManager
-from pipelines.partitions import CEMS_CITY, REPORTING_YEAR
-from pipelines.resources import SynergyConfig
+from pipelines.orchestration.definitions import build_defs
+from pipelines.orchestration.io_manager import ParquetIOManager
+from pipelines.orchestration.partitions import CEMS_CITY, REPORTING_YEAR
+from pipelines.orchestration.resources import SynergyConfig
 
 KEYS = ["mn", "pollutant", "month"]
 

@@ -1,5 +1,5 @@
 """Issue 24 on the demo build: every enterprise and every figure any system reports reaches the inventory and the
-register, checked against `manifest["completeness"]` (pipelines/synth/completeness.py)."""
+register, checked against `manifest["completeness"]` (synth/completeness.py)."""
 
 import pytest
 

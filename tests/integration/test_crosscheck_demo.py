@@ -6,11 +6,11 @@ import polars as pl
 import pytest
 
 from inventories.crosscheck import load_catalogue
-from pipelines.build import run_build
-from pipelines.definitions import build_defs
-from pipelines.io import ParquetIOManager
-from pipelines.resources import SynergyConfig
-from pipelines.transform.finding_curation import append_decision
+from pipelines.orchestration.build import run_build
+from pipelines.orchestration.definitions import build_defs
+from pipelines.orchestration.io_manager import ParquetIOManager
+from pipelines.orchestration.resources import SynergyConfig
+from pipelines.resolve.finding_curation import append_decision
 
 # manifest anomaly kind -> the rule meant to find it
 RULE_FOR = {

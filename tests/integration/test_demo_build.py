@@ -144,7 +144,7 @@ def test_warehouse_has_comments(built, sql):
 
 
 def test_failed_publish_keeps_last_warehouse(built, tmp_path):
-    from pipelines.warehouse import publish_warehouse
+    from pipelines.deliver.warehouse import publish_warehouse
 
     ws, _, _ = built
     target = tmp_path / "warehouse.duckdb"
@@ -158,7 +158,7 @@ def test_failed_publish_keeps_last_warehouse(built, tmp_path):
 
 
 def test_definitions_load():
-    from pipelines.definitions import defs
+    from pipelines.orchestration.definitions import defs
 
     assert defs.resolve_job_def("build_all") is not None
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}

@@ -18,10 +18,10 @@ import pytest
 
 from inventories.crosscheck import catalogue_inputs, fuel_defaults, load_catalogue, run_catalogue
 from inventories.factor_library import DEFAULT_FACTOR_SET, load_factor_set
-from pipelines.build import run_build
-from pipelines.definitions import build_defs
-from pipelines.io import ParquetIOManager, read_stored
-from pipelines.resources import SynergyConfig
+from pipelines.orchestration.build import run_build
+from pipelines.orchestration.definitions import build_defs
+from pipelines.orchestration.io_manager import ParquetIOManager, read_stored
+from pipelines.orchestration.resources import SynergyConfig
 from pipelines.workspace import Workspace, init_workspace
 
 SHUFFLES = (2, 3, 4)  # with a plain sum(), each of these orders changes a finding of the demo build in its last digit

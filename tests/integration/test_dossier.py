@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.dossier import Dossier, dossier_for, find_enterprise
+from pipelines.deliver.dossier import Dossier, dossier_for, find_enterprise
 from schemas.tables import TABLES
 
 

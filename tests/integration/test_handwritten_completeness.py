@@ -22,10 +22,10 @@ import polars as pl
 import pytest
 
 from inventories.factor_library import load_factor_set
-from pipelines.build import run_build
-from pipelines.definitions import build_defs
-from pipelines.io import ParquetIOManager
-from pipelines.resources import SynergyConfig
+from pipelines.orchestration.build import run_build
+from pipelines.orchestration.definitions import build_defs
+from pipelines.orchestration.io_manager import ParquetIOManager
+from pipelines.orchestration.resources import SynergyConfig
 from pipelines.workspace import Workspace, init_workspace
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "handwritten" / "completeness"
@@ -160,8 +160,8 @@ def test_coverage_says_what_each_source_gives(sql):
 
 
 def test_the_summary_status_and_report_count_what_could_not_be_valued(warehouse):
-    from pipelines.coverage_gaps import coverage_gaps, gaps_line
-    from pipelines.warehouse import read_published
+    from pipelines.deliver.coverage_gaps import coverage_gaps, gaps_line
+    from pipelines.deliver.warehouse import read_published
 
     gaps = read_published(warehouse, coverage_gaps)
     # B: no CO2e; A and E: lower bounds; C and E give no pollutant at all (GHG systems only)

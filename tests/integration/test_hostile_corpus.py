@@ -27,11 +27,11 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.build import run_build
-from pipelines.definitions import build_defs
-from pipelines.extract.files import sha256_of
-from pipelines.io import ParquetIOManager
-from pipelines.resources import SynergyConfig
+from pipelines.orchestration.build import run_build
+from pipelines.orchestration.definitions import build_defs
+from pipelines.orchestration.io_manager import ParquetIOManager
+from pipelines.orchestration.resources import SynergyConfig
+from pipelines.read.files import sha256_of
 from pipelines.workspace import Workspace, init_workspace
 from schemas.identifiers import uscc_check_char
 

@@ -21,11 +21,11 @@ import polars as pl
 import pytest
 
 from inventories.reference import plausibility_bounds
-from pipelines.build import run_build
-from pipelines.definitions import build_defs
-from pipelines.io import ParquetIOManager
-from pipelines.resources import SynergyConfig
-from pipelines.transform import bounds
+from pipelines.orchestration.build import run_build
+from pipelines.orchestration.definitions import build_defs
+from pipelines.orchestration.io_manager import ParquetIOManager
+from pipelines.orchestration.resources import SynergyConfig
+from pipelines.read import bounds
 from pipelines.workspace import Workspace, init_workspace
 from schemas.identifiers import uscc_check_char
 

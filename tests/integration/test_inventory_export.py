@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import inventory_export
 from pipelines.cli import app
-from pipelines.inventory_export import (
+from pipelines.deliver import inventory_export
+from pipelines.deliver.inventory_export import (
     ALL_YEARS,
     EXPORT_TABLES,
     InventoryExportError,
@@ -24,7 +24,7 @@ from pipelines.inventory_export import (
     parse_formats,
     sheet_names,
 )
-from pipelines.tabular_files import AS_OF_LABEL, INPUTS_LABEL
+from pipelines.deliver.tabular_files import AS_OF_LABEL, INPUTS_LABEL
 from schemas.generate import polars_schema
 from schemas.tables import TABLES
 

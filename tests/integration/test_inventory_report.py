@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.report import (
+from pipelines.deliver.report import (
     ReportError,
     build_report,
     count_to_share,

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipelines.transform.identity import IDENTITY_SOURCES
+from pipelines.resolve.identity import IDENTITY_SOURCES
 
 
 def _scored(built, sql) -> pl.DataFrame:

@@ -14,10 +14,10 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.assets.register_list import out_key_emitters__published_comparison, published_comparison_consistent
-from pipelines.assets.sources import SOURCE_ASSETS
-from pipelines.io import ParquetIOManager
-from pipelines.resources import SynergyConfig
+from pipelines.orchestration.assets.published_lists import out_key_emitters__published_comparison, published_comparison_consistent
+from pipelines.orchestration.assets.sources import SOURCE_ASSETS
+from pipelines.orchestration.io_manager import ParquetIOManager
+from pipelines.orchestration.resources import SynergyConfig
 from pipelines.workspace import Workspace, init_workspace
 from schemas.headers import normalise_text
 
@@ -203,8 +203,8 @@ def test_cli_ingest_detects_a_list_and_takes_source_register(tmp_path, monkeypat
 def test_exported_register_reads_back_as_a_published_list_all_on_both(built, sql, tmp_path):
     """`synergy register` writes the layout of the published lists; read back as a list, it must agree with the
     register it came from: every computed key emitter on_both, nothing only on one side."""
-    from pipelines.ingest import detect_source, transform_file
-    from pipelines.register_export import export_register
+    from pipelines.deliver.register_export import export_register
+    from pipelines.read.ingest import detect_source, transform_file
 
     ws = built[0]
     paths = export_register(ws.warehouse, tmp_path / "exports")

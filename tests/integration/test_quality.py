@@ -1,4 +1,4 @@
-"""The great-expectations level on a tiny warehouse built from the schema registry (pipelines/quality.py)."""
+"""The great-expectations level on a tiny warehouse built from the schema registry (pipelines/deliver/expectations.py)."""
 
 import re
 import socket
@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.quality import expectation_specs, run_quality, summary_lines
+from pipelines.deliver.expectations import expectation_specs, run_quality, summary_lines
 from schemas.fields import USCC_PATTERN, Field
 from schemas.generate import duckdb_ddl
 from schemas.tables import TABLES
@@ -220,7 +220,8 @@ def test_data_docs_render_offline(valid_run):
 
 
 def test_great_expectations_stays_off_the_hot_path():
-    code = "import pipelines.definitions, pipelines.quality, sys; print('great_expectations' in sys.modules)"
+    code = ("import pipelines.orchestration.definitions, pipelines.deliver.expectations, sys; "
+            "print('great_expectations' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "False"

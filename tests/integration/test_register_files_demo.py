@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipelines.register_export import export_register
+from pipelines.deliver.register_export import export_register
 
 
 def test_register_export_on_the_demo(built, sql, tmp_path):

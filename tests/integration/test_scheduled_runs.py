@@ -20,14 +20,14 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.build import run_build
 from pipelines.cli import app
-from pipelines.definitions import build_defs
-from pipelines.partitions import REPORTING_YEAR
-from pipelines.resources import SynergyConfig
-from pipelines.synth.demo import generate
+from pipelines.orchestration.build import run_build
+from pipelines.orchestration.definitions import build_defs
+from pipelines.orchestration.partitions import REPORTING_YEAR
+from pipelines.orchestration.resources import SynergyConfig
 from pipelines.workspace import SOURCES, Workspace, init_workspace
 from schemas.tables import TABLES
+from synth.demo import generate
 
 SITES = 80
 YEARS = ["2021", "2022", "2023"]
@@ -237,7 +237,7 @@ def test_a_failed_step_is_named_and_the_warehouse_stays(pair, tmp_path):
 
 
 def test_readers_see_the_old_or_the_new_warehouse_never_an_error(pair, tmp_path):
-    from pipelines.warehouse import publish_warehouse
+    from pipelines.deliver.warehouse import publish_warehouse
 
     first, _ = pair
     with duckdb.connect(str(first.warehouse), read_only=True) as con:

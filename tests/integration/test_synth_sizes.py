@@ -8,12 +8,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.build import run_build
-from pipelines.definitions import build_defs
-from pipelines.io import ParquetIOManager
-from pipelines.resources import SynergyConfig
-from pipelines.synth.demo import generate
+from pipelines.orchestration.build import run_build
+from pipelines.orchestration.definitions import build_defs
+from pipelines.orchestration.io_manager import ParquetIOManager
+from pipelines.orchestration.resources import SynergyConfig
 from pipelines.workspace import Workspace, init_workspace
+from synth.demo import generate
 
 SEED = 20261121  # the CLI's default seed, whose small worlds crashed before
 

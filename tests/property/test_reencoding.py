@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.ingest import transform_file
+from pipelines.read.ingest import transform_file
 
 USCCS = ["91130200699229617X", "91370285MACJTLFM79", "913600007363561816"]
 FUELS = {"烟煤": "t", "天然气": "万立方米", "柴油": "t"}

@@ -1,4 +1,4 @@
-"""Atomic output folders and files (pipelines/output_dirs.py): the old content or the new, never half, and no leftovers."""
+"""Atomic output folders and files (pipelines/deliver/output_dirs.py): the old content or the new, never half."""
 
 import os
 import subprocess
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.output_dirs import OutputDirError, atomic_dir, atomic_files
+from pipelines.deliver.output_dirs import OutputDirError, atomic_dir, atomic_files
 
 OURS = {"a.csv", "b.csv", "plots/c.svg"}
 

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from inventories.sql_models import facility_inventory
-from pipelines import bench
+from synth import bench
 
 
 def _species() -> pl.DataFrame:

@@ -8,11 +8,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.cems.aggregate import duckdb_connection, outlet_monthly, substitution_gaps
-from pipelines.cems.codes import FLAGS
-from pipelines.cems.settings import load_settings
-from pipelines.cems.store import CemsStore, ingest
-from pipelines.cems.substitution import hour_state, substitute
+from inventories.cems.codes import FLAGS
+from inventories.cems.settings import load_settings
+from inventories.cems.substitution import hour_state, substitute
+from pipelines.read.cems.aggregate import duckdb_connection, outlet_monthly, substitution_gaps
+from pipelines.read.cems.store import CemsStore, ingest
 
 PERMIT = "91410100MA00000001001P"
 T0 = dt.datetime(2023, 1, 1)
@@ -231,7 +231,7 @@ def test_city_partitions_add_up_to_the_whole_year(tmp_path: Path) -> None:
 
 def test_batches_of_outlets_give_the_same_gaps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a city too big for one batch is worked through a run of outlets at a time: same gaps as all at once
-    from pipelines.cems import aggregate
+    from pipelines.read.cems import aggregate
 
     hours = range(24 * 40)
     flags = ["D" if h % 5 == 0 else "N" for h in hours]

@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 
 from inventories.synergy_tree import city_file_indicators
-from pipelines.extract.files import read_sheets
-from pipelines.extract.inbox import read_inbox
-from pipelines.extract.layouts import detect_header
-from pipelines.ingest import detect_source, transform_file
-from pipelines.transform.city import normalise_unit
+from pipelines.read.files import read_sheets
+from pipelines.read.inbox import read_inbox
+from pipelines.read.ingest import detect_source, transform_file
+from pipelines.read.layouts import detect_header
+from pipelines.read.sources.city import normalise_unit
 from schemas.layouts import CITY_INDICATORS, LAYOUTS
 
 HEADER = "年份,城市代码,城市名称,指标代码,指标名称,数值,单位,数据来源"
@@ -141,7 +141,7 @@ def test_year_from_the_file_name_or_title_row(tmp_path):
 
 def test_the_inbox_scan_finds_a_city_file_s_years(tmp_path):
     """The sensor and `synergy build` register reporting-year partitions from these years."""
-    from pipelines.inbox_scan import file_years
+    from pipelines.read.inbox_scan import file_years
 
     lines = [HEADER, *GOOD, "2023,410100,郑州市,gdp,,13000,亿元,"]
     assert file_years(_csv(tmp_path / "城市指标.csv", lines), "city") == (2022, 2023)
@@ -171,7 +171,7 @@ def test_a_city_file_in_the_city_folder_is_ingested_and_in_another_folder_named(
 
 
 def test_the_city_template_round_trip(tmp_path):
-    from pipelines.templates import write_templates
+    from pipelines.deliver.templates import write_templates
 
     paths = write_templates(tmp_path / "t")
     assert len(paths) == len(LAYOUTS)
@@ -192,8 +192,8 @@ def test_the_city_template_round_trip(tmp_path):
 
 
 def _write_demo(folder):
-    from pipelines.synth.world import build_world
-    from pipelines.synth.writers_city import write_city_file
+    from synth.world import build_world
+    from synth.writers_city import write_city_file
 
     return write_city_file(build_world(n_sites=40), folder, random.Random(5))
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest import transform_file
-from pipelines.transform import parsers
-from pipelines.transform.registry import TRANSFORMS
-from pipelines.transform.rows import apply_rules
-from pipelines.transform.values import CellError
+from pipelines.read import parsers
+from pipelines.read.ingest import transform_file
+from pipelines.read.rows import apply_rules
+from pipelines.read.transforms import TRANSFORMS
+from pipelines.read.values import CellError
 from schemas.headers import normalise_text
 from schemas.layouts import LAYOUTS
 

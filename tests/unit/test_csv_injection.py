@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.dossier import REQUIRED, dossier_for, write_xlsx
-from pipelines.inventory_export import EXPORT_TABLES, export_year, sheet_names
-from pipelines.register_export import export_register
-from pipelines.transform.finding_curation import append_decision
+from pipelines.deliver.dossier import REQUIRED, dossier_for, write_xlsx
+from pipelines.deliver.inventory_export import EXPORT_TABLES, export_year, sheet_names
+from pipelines.deliver.register_export import export_register
+from pipelines.resolve.finding_curation import append_decision
 from schemas.tables import TABLES
 
 YEAR = 2023

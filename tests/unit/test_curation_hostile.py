@@ -7,9 +7,9 @@ import secrets
 import polars as pl
 import pytest
 
-from pipelines.transform.curation import load_decisions, settle_log
-from pipelines.transform.entity_resolution import resolve
-from pipelines.transform.finding_curation import apply_decisions
+from pipelines.resolve.curation import load_decisions, settle_log
+from pipelines.resolve.entity_resolution import resolve
+from pipelines.resolve.finding_curation import apply_decisions
 from schemas.generate import pandera_schema
 from schemas.identifiers import org_code_check_char, uscc_check_char
 

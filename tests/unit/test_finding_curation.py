@@ -6,7 +6,7 @@ import yaml
 
 from inventories import crosscheck
 from inventories.crosscheck import CatalogueError, identify, load_catalogue
-from pipelines.transform.finding_curation import append_decision, apply_decisions
+from pipelines.resolve.finding_curation import append_decision, apply_decisions
 
 
 def _findings(value_a: float, table_frame) -> pl.DataFrame:

@@ -1,6 +1,6 @@
 """A hand-written export nobody's generator made: title row, blank row, BOM, full-width USCC, units in headers."""
 
-from pipelines.ingest import transform_file
+from pipelines.read.ingest import transform_file
 
 MESSY = (
     "某市碳排放报告导出（人工整理）\n\n"

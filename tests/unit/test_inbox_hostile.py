@@ -12,13 +12,13 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from pipelines.cems.store import CemsStore, ingest
-from pipelines.extract.files import sha256_of
-from pipelines.extract.inbox import read_inbox
-from pipelines.inbox_scan import file_log, inbox_changes
-from pipelines.ingest import copy_into_inbox, ingest_plan
-from pipelines.resources import SynergyConfig
-from pipelines.sensors import inbox_sensor
+from pipelines.orchestration.resources import SynergyConfig
+from pipelines.orchestration.sensors import inbox_sensor
+from pipelines.read.cems.store import CemsStore, ingest
+from pipelines.read.files import sha256_of
+from pipelines.read.inbox import read_inbox
+from pipelines.read.inbox_scan import file_log, inbox_changes
+from pipelines.read.ingest import copy_into_inbox, ingest_plan
 from pipelines.workspace import Workspace, init_workspace
 from schemas.generate import conform, pandera_schema
 
@@ -182,7 +182,7 @@ def test_ingest_refuses_what_the_build_would_skip_and_never_writes_through_a_sym
 
 
 def test_entries_outside_the_source_folders_are_named_by_status(tmp_path):
-    from pipelines.status import UNSORTED, unsorted_entries
+    from pipelines.orchestration.status import UNSORTED, unsorted_entries
     from pipelines.workspace import Workspace, init_workspace
 
     ws = Workspace(tmp_path / "home")
@@ -196,7 +196,7 @@ def test_entries_outside_the_source_folders_are_named_by_status(tmp_path):
 
 
 def test_status_names_what_the_builds_ignore_of_the_override_files(tmp_path):
-    from pipelines.status import config_problems
+    from pipelines.orchestration.status import config_problems
     from pipelines.workspace import Workspace, init_workspace
 
     ws = Workspace(tmp_path / "home")

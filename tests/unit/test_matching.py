@@ -2,8 +2,9 @@
 
 import polars as pl
 
-from pipelines.transform.curation import Decision, load_decisions, settle_log
-from pipelines.transform.entity_resolution import resolve
+from inventories.matching.decisions import Decision
+from pipelines.resolve.curation import load_decisions, settle_log
+from pipelines.resolve.entity_resolution import resolve
 from schemas.identifiers import org_code_check_char, uscc_check_char
 
 

@@ -9,8 +9,8 @@ import json
 
 import polars as pl
 
-from pipelines.transform.entity_resolution import resolve
-from pipelines.transform.names import name_key
+from inventories.matching.names import name_key
+from pipelines.resolve.entity_resolution import resolve
 from schemas.identifiers import is_valid_uscc
 
 

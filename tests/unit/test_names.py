@@ -2,7 +2,7 @@
 
 import json
 
-from pipelines.transform.names import name_key
+from inventories.matching.names import name_key
 
 
 def test_dirty_names_in_the_real_list_are_variants(realdata):

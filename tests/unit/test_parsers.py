@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from pipelines.transform import parsers
-from pipelines.transform.units import to_canonical
-from pipelines.transform.values import CellError, is_not_applicable, parse_number
+from pipelines.read import parsers
+from pipelines.read.units import to_canonical
+from pipelines.read.values import CellError, is_not_applicable, parse_number
 
 
 @pytest.mark.parametrize(("text", "expected"), [

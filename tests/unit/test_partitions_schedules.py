@@ -7,10 +7,10 @@ import dagster as dg
 import pytest
 import yaml
 
-from pipelines.definitions import build_defs
-from pipelines.inbox_scan import file_years, inbox_changes
-from pipelines.partitions import REPORTING_YEAR, affected_years, range_tags, years_from_tags
-from pipelines.resources import SynergyConfig
+from pipelines.orchestration.definitions import build_defs
+from pipelines.orchestration.partitions import REPORTING_YEAR, affected_years, range_tags, years_from_tags
+from pipelines.orchestration.resources import SynergyConfig
+from pipelines.read.inbox_scan import file_years, inbox_changes
 from pipelines.workspace import REPO_DAGSTER_YAML, Workspace, init_workspace
 
 START, END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -55,7 +55,7 @@ def test_inbox_changes_name_new_and_removed_files(tmp_path):
     kept.write_text("报告年度,统一社会信用代码,单位名称,类别,数量,计量单位\n2023,91410100MA00000000,演示,购入电力,1,MWh\n",
                     encoding="utf-8")
     assert set(inbox_changes(ws)) == {"ghg"}
-    from pipelines.extract.files import sha256_of
+    from pipelines.read.files import sha256_of
 
     pl.DataFrame({"source_file": ["ghg/a.csv", "ghg/gone.csv"], "file_sha256": [sha256_of(kept), "0" * 64]}).write_parquet(
         ws.parquet / "raw_ghg__files.parquet")
@@ -71,7 +71,7 @@ def test_inbox_changes_name_new_and_removed_files(tmp_path):
 def test_cems_files_are_watched_with_the_years_in_their_names(tmp_path):
     import polars as pl
 
-    from pipelines.extract.files import sha256_of
+    from pipelines.read.files import sha256_of
 
     ws = Workspace(tmp_path)
     init_workspace(ws)
@@ -113,8 +113,8 @@ def test_annual_builds_follow_the_reporting_deadlines(tmp_path, name, when, year
 
 
 def test_schedule_crons_and_the_nightly_quality_run():
-    from pipelines.schedules import SCHEDULES
-    from pipelines.sensors import inbox_sensor
+    from pipelines.orchestration.schedules import SCHEDULES
+    from pipelines.orchestration.sensors import inbox_sensor
 
     crons = {s.name: s.cron_schedule for s in SCHEDULES}
     assert crons["annual_permit_build"] == "0 2 1 2 *"  # 1 February, after January's permit annual reports

@@ -15,8 +15,8 @@ import pytest
 
 from inventories.crosscheck import fuel_defaults, load_catalogue, run_catalogue
 from inventories.factor_library import load_factor_set
-from pipelines.ingest import transform_file
-from pipelines.transform.permit import annual_limits
+from pipelines.read.ingest import transform_file
+from pipelines.read.sources.permit import annual_limits
 
 YEARS = [2021, 2022, 2023]
 RULE = next(r for r in load_catalogue() if r.rule_id == "permit_limit_exceeded")

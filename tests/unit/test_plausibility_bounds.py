@@ -13,15 +13,15 @@ from inventories.sql_models import (
     region_sector_inventory,
     region_sector_mismatches,
 )
-from pipelines.cems.reader import BOUNDS as CEMS_BOUNDS
-from pipelines.transform import bounds
-from pipelines.transform.envstat import ENVSTAT_TRANSFORMS
-from pipelines.transform.fuel_rules import FUEL_QUANTITY_BOUND, NCV_BOUND
-from pipelines.transform.ghg import FUEL_LINE_RULES
-from pipelines.transform.registry import TRANSFORMS
-from pipelines.transform.rows import apply_rules
-from pipelines.transform.units import quantity_to_canonical
-from pipelines.transform.values import CellError, parse_number
+from pipelines.read import bounds
+from pipelines.read.cems.reader import BOUNDS as CEMS_BOUNDS
+from pipelines.read.fuel_rules import FUEL_QUANTITY_BOUND, NCV_BOUND
+from pipelines.read.rows import apply_rules
+from pipelines.read.sources.envstat import ENVSTAT_TRANSFORMS
+from pipelines.read.sources.ghg import FUEL_LINE_RULES
+from pipelines.read.transforms import TRANSFORMS
+from pipelines.read.units import quantity_to_canonical
+from pipelines.read.values import CellError, parse_number
 
 C_TO_CO2 = 44 / 12
 
@@ -214,7 +214,7 @@ def test_the_extremes_the_bounds_allow_sum_exactly_through_the_warehouse_sql(tab
 
 
 def test_a_failing_contract_check_names_file_and_row(table_frame):
-    from pipelines.checks import contract_check
+    from pipelines.orchestration.checks import contract_check
 
     def row(number: int, year: int) -> dict:
         return {"year": year, "indicator_id": "gdp", "indicator_name": "地区生产总值", "source_file": "city/指标.csv",
@@ -228,7 +228,7 @@ def test_a_failing_contract_check_names_file_and_row(table_frame):
 
 
 def test_a_failing_reconciliation_names_the_rows_behind_the_totals_that_differ(table_frame):
-    from pipelines.checks import region_sector_reconciles
+    from pipelines.orchestration.checks import region_sector_reconciles
 
     facilities = table_frame("core_facility__entity", [
         {"facility_id": "A", "facility_kind": "permit_site", "uscc": "U", "region_code": "410102", "city_code": "410100"},
@@ -250,7 +250,7 @@ def test_a_failing_reconciliation_names_the_rows_behind_the_totals_that_differ(t
 
 
 def test_cems_rows_with_non_finite_or_implausible_numbers_are_rejected_and_counted(tmp_path, workspace):
-    from pipelines.cems.store import CemsStore, ingest
+    from pipelines.read.cems.store import CemsStore, ingest
 
     outlets = pl.DataFrame({"mn": ["MN01"], "permit_no": ["91410100MA00000001001P"], "outlet_code": ["DA001"],
                             "city_code": ["410100"]})

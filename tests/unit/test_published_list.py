@@ -5,9 +5,9 @@ import polars as pl
 import pytest
 
 from inventories.published_lists import published_comparison
-from pipelines.ingest import detect_source, transform_file
-from pipelines.transform.register import list_period
-from pipelines.transform.values import CellError
+from pipelines.read.ingest import detect_source, transform_file
+from pipelines.read.sources.published_lists import list_period
+from pipelines.read.values import CellError
 from schemas.fields import FIELDS
 from schemas.generate import conform
 from schemas.tables import TABLES
@@ -138,7 +138,7 @@ def test_period_from_a_column_or_the_file_name(tmp_path):
 
 def test_name_and_code_only_list_in_the_register_folder_is_read_as_a_list(tmp_path):
     """企业名称 + 统一社会信用代码 alone fit the statistics form's required columns just as well: the folder decides."""
-    from pipelines.extract.inbox import read_inbox
+    from pipelines.read.inbox import read_inbox
 
     (tmp_path / "inbox" / "register").mkdir(parents=True)
     (tmp_path / "inbox" / "register" / "名录2025.csv").write_text("企业名称,统一社会信用代码\n演示甲,91130200699229617X\n",
@@ -149,7 +149,7 @@ def test_name_and_code_only_list_in_the_register_folder_is_read_as_a_list(tmp_pa
 
 
 def test_filled_register_template_ingests(tmp_path):
-    from pipelines.templates import write_templates
+    from pipelines.deliver.templates import write_templates
 
     path = next(p for p in write_templates(tmp_path / "t") if p.name.startswith("模板_register_published_list_"))
     book = openpyxl.load_workbook(path)

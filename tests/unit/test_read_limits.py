@@ -14,9 +14,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines.extract.files import read_sheets
-from pipelines.extract.inbox import read_inbox
-from pipelines.extract.limits import DEFAULT_LIMITS, FileRefused, load_limits
+from pipelines.read.files import read_sheets
+from pipelines.read.inbox import read_inbox
+from pipelines.read.limits import DEFAULT_LIMITS, FileRefused, load_limits
 
 MIB = 1024 * 1024
 SHEET_HEAD = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -95,8 +95,8 @@ def bombs(tmp_path_factory) -> tuple[Path, dict[str, tuple[str, str]]]:
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from pipelines.extract.files import read_sheets
-from pipelines.extract.limits import FileRefused
+from pipelines.read.files import read_sheets
+from pipelines.read.limits import FileRefused
 resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
 out = {}
 for path in sorted(Path(sys.argv[1]).iterdir()):
@@ -179,7 +179,7 @@ def test_limits_toml_overrides_a_default_and_a_malformed_one_is_named(tmp_path, 
 def test_a_cems_export_with_an_endless_line_is_refused_before_polars_reads_it(tmp_path):
     import polars as pl
 
-    from pipelines.cems.store import CemsStore, ingest
+    from pipelines.read.cems.store import CemsStore, ingest
 
     folder = tmp_path / "inbox" / "cems"
     folder.mkdir(parents=True)

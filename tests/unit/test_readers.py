@@ -7,9 +7,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.extract.inbox import read_inbox
-from pipelines.ingest import detect_source, transform_file
-from pipelines.transform.permit import annual_limits
+from pipelines.read.inbox import read_inbox
+from pipelines.read.ingest import detect_source, transform_file
+from pipelines.read.sources.permit import annual_limits
 
 P1 = "91130200699229617X001P"  # HJ 608-2017 Annex A example (河钢唐山分公司)
 P2 = "91130200699229617X002P"
@@ -205,7 +205,7 @@ def test_missing_required_column_and_extra_columns(tmp_path):
 
 
 def test_filled_template_ingests(tmp_path):
-    from pipelines.templates import write_templates
+    from pipelines.deliver.templates import write_templates
 
     paths = {p.name.split("_")[1] + "_" + p.name.split("_")[2]: p for p in write_templates(tmp_path / "t")}
     path = paths["permit_limits"]

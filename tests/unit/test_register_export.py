@@ -12,10 +12,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import register_export
 from pipelines.cli import app
-from pipelines.register_export import RULE_ZH, RegisterExportError, export_register
-from pipelines.tabular_files import AS_OF_LABEL, INPUTS_LABEL, NO_FILE_MANIFEST
+from pipelines.deliver import register_export
+from pipelines.deliver.register_export import RULE_ZH, RegisterExportError, export_register
+from pipelines.deliver.tabular_files import AS_OF_LABEL, INPUTS_LABEL, NO_FILE_MANIFEST
 
 HOME = "410100"  # 郑州市
 POWER_A = "91410200MA00000001"  # 开封, 火力发电, reports both years

@@ -13,10 +13,8 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from pipelines import inbox_scan
-from pipelines.extract.files import sha256_of
-from pipelines.run_failures import explain_run_failure, failure_hint
-from pipelines.status import (
+from pipelines.orchestration.run_failures import explain_run_failure, failure_hint
+from pipelines.orchestration.status import (
     FailedCheck,
     LastPublish,
     PendingFile,
@@ -26,6 +24,8 @@ from pipelines.status import (
     pending_files,
     render_status,
 )
+from pipelines.read import inbox_scan
+from pipelines.read.files import sha256_of
 from pipelines.workspace import Workspace, init_workspace
 
 DOMAIN_ERROR = "inbox/ghg/2023年报.xlsx, sheet 燃料, row 7: 单位无法识别 / unknown unit 'kt'"

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pipelines.docs import data_dictionary
+from pipelines.deliver.docs import data_dictionary
 from schemas.generate import duckdb_ddl
 from schemas.tables import TABLES
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines.synth.demo import generate
+from synth.demo import generate
 
 GHG_2023 = "2023年度温室气体排放报告_演示数据.xlsx"
 CSV_2022 = "2022年度温室气体排放报告汇总_演示数据.csv"

@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines.synth.world import build_world
-from pipelines.synth.writers_envstat import write_envstat_files
-from pipelines.synth.writers_permit import FIXED_TIME, YEAR_LABELS, write_permit_files
+from synth.world import build_world
+from synth.writers_envstat import write_envstat_files
+from synth.writers_permit import FIXED_TIME, YEAR_LABELS, write_permit_files
 
 
 def _write(out: Path) -> list[dict]:

@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from pipelines.unconfirmed_values import unconfirmed_line, unconfirmed_values
+from pipelines.deliver.unconfirmed_values import unconfirmed_line, unconfirmed_values
 
 
 @pytest.fixture

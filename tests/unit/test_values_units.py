@@ -1,12 +1,12 @@
 import pytest
 
-from pipelines.transform.units import (
+from pipelines.read.units import (
     carbon_content_to_canonical,
     fraction_from_percent,
     ncv_to_canonical,
     quantity_to_canonical,
 )
-from pipelines.transform.values import CellError, parse_number, parse_year
+from pipelines.read.values import CellError, parse_number, parse_year
 from schemas.headers import normalise_text, split_header
 
 

@@ -1,0 +1,560 @@
+"""一企一档 (one file per enterprise): everything the warehouse knows about one enterprise, section by section.
+
+`find_enterprise` resolves what an analyst types (USCC, permit number, a name, former name or old organisation
+code) to enterprises; `build_dossier` reads the published tables for one USCC into `Section`s (title, columns, rows)
+that both `synergy enterprise` (rich tables) and `write_xlsx` (one sheet per section) show unchanged, so the
+terminal and the workbook can never disagree. Only read-only queries on warehouse.duckdb; no Dagster, no typer.
+The workbook states the data's time (数据截至 data as of, with the inputs' fingerprint), not the time of export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+
+from inventories.reference import industries, regions
+from pipelines.deliver.output_dirs import atomic_files
+from pipelines.deliver.tabular_files import DataStamp, column_width, data_stamp, new_workbook
+from pipelines.deliver.warehouse import table_columns
+from schemas.fields import FIELDS, SOURCE_SYSTEM_ZH
+from schemas.headers import normalise_text
+
+DECIMALS = 1  # t, tCO2e, tce and 10^4 Nm3 shown to 0.1; workbook cells keep the stored value under that format
+HEADER_WIDTH = 8  # terminal: a column with short values folds a longer English header at this width
+FINDINGS = "out_crosscheck__findings"  # built by the cross-check step; older warehouses have none
+REQUIRED = ("core_enterprise__entity", "core_enterprise__aliases", "core_facility__entity", "core_facility__assn_sources",
+            "out_qa__match_review", "out_qa__match_conflicts", "core_ghg__reported_totals", "core_envstat__enterprise",
+            "core_permit__execution_emissions", "core_permit__annual_limits", "out_inventory__yearly_enterprise",
+            "out_key_emitters__register")
+MATCHED_BY_ZH = {"uscc": "统一社会信用代码 USCC", "permit_no": "排污许可证编号 permit number", "name": "名称或代码 name or code"}
+SEVERITY_ORDER = "case severity when 'error' then 0 when 'warn' then 1 when 'info' then 2 else 3 end"
+
+
+class DossierError(RuntimeError):
+    """The warehouse cannot answer (tables missing: built by an older version); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One titled table of the dossier; `decimals` overrides the 0.1 display of a float column (ratios, scores)."""
+
+    key: str
+    title_zh: str
+    title_en: str
+    columns: list[str]
+    rows: list[tuple]
+    note: str | None = None
+    decimals: dict[str, int] = field(default_factory=dict)
+    groups: tuple[tuple[str, int], ...] = ()  # (title, column count) after the first column: wide tables print in parts
+    details: tuple[str, ...] = ()  # long-text columns the terminal prints under the table, one line per row
+    label_columns: int = 1  # leading columns that name a row in those lines
+
+    @property
+    def title(self) -> str:
+        """Chinese title with the English beside it, as every table and sheet list shows it."""
+        return f"{self.title_zh} {self.title_en}"
+
+    @property
+    def sheet_name(self) -> str:
+        """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
+        return "".join(ch for ch in self.title_zh if ch not in "[]:*?/\\")[:31]
+
+    def column(self, header: str) -> list[Any]:
+        """The values of one column, for tests and callers that want one figure."""
+        position = self.columns.index(header)
+        return [row[position] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An enterprise the lookup text fits, with the names or codes that made it fit."""
+
+    uscc: str
+    enterprise_name: str
+    city: str
+    matched: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What was typed, how it was read (uscc / permit_no / name) and every enterprise it fits."""
+
+    text: str
+    matched_by: str
+    candidates: list[Candidate]
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """The sections of one enterprise plus where they come from (for the workbook's 说明 sheet)."""
+
+    uscc: str
+    enterprise_name: str
+    lookup: Lookup
+    warehouse: Path | None
+    built_at: str | None
+    sections: list[Section]
+    stamp: DataStamp = DataStamp(None, None)  # the data's time and inputs' fingerprint: the workbook's only date
+
+
+def header(column: str) -> str:
+    """A table column as the dossier shows it: Chinese name (unit) from schemas.fields, then the column name."""
+    found = FIELDS.get(column)
+    return f"{found.header_zh} {column}" if found else column
+
+
+def display(value: Any, decimals: int = DECIMALS) -> str:
+    """A cell as text: floats to `decimals` with thousands separators, booleans 是/否, nothing for null."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:,.{decimals}f}"
+    return str(value)
+
+
+def _region_names() -> dict[str, str]:
+    """GB/T 2260 code -> name; regions() rather than region_name_lookup(), which maps the other way and drops
+    names shared by two counties."""
+    return dict(regions().select("region_code", "region_name").iter_rows())
+
+
+def _coded(code: str | None, names: dict[str, str]) -> str | None:
+    """`410103 二七区`: the code an analyst can search with and the name they read."""
+    if not code:
+        return None
+    return f"{code} {names[code]}" if code in names else code
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Tables present: warehouses from older builds lack the newer ones."""
+    return {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any]) -> list[tuple]:
+    """Rows of a named-parameter query (every section filters on $uscc)."""
+    return con.execute(query, params).fetchall()
+
+
+def _entities(con: duckdb.DuckDBPyConnection, usccs: list[str]) -> dict[str, tuple[str, str | None]]:
+    """USCC -> (name, city code) in one query, however many candidates a short text found."""
+    rows = con.execute("select uscc, enterprise_name, city_code from core_enterprise__entity where list_contains(?, uscc)",
+                       [usccs]).fetchall()
+    return {uscc: (name, city) for uscc, name, city in rows}
+
+
+def find_enterprise(con: duckdb.DuckDBPyConnection, text: str) -> Lookup:
+    """Every enterprise `text` fits: an 18-character USCC, else a 22-character permit number, else a name or code.
+
+    Codes are compared case-insensitively after NFKC (full-width digits typed in an IME). Names match when an
+    alias (name, former name, site name, old organisation code) or the current name contains the text as typed or
+    in its NFKC form; when some enterprise has the text as a whole name or code, only those count, so a full name
+    is not drowned by longer names that contain it.
+    """
+    typed = text.strip()
+    code = unicodedata.normalize("NFKC", typed).replace(" ", "").upper()
+    cities = _region_names()
+    if len(code) == 18:
+        found = con.execute("select uscc from core_enterprise__entity where upper(uscc) = ?", [code]).fetchall()
+        if found:
+            return Lookup(typed, "uscc", _candidates(con, {u: code for (u,) in found}, cities))
+    if len(code) == 22:
+        found = con.execute("select distinct uscc from core_facility__entity where upper(permit_no) = ? and uscc is not null",
+                            [code]).fetchall()
+        if found:
+            return Lookup(typed, "permit_no", _candidates(con, {u: code for (u,) in found}, cities))
+    terms = sorted({t.lower() for t in (typed, normalise_text(typed)) if t})
+    if not terms:
+        return Lookup(typed, "name", [])
+    hits = con.execute("""
+        with terms as (select unnest(?::varchar[]) as term),
+        hits as (select a.uscc, a.alias as matched, lower(a.alias) = t.term as exact
+                 from core_enterprise__aliases a join terms t on contains(lower(a.alias), t.term)
+                 union all
+                 select e.uscc, e.enterprise_name, lower(e.enterprise_name) = t.term
+                 from core_enterprise__entity e join terms t on contains(lower(e.enterprise_name), t.term))
+        select uscc, string_agg(distinct matched, '；' order by matched), bool_or(exact) from hits group by uscc""",
+                       [terms]).fetchall()
+    if any(exact for _, _, exact in hits):
+        hits = [hit for hit in hits if hit[2]]
+    return Lookup(typed, "name", _candidates(con, {uscc: matched for uscc, matched, _ in hits}, cities))
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, matched: dict[str, str], cities: dict[str, str]) -> list[Candidate]:
+    """Candidates sorted by name then USCC, with the city spelt out (what tells namesakes apart)."""
+    known = _entities(con, sorted(matched))
+    found = [Candidate(uscc, known[uscc][0], _coded(known[uscc][1], cities) or "", matched[uscc])
+             for uscc in matched if uscc in known]
+    return sorted(found, key=lambda c: (c.enterprise_name, c.uscc))
+
+
+def _identity(con: duckdb.DuckDBPyConnection, uscc: str) -> tuple[str, Section]:
+    """基本信息 as item/value rows: codes with their names, the sources in Chinese, the span of years."""
+    cursor = con.execute("select * from core_enterprise__entity where uscc = ?", [uscc])
+    row = cursor.fetchone()
+    if row is None:
+        raise DossierError(f"core_enterprise__entity 中没有 / has no enterprise {uscc}")
+    entity = dict(zip([d[0] for d in cursor.description or []], row, strict=True))
+    regions_zh = _region_names()
+    industry_zh = dict(industries().select("industry_code", "industry_name").iter_rows())
+    systems = [s for s in (entity.get("source_systems") or "").split(";") if s]
+    first, last = entity.get("first_year"), entity.get("last_year")
+    items = [
+        ("enterprise_name", entity.get("enterprise_name")),
+        ("uscc", entity.get("uscc")),
+        ("org_code", entity.get("org_code")),
+        ("former_names", entity.get("former_names")),
+        ("industry_code", _coded(entity.get("industry_code"), industry_zh)),
+        ("region_code", _coded(entity.get("region_code"), regions_zh)),
+        ("city_code", _coded(entity.get("city_code"), regions_zh)),
+        ("registration_region_code", _coded(entity.get("registration_region_code"), regions_zh)),
+        ("facility_count", entity.get("facility_count")),
+        ("record_count", entity.get("record_count")),
+        ("source_systems", f"{';'.join(systems)} ({'、'.join(SOURCE_SYSTEM_ZH.get(s, s) for s in systems)})" if systems
+         else None),
+        ("first_year", first),
+        ("last_year", last),
+    ]
+    section = Section("identity", "基本信息", "identity", ["项目 item", "内容 value"],
+                      [(header(column), value) for column, value in items])
+    return entity.get("enterprise_name") or "", section
+
+
+def _table_section(con: duckdb.DuckDBPyConnection, key: str, title_zh: str, title_en: str, query: str,
+                   params: dict[str, Any], note: str | None = None, decimals: dict[str, int] | None = None,
+                   details: tuple[str, ...] = (), label_columns: int = 1) -> Section:
+    """A section straight from a query, its columns named by `header` (labels come from schemas.fields)."""
+    cursor = con.execute(query, params)
+    names = [d[0] for d in cursor.description or []]
+    return Section(key, title_zh, title_en, [header(c) for c in names], cursor.fetchall(), note,
+                   {header(c): d for c, d in (decimals or {}).items()},
+                   details=tuple(header(c) for c in details if c in names), label_columns=label_columns)
+
+
+def _aliases(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
+    """名称与代码: current name first, then former names, old codes and site names (what other files may say)."""
+    return _table_section(con, "aliases", "名称与代码", "names and codes", """
+        select alias_kind, alias, facility_id, name_key, name_flags, source_systems, first_year, last_year, record_count
+        from core_enterprise__aliases where uscc = $uscc
+        order by case alias_kind when 'name' then 0 when 'former_name' then 1 when 'org_code' then 2 else 3 end,
+                 first_year nulls last, alias, facility_id""", {"uscc": uscc})
+
+
+def _sites(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
+    """设施 with the validity as one `from–to` span and the city spelt out."""
+    cities = _region_names()
+    rows = _rows(con, """
+        select facility_id, facility_name, permit_no, facility_kind, management_category, valid_from, valid_to,
+               city_code, first_year, last_year, source_systems
+        from core_facility__entity where uscc = $uscc order by facility_id""", {"uscc": uscc})
+    columns = [header(c) for c in ("facility_id", "facility_name", "permit_no", "facility_kind", "management_category")]
+    columns += ["许可证有效期 valid_from–valid_to", "所在地市 city", header("first_year"), header("last_year"),
+                header("source_systems")]
+    out = []
+    for facility, name, permit, kind, category, valid_from, valid_to, city, first, last, systems in rows:
+        span = f"{valid_from or ''}–{valid_to or ''}" if valid_from or valid_to else None
+        out.append((facility, name, permit, kind, category, span, _coded(city, cities), first, last, systems))
+    return Section("sites", "设施", "sites", columns, out)
+
+
+def _sources(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
+    """来源记录: how each system's records reached this enterprise, and how many are held out of sums."""
+    section = _table_section(con, "sources", "来源记录", "matched source records", """
+        select source_system, source_table, record_year, match_method, match_status, count(*) as record_count,
+               count(*) filter (where not is_countable) as not_countable,
+               100.0 * count(*) filter (where not is_countable) / count(*) as not_countable_pct
+        from core_facility__assn_sources where uscc = $uscc
+        group by all order by source_system, source_table, record_year nulls first, match_method, match_status""",
+                             {"uscc": uscc},
+                             note="不计入 = 匹配守卫触发, 暂不计入汇总 / not countable: a matching guard fired, kept out of sums")
+    columns = [*section.columns[:-2], "不计入汇总 not_countable", "不计入占比(%) not_countable_pct"]
+    return Section(section.key, section.title_zh, section.title_en, columns, section.rows, section.note)
+
+
+def _review(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
+    """Records that may belong to this enterprise but wait for an analyst (so its numbers may still grow)."""
+    return _table_section(con, "review", "待复核匹配", "match review (candidate is this enterprise)", """
+        select identity_key, candidate_facility_id, review_kind, enterprise_name, org_code, region_code, industry_code,
+               candidate_name, match_score, match_reason_zh, curation_line
+        from out_qa__match_review where candidate_uscc = $uscc
+        order by identity_key, match_score desc, candidate_facility_id""", {"uscc": uscc},
+                          note="在 curation/matches.csv 中确认或否决后重新构建 / confirm or reject in curation/matches.csv, "
+                               "then rebuild", decimals={"match_score": 2}, details=("curation_line",), label_columns=2)
+
+
+def _conflicts(con: duckdb.DuckDBPyConnection, uscc: str, facilities: list[str]) -> Section:
+    """Conflicts naming the enterprise, one of its sites, or either among the candidates."""
+    return _table_section(con, "conflicts", "匹配冲突", "match conflicts (held out of sums)", """
+        select conflict_kind, facility_id, identity_key, uscc, candidate_ids, record_year, record_count, detail_zh
+        from out_qa__match_conflicts
+        where uscc = $uscc or list_contains($ids, facility_id)
+           or list_has_any(string_split(coalesce(candidate_ids, ''), ';'), $ids)
+        order by record_year nulls first, conflict_kind, identity_key""", {"uscc": uscc, "ids": [uscc, *facilities]})
+
+
+# the side-by-side columns per system: (header after the system name, column of the source table)
+_GHG = [("燃烧CO2(t)", "reported_combustion_co2_t"), ("过程CO2(t)", "reported_process_co2_t"),
+        ("外购电力CO2(t)", "reported_electricity_co2_t"), ("外购热力CO2(t)", "reported_heat_co2_t"),
+        ("总排放CO2e(t)", "reported_total_co2e_t"), ("综合能耗(tce)", "reported_energy_tce")]
+_STAT = [("燃煤(t)", "coal_consumed_t"), ("天然气(万Nm3)", "natural_gas_10k_nm3"), ("SO2(t)", "so2_mass_t"),
+         ("NOx(t)", "nox_mass_t"), ("颗粒物(t)", "pm_mass_t")]
+_POLLUTANTS = [("SO2", "SO2"), ("NOx", "NOx"), ("PM", "颗粒物")]
+_INVENTORY = [("燃烧CO2(t)", "co2_combustion_t"), ("过程CO2(t)", "co2_process_t"), ("间接CO2(t)", "co2_indirect_t"),
+              ("CO2e(t)", "co2e_t"), ("SO2(t)", "so2_mass_t"), ("NOx(t)", "nox_mass_t"), ("综合能耗(tce)", "energy_tce"),
+              ("CO2核算方法", "co2_method"), ("来源系统", "source_systems"), ("含补充数据", "has_gap_filled"),
+              ("含待核实因子", "has_recalled_factor")]
+
+
+def _sums(columns: list[str], prefix: str = "") -> str:
+    """Yearly sums over the enterprise's rows (several sites or sub-units per year)."""
+    return ", ".join(f"sum({prefix}{c}) as {c}" for c in columns)
+
+
+def _per_pollutant(column: str, alias: str) -> str:
+    """Permit rows are long (one per pollutant); the side-by-side view needs one column per pollutant."""
+    return ", ".join(f"sum({column}) filter (where pollutant = '{p}') as {alias}_{p}" for p, _ in _POLLUTANTS)
+
+
+SIDE_BY_SIDE_SQL = f"""
+with ghg as (select year, {_sums([c for _, c in _GHG])} from core_ghg__reported_totals where uscc = $uscc group by year),
+stat as (select e.year, {_sums([c for _, c in _STAT], "e.")}
+         from core_envstat__enterprise e
+         join core_facility__assn_sources a
+           on a.source_table = 'core_envstat__enterprise' and a.source_file = e.source_file
+          and a.sheet_name is not distinct from e.sheet_name and a.row_number = e.row_number
+         where a.uscc = $uscc and a.is_countable group by e.year),
+actual as (select year, {_per_pollutant("emission_mass_t", "actual")} from core_permit__execution_emissions
+           where uscc = $uscc and emission_scope = 'site_total' group by year),
+limits as (select year, {_per_pollutant("limit_mass_t", "limit")} from core_permit__annual_limits
+           where uscc = $uscc and emission_scope = 'site_total' group by year),
+inv as (select year, {", ".join(c for _, c in _INVENTORY)} from out_inventory__yearly_enterprise where uscc = $uscc),
+years as (select year from ghg union select year from stat union select year from actual union select year from inv)
+select years.year, {", ".join(f"ghg.{c}" for _, c in _GHG)}, {", ".join(f"stat.{c}" for _, c in _STAT)},
+       {", ".join(f"actual.actual_{p}" for p, _ in _POLLUTANTS)}, {", ".join(f"limits.limit_{p}" for p, _ in _POLLUTANTS)},
+       {", ".join(f"inv.{c}" for _, c in _INVENTORY)}
+from years left join ghg using (year) left join stat using (year) left join actual using (year)
+     left join limits using (year) left join inv using (year)
+order by years.year"""
+
+
+def _side_by_side(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
+    """各系统数据对照: per year, what each system says, so the differences show at a glance."""
+    groups = [
+        ("温室气体报告", "GHG report (core_ghg__reported_totals)", [f"温室气体报告 {h}" for h, _ in _GHG]),
+        ("排放源统计", "statistics (core_envstat__enterprise, matched records)", [f"排放源统计 {h}" for h, _ in _STAT]),
+        ("排污许可", "permit (site_total)", [f"排污许可 实际{zh}(t)" for _, zh in _POLLUTANTS]
+         + [f"排污许可 许可限值{zh}(t)" for _, zh in _POLLUTANTS]),
+        ("融合清单", "fused inventory (out_inventory__yearly_enterprise)", [f"融合清单 {h}" for h, _ in _INVENTORY[:7]]),
+        ("融合清单 方法与标记", "fused inventory: method, sources, flags", [f"融合清单 {h}" for h, _ in _INVENTORY[7:]]),
+    ]
+    columns = ["年度 year", *(c for _, _, group in groups for c in group)]
+    return Section("side_by_side", "各系统数据对照", "the systems side by side per year", columns,
+                   _rows(con, SIDE_BY_SIDE_SQL, {"uscc": uscc}),
+                   note="各系统按年汇总(企业全部设施); 排放源统计仅计可计入汇总的匹配记录; 许可限值只列出有其他数据的年度 / "
+                        "yearly sums over the enterprise's sites; statistics: countable matched rows only; permit "
+                        "limits shown for years with other data",
+                   groups=tuple((f"{zh} {en}", len(group)) for zh, en, group in groups))
+
+
+def _register(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
+    """重点排放单位名录 per year, with the evidence sentence the register export prints."""
+    return _table_section(con, "register", "重点排放单位名录", "key-emitter register", """
+        select year, is_key_emitter, register_status, key_emitter_criterion, basis_co2e_t, energy_tce, is_ghg_reporter,
+               evidence_zh
+        from out_key_emitters__register where uscc = $uscc order by year""", {"uscc": uscc}, details=("evidence_zh",))
+
+
+FINDING_COLUMNS = ("finding_id", "rule_id", "rule_title_zh", "severity", "year", "facility_id", "subject", "value_unit",
+                   "value_a", "source_a", "value_b", "source_b", "value_ratio", "message_zh", "finding_status")
+
+
+def _findings(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
+    """交叉校核问题 when the warehouse has them; a warehouse built before the cross-checks gets a one-line note."""
+    present = table_columns(con, FINDINGS)
+    wanted = [c for c in FINDING_COLUMNS if c in present]
+    if "uscc" not in present or not wanted:
+        return Section("findings", "交叉校核问题", "cross-check findings", [header(c) for c in FINDING_COLUMNS], [],
+                       note=f"本数据仓库没有交叉校核结果 ({FINDINGS}), 重新运行 synergy build 后可见 / this warehouse has no "
+                            f"cross-check findings table ({FINDINGS}); rerun synergy build to get it")
+    order = ", ".join(part for part, column in ((SEVERITY_ORDER, "severity"), ("year", "year"), ("rule_id", "rule_id"),
+                                                ("finding_id", "finding_id")) if column in present)
+    return _table_section(con, "findings", "交叉校核问题", "cross-check findings",
+                          f"select {', '.join(wanted)} from {FINDINGS} where uscc = $uscc order by {order}",
+                          {"uscc": uscc}, decimals={"value_ratio": 3}, details=("message_zh",))
+
+
+def build_dossier(con: duckdb.DuckDBPyConnection, lookup: Lookup, warehouse: Path | None = None) -> Dossier:
+    """The dossier of the one enterprise `lookup` found (a lookup with 0 or several candidates is an error)."""
+    if len(lookup.candidates) != 1:
+        raise DossierError(f"「{lookup.text}」对应 {len(lookup.candidates)} 家企业 / matches {len(lookup.candidates)} "
+                           "enterprises: 需唯一 / one is needed")
+    missing = [t for t in REQUIRED if t not in _tables(con)]
+    if missing:
+        raise DossierError(f"数据仓库缺少表 / the warehouse lacks {', '.join(missing)}: 请重新运行 synergy build / "
+                           "rerun synergy build")
+    uscc = lookup.candidates[0].uscc
+    name, identity = _identity(con, uscc)
+    facilities = [f for (f,) in con.execute("select facility_id from core_facility__entity where uscc = ?", [uscc]).fetchall()]
+    sections = [identity, _aliases(con, uscc), _sites(con, uscc), _sources(con, uscc), _review(con, uscc),
+                _conflicts(con, uscc, facilities), _side_by_side(con, uscc), _register(con, uscc), _findings(con, uscc)]
+    built = (dt.datetime.fromtimestamp(warehouse.stat().st_mtime).astimezone().isoformat(timespec="seconds")
+             if warehouse and warehouse.exists() else None)
+    return Dossier(uscc, name, lookup, warehouse, built, sections, data_stamp(con))
+
+
+def dossier_for(warehouse: Path, text: str) -> tuple[Lookup, Dossier | None]:
+    """Look `text` up on a published warehouse (read-only) and, when it names exactly one enterprise, its dossier."""
+    if not warehouse.exists():
+        raise DossierError(f"没有数据仓库 / no warehouse at {warehouse}: 请先运行 synergy build / run synergy build first")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        missing = [t for t in ("core_enterprise__entity", "core_enterprise__aliases", "core_facility__entity")
+                   if t not in _tables(con)]
+        if missing:
+            raise DossierError(f"数据仓库缺少表 / the warehouse lacks {', '.join(missing)}: 请重新运行 synergy build / "
+                               "rerun synergy build")
+        lookup = find_enterprise(con, text)
+        if len(lookup.candidates) != 1:
+            return lookup, None
+        return lookup, build_dossier(con, lookup, warehouse.resolve())
+
+
+def _terminal_table(section: Section, title: str, positions: list[int], english: bool, text_width: int | None) -> Table:
+    """Chinese over English headers; text folds rather than being cut (at `text_width` when given); numbers
+    right-aligned and never folded; a column of short values folds a longer English name at HEADER_WIDTH. In a
+    system group the title names the system, so its columns show only the measure (燃烧CO2(t))."""
+    table = Table(title=title, title_justify="left")
+    cells = [[display(row[i], section.decimals.get(section.columns[i], DECIMALS)) for i in positions] for row in section.rows]
+    for n, i in enumerate(positions):
+        values = [row[i] for row in section.rows if row[i] is not None]
+        numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        widest = max(cell_len(row[n]) for row in cells)
+        zh, _, en = section.columns[i].partition(" ")
+        if section.groups and i:
+            zh, en = en, ""
+        en = en if english else ""
+        narrow = max(widest, cell_len(zh), HEADER_WIDTH)
+        cap = narrow if cell_len(en) > narrow else None  # fold a long English name, not the values
+        if not numeric and text_width and text_width < (cap or max(widest, cell_len(zh), cell_len(en))):
+            cap = max(text_width, (cell_len(zh) + 1) // 2)  # the Chinese name on two lines at most
+        table.add_column(f"{zh}\n{en}" if en else zh, overflow="fold", justify="right" if numeric else "left",
+                         min_width=widest if numeric else None, max_width=cap)
+    for row in cells:
+        table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def _fitted(section: Section, title: str, positions: list[int], width: int | None) -> Table:
+    """The first layout that fits `width`: English column names, then Chinese only, then long texts folded narrower.
+    Numbers stay whole in every layout; when none fits, the narrowest is drawn and rich crops it at the edge."""
+    console = Console(width=width or 200, file=io.StringIO())
+    layouts = ((True, None), (False, None), (False, 16), (False, 10), (False, 6), (False, 4))
+    for english, text_width in layouts:
+        table = _terminal_table(section, title, positions, english, text_width)
+        if width is None or _laid_out_width(table, console) <= width:
+            return table
+    return table
+
+
+def _laid_out_width(table: Table, console: Console) -> int:
+    """The width rich will draw `table` at (its own column layout; Measurement underestimates folded columns)."""
+    try:
+        options = console.options.update_width(console.width - table._extra_width)  # as Table.__rich_console__ does
+        return sum(table._calculate_column_widths(console, options)) + table._extra_width
+    except AttributeError:  # another rich version: trust it to fit
+        return 0
+
+
+def renderables(section: Section, width: int | None = None) -> list[Table | Text]:
+    """What the terminal shows for a section: its table, split per system group with the year repeated when wide, and
+    the long texts (`details`) as lines under it; or a line saying there is nothing; then its note. Same columns and
+    values as the workbook, only laid out for a terminal `width` characters wide."""
+    if not section.rows:
+        shown: list[Table | Text] = [Text.assemble((section.title, "bold"), ": 无记录 / none")]
+    else:
+        details = [section.columns.index(c) for c in section.details]
+        empty = [i for i in range(1, len(section.columns)) if all(row[i] is None for row in section.rows)]
+        parts = [(section.title, [i for i in range(len(section.columns)) if i not in details and i not in empty])]
+        if section.groups:
+            start, parts = 1, []
+            for title, count in section.groups:
+                parts.append((f"{section.title} · {title}", [0, *(i for i in range(start, start + count) if i not in empty)]))
+                start += count
+        shown = [_fitted(section, title, positions, width) for title, positions in parts]
+        for row in section.rows:
+            label = " · ".join(display(row[i]) for i in range(section.label_columns))
+            shown.extend(Text(f"  {label} {section.columns[i]}: {display(row[i])}") for i in details if row[i] is not None)
+        if empty:
+            shown.append(Text(f"  空列未显示 / empty columns not shown: {', '.join(section.columns[i] for i in empty)}",
+                              style="dim"))
+    if section.note:
+        shown.append(Text(f"  {section.note}", style="dim"))
+    return shown
+
+
+def _notes(dossier: Dossier) -> list[tuple[str, object]]:
+    """The 说明 sheet: what was looked up and how, where the numbers come from, and the sections that follow."""
+    lookup = dossier.lookup
+    return [
+        ("查询 lookup", lookup.text),
+        ("查找方式 matched by", f"{MATCHED_BY_ZH[lookup.matched_by]}: {lookup.candidates[0].matched}"),
+        ("企业 enterprise", f"{dossier.enterprise_name} ({dossier.uscc})"),
+        ("数据仓库 warehouse", str(dossier.warehouse or "")),
+        ("数据仓库生成时间 warehouse built", dossier.built_at or ""),
+        *dossier.stamp.rows(),
+        ("数值 numbers", "吨(t)、tCO2e、tce 显示到 0.1, 单元格保存原值 / shown to 0.1, cells keep the stored value"),
+    ]
+
+
+def write_xlsx(dossier: Dossier, path: Path) -> Path:
+    """The dossier as a workbook, written under a temporary name and renamed in once complete (never half a file)."""
+    with atomic_files(path.parent) as stage:
+        book, bold = new_workbook(stage(path.name), created=dossier.stamp.as_of)
+        _fill_workbook(book, bold, dossier)
+        book.close()
+    return path
+
+
+def _fill_workbook(book: Workbook, bold: Format, dossier: Dossier) -> None:
+    """说明 first, then one sheet per section (frozen header, autofilter, 0.1 display)."""
+    numbers = {d: book.add_format({"num_format": "#,##0." + "0" * d if d else "#,##0"}) for d in range(4)}
+    readme = book.add_worksheet("说明")
+    readme.write_row(0, 0, ["项目 item", "内容 content"], bold)
+    notes = _notes(dossier)
+    for row, pair in enumerate(notes, start=1):
+        readme.write_row(row, 0, pair)
+    start = len(notes) + 2
+    readme.write_row(start, 0, ["工作表 sheet", "内容 content", "行数 rows", "说明 note"], bold)
+    for row, section in enumerate(dossier.sections, start=start + 1):
+        readme.write_row(row, 0, [section.sheet_name, section.title, len(section.rows), section.note or ""])
+    readme.set_column(0, 0, 32)
+    readme.set_column(1, 1, 70)
+    readme.set_column(3, 3, 100)
+    readme.freeze_panes(1, 0)
+    for section in dossier.sections:
+        sheet = book.add_worksheet(section.sheet_name)
+        sheet.write_row(0, 0, section.columns, bold)
+        for position, column in enumerate(section.columns):
+            values = section.column(column)
+            cell = numbers[section.decimals.get(column, DECIMALS)]
+            for row, value in enumerate(values, start=1):
+                if isinstance(value, float):
+                    sheet.write_number(row, position, value, cell)
+                elif value is not None:
+                    sheet.write(row, position, value if isinstance(value, int | str | bool) else str(value))
+            sheet.set_column(position, position, column_width(column, values, "#,##0.0"))
+        sheet.freeze_panes(1, 0)
+        if section.rows:
+            sheet.autofilter(0, 0, len(section.rows), len(section.columns) - 1)
