@@ -17,13 +17,14 @@ import polars as pl
 import yaml
 
 from inventories.factor_library import FactorSet, select_factors
-from inventories.reference import fuels
-from schemas.fields import FIELDS, SOURCE_SYSTEM_ZH
+from inventories.reference import RULES, SQL, fuels
+from schemas.fields import FIELDS
 from schemas.generate import polars_schema
+from schemas.sources import SOURCE_SYSTEM_ZH
 from schemas.tables import TABLES
 
-CATALOGUE = Path(__file__).parent / "rules" / "crosscheck.yaml"
-SQL_DIR = Path(__file__).parent / "sql" / "crosscheck"
+CATALOGUE = RULES / "crosscheck.yaml"
+SQL_DIR = SQL / "crosscheck"
 SEVERITIES = ("error", "warn", "info")
 GROUPS = FIELDS["rule_group"].isin or ()
 # what every rule query returns, one row per finding (severity only for graded rules)

@@ -14,10 +14,11 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from inventories.reference import FACTORS
 from inventories.units import UNITS, canonical_columns
 from schemas.fields import FACTOR_STATUSES
 
-DEFAULT_FACTOR_SET = Path(__file__).parent / "factors" / "cn_default"
+DEFAULT_FACTOR_SET = FACTORS / "cn_default"
 
 FACTOR_COLUMNS = ("factor_id", "parameter", "fuel_code", "sector", "guideline", "value", "unit", "source_doc",
                   "doc_no", "clause", "data_year", "valid_from", "valid_to", "status", "evidence")
@@ -125,7 +126,7 @@ def load_factor_set(folder: Path | str = DEFAULT_FACTOR_SET) -> FactorSet:
 
 
 def _base_folder(folder: Path, extends: str) -> Path:
-    for candidate in (DEFAULT_FACTOR_SET.parent / extends, folder / extends):
+    for candidate in (FACTORS / extends, folder / extends):
         if (candidate / "factor_set.yaml").is_file() and candidate.resolve() != folder.resolve():
             return candidate
     raise FactorSetError(f"{folder / 'factor_set.yaml'}: extends 指向的因子库不存在 {extends!r} / "

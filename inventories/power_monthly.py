@@ -20,6 +20,10 @@ from inventories.factor_library import FactorSet
 
 TABLE = "core_ghg__power_monthly"
 MIN_MEASURED_MONTHS = 3
+# The monthly records are the power guideline's (企业温室气体排放核算与报告指南 发电设施), so their lines are accounted
+# in the power sector whatever the enterprise's own industry: as 4411 火力发电 (GB/T 4754-2017), a power code of
+# inventories/rules/sector_scope.csv. The code only selects the factor set's power rows (combustion.line_sector).
+POWER_GUIDELINE_INDUSTRY = "4411"
 
 
 def monthly_lines(sources: Sources) -> pl.DataFrame:
@@ -46,7 +50,9 @@ def power_monthly_candidates(sources: Sources, factor_set: FactorSet, fuels: pl.
     lines = monthly_lines(sources)
     if not lines.height:
         return pl.DataFrame()
-    # the monthly records are the power guideline's: the sector is power whatever the enterprise's own industry
-    results = calculated_lines(lines.with_columns(pl.lit(sorted(power_codes)[0]).alias("industry_code")), "ghg",
+    if POWER_GUIDELINE_INDUSTRY not in power_codes:
+        raise ValueError(f"{POWER_GUIDELINE_INDUSTRY}不是inventories/rules/sector_scope.csv中的发电行业代码 / "
+                         f"{POWER_GUIDELINE_INDUSTRY} is not a power-sector code in inventories/rules/sector_scope.csv")
+    results = calculated_lines(lines.with_columns(pl.lit(POWER_GUIDELINE_INDUSTRY).alias("industry_code")), "ghg",
                                factor_set, fuels, power_codes, with_pollutants=False)
     return summarise(line_defaults(results.with_columns(pl.lit("reported").alias("method"))))

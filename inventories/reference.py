@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 import polars as pl
@@ -11,9 +12,22 @@ import yaml
 
 from schemas.headers import normalise_text
 
-HERE = Path(__file__).parent
-REFERENCE = HERE / "reference"
-RULES = HERE / "rules"
+
+def _package_folder() -> Path:
+    """inventories/ as the import system found it, so an installed wheel reads the files it shipped (pyproject's
+    package-data). pip installs a wheel as plain folders; the readers (polars, DuckDB, a copied factor set) need
+    those real paths, so a zipped install is refused here rather than failing later on a half-read file."""
+    folder = files("inventories")
+    if not isinstance(folder, Path):
+        raise ImportError(f"inventories 须安装为普通目录, 而非压缩包 / must be installed as a folder, not zipped: {folder}")
+    return folder
+
+
+PACKAGE = _package_folder()
+REFERENCE = PACKAGE / "reference"
+RULES = PACKAGE / "rules"
+SQL = PACKAGE / "sql"
+FACTORS = PACKAGE / "factors"
 
 
 def _read(path: Path) -> pl.DataFrame:

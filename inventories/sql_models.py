@@ -6,20 +6,16 @@ aggregation in SQL files lets a domain reviewer read it without the pipeline cod
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import polars as pl
 
-from inventories.reference import industries, industry_groups, key_emitter_rule, regions, sector_scope
-from schemas.fields import SOURCE_SYSTEM_ZH
-
-SQL_DIR = Path(__file__).parent / "sql"
+from inventories.reference import SQL, industries, industry_groups, key_emitter_rule, regions, sector_scope
+from schemas.sources import SOURCE_SYSTEM_ZH
 
 
 def run_model(name: str, **inputs: pl.DataFrame) -> pl.DataFrame:
     """Execute `sql/<name>.sql` with each keyword argument registered as a view of that name."""
-    query = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    query = (SQL / f"{name}.sql").read_text(encoding="utf-8")
     with duckdb.connect() as con:
         con.execute("SET threads TO 2")
         for view, frame in inputs.items():

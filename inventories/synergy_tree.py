@@ -16,7 +16,6 @@ import yaml
 
 from inventories.reference import RULES
 
-HERE = Path(__file__).parent
 SETTINGS_FILE = RULES / "synergy_index.yaml"
 WEIGHT_TOLERANCE = 1e-9
 # leaves the inventory computes (inventories/synergy_index.py); a tree may use any subset of them

@@ -6,13 +6,15 @@ DAGSTER_HOME lives inside it so every run the CLI starts is recorded where `syne
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-SOURCES = ("permit", "envstat", "ghg", "register", "city", "cems")
-REPO_DAGSTER_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
-PACKAGED_DAGSTER_YAML = Path(__file__).resolve().parent / "orchestration" / "dagster_instance.yaml"
+from schemas.sources import SOURCE_SYSTEMS
+
+# the one copy of the Dagster instance settings, shipped in the package (the checkout's top-level dagster.yaml is a
+# symlink to it); found through importlib.resources so an installed wheel copies the file it shipped
+DAGSTER_INSTANCE_YAML = files("pipelines") / "orchestration" / "dagster_instance.yaml"
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,16 @@ def workspace_from_env() -> Workspace:
 
 def init_workspace(ws: Workspace) -> list[Path]:
     """Create every folder and the Dagster instance config; idempotent. Returns the folders."""
-    folders = [*(ws.inbox / s for s in SOURCES), ws.archive, ws.parquet, ws.exports, ws.reports, ws.curation, ws.config,
+    folders = [*(ws.inbox / s for s in SOURCE_SYSTEMS), ws.archive, ws.parquet, ws.exports, ws.reports, ws.curation, ws.config,
                ws.dagster_home, ws.manifest.parent]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
     from pipelines.resolve.curation import write_template  # the analysts' decisions file, header only
 
     write_template(ws.curation)
-    instance_yaml = ws.dagster_home / "dagster.yaml"
-    source = REPO_DAGSTER_YAML if REPO_DAGSTER_YAML.is_file() else PACKAGED_DAGSTER_YAML
-    if not instance_yaml.exists() or instance_yaml.read_bytes() != source.read_bytes():
-        shutil.copyfile(source, instance_yaml)
+    instance_yaml, settings = ws.dagster_home / "dagster.yaml", DAGSTER_INSTANCE_YAML.read_bytes()
+    if not instance_yaml.exists() or instance_yaml.read_bytes() != settings:
+        instance_yaml.write_bytes(settings)
     return folders
 
 

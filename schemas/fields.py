@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from schemas.sources import SOURCE_SYSTEMS
+
 
 @dataclass(frozen=True)
 class Field:
@@ -33,10 +35,8 @@ class Field:
 
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
-SOURCE_SYSTEMS = ("permit", "envstat", "ghg", "cems", "register", "city")
-# what a bureau user reads for each source system (exports, evidence sentences)
-SOURCE_SYSTEM_ZH = {"permit": "排污许可", "envstat": "排放源统计", "ghg": "温室气体报告", "cems": "在线监测",
-                    "register": "公布名录", "city": "城市指标"}
+# where a cross-check's two values come from: a source system, the fused inventory, the factor library or the rule
+COMPARED_SOURCES = (*SOURCE_SYSTEMS, "inventory", "factor_library", "rule")
 METHODS = ("monitored", "reported", "calculated", "gap_filled")
 FACTOR_STATUSES = ("verified", "recalled", "derived", "judgement")
 REGISTER_STATUSES = ("reporting", "missing_from_ghg_reporting", "newly_entering", "below_threshold", "insufficient_data",
@@ -487,13 +487,10 @@ _FIELDS: list[Field] = [
     Field("value_unit", "string", "计量单位", "Unit of value_a and value_b"),
     Field("value_a", "float", "比较值A", "The value under test (unit in value_unit)"),
     Field("source_a", "string", "来源A", "Where value_a comes from: a source system, the fused inventory, the factor "
-          "library or the rule", isin=("permit", "envstat", "ghg", "cems", "register", "inventory", "factor_library",
-                                      "rule")),
+          "library or the rule", isin=COMPARED_SOURCES),
     Field("value_b", "float", "比较值B", "The value value_a is compared with (another system, a default, a limit, "
           "a peer median or a threshold)"),
-    Field("source_b", "string", "来源B", "Where value_b comes from", isin=("permit", "envstat", "ghg", "cems",
-                                                                         "register", "inventory", "factor_library",
-                                                                         "rule")),
+    Field("source_b", "string", "来源B", "Where value_b comes from", isin=COMPARED_SOURCES),
     Field("value_difference", "float", "差值", "value_a - value_b"),
     Field("value_ratio", "float", "比值", "value_a / value_b (empty when value_b is 0 or missing)"),
     Field("tolerance", "float", "容差", "The catalogue tolerance the values broke, in the rule's terms (see "

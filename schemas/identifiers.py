@@ -1,26 +1,36 @@
-"""Identifier rules: USCC (GB 32100-2015) and organisation code (GB 11714-1997) check characters.
+"""Identifier rules: the USCC (GB 32100-2015), the old organisation code (GB 11714-1997) it embeds, and site ids.
 
-The USCC check is a hard rule; the embedded organisation-code check is a soft one
-(source-formats.md §4.1, §4.2). Pure functions, no project imports.
+The one module every reader, resolver and the demo ask (schemas is the layer both inventories and pipelines import).
+The USCC check is a hard rule; the embedded organisation-code check is a soft one (source-formats.md §4.1, §4.2).
+The USCC check character is python-stdnum's (`stdnum.cn.uscc`); stdnum has no GB 11714 module, so the
+organisation-code check character is computed here.
 """
 
 from __future__ import annotations
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, ...
-ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+import polars as pl
+from stdnum.cn import uscc as stdnum_uscc
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100 §4: digits and capitals except I, O, S, V, Z
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714-1997: weights of the eight body characters
+# GB 32100 §4: characters 9-17 of a USCC are the body's organisation code (主体标识码), check character included
+ORG_CODE_START, ORG_CODE_LENGTH = 8, 9
 
 
 def uscc_check_char(body17: str) -> str:
     """Check character for the first 17 characters of a USCC."""
     if len(body17) != 17 or any(c not in USCC_ALPHABET for c in body17):
         raise ValueError(f"not a USCC body: {body17!r}")
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(body17, USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
+    return stdnum_uscc.calc_check_digit(body17)
 
 
 def is_valid_uscc(code: str) -> bool:
-    """True for an 18-character USCC whose check character is right."""
+    """True for 18 characters of the USCC alphabet whose check character is right.
+
+    Not `stdnum.cn.uscc.is_valid`: it wants the first eight characters to be digits, which refuses the letter
+    registration-authority codes GB 32100 assigns (N 农业, Y 其他 …), and it accepts spaces, dashes and lower case,
+    which the readers normalise themselves before asking.
+    """
     if len(code) != 18 or any(c not in USCC_ALPHABET for c in code):
         return False
     return uscc_check_char(code[:17]) == code[17]
@@ -35,11 +45,6 @@ def org_code_check_char(body8: str) -> str:
     return {10: "X", 11: "0"}.get(check, str(check))
 
 
-def org_code_from_uscc(uscc: str) -> str:
-    """The old 9-character organisation code embedded in a USCC (characters 9 to 17)."""
-    return uscc[8:17]
-
-
 def is_valid_org_code(code: str) -> bool:
     """True for a 9-character organisation code (dash removed) with a correct check character."""
     code = code.replace("-", "")
@@ -47,6 +52,17 @@ def is_valid_org_code(code: str) -> bool:
         return len(code) == 9 and org_code_check_char(code[:8]) == code[8]
     except ValueError:
         return False
+
+
+def org_code_from_uscc(uscc: str) -> str:
+    """The old 9-character organisation code embedded in a USCC."""
+    return uscc[ORG_CODE_START:ORG_CODE_START + ORG_CODE_LENGTH]
+
+
+def org_code_expr(uscc: pl.Expr) -> pl.Expr:
+    """`org_code_from_uscc` of a column."""
+    return uscc.str.slice(ORG_CODE_START, ORG_CODE_LENGTH)
+
 
 # facility_id of the enterprise-level site of an enterprise with no permitted site, or of records that name only
 # the enterprise of a multi-site one: `<USCC>-E`

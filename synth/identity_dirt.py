@@ -66,7 +66,7 @@ def identity_cells(enterprise: Enterprise, year: int, first_year: int, clean: bo
         name, dirt = _restyled(enterprise, rng, year == first_year)
         return IdentityCells(None, name, rng.random() < KEEP_PERMIT_SHARE, dirt)
     if random.Random(f"{enterprise.uscc}:orgcode").random() < OLD_CODE_SHARE:
-        code = f"{enterprise.uscc[8:16]}-{enterprise.uscc[16]}"
+        code = f"{enterprise.org_code[:8]}-{enterprise.org_code[8]}"  # the old form: XXXXXXXX-X
     else:
         code = enterprise.uscc
     name = f"{enterprise.name}（{enterprise.former_name}）" if enterprise.former_name else enterprise.name

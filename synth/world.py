@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from inventories.reference import industries, regions
-from schemas.identifiers import USCC_ALPHABET, org_code_check_char, uscc_check_char
+from schemas.identifiers import USCC_ALPHABET, org_code_check_char, org_code_from_uscc, uscc_check_char
 
 # Archetypes: industry code, name word, count weight, median heat input (GJ/a), log-sigma, fuel mix.
 # Fuel shares are of heat input; fuel codes are those of inventories/reference/fuels.csv.
@@ -86,7 +86,7 @@ class Enterprise:
 
     @property
     def org_code(self) -> str:
-        return self.uscc[8:17]
+        return org_code_from_uscc(self.uscc)
 
 
 @dataclass

@@ -9,8 +9,9 @@ import yaml
 
 from inventories.cems.codes import FLAGS
 from inventories.cems.substitution import RULE_VERSIONS
+from inventories.reference import RULES
 
-DEFAULT_SETTINGS = Path(__file__).resolve().parents[1] / "rules" / "cems.yaml"
+DEFAULT_SETTINGS = RULES / "cems.yaml"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from pipelines.workspace import workspace_from_env
 
 PACKAGED = "inventories/reference/plausibility_bounds.csv"
 OVERRIDE_NAME = "plausibility_bounds.csv"
+LOG = logging.getLogger("synergy.plausibility_bounds")
 WIDEN_LIMIT = 1000.0
 """An override's upper bound may be at most this multiple of the packaged one. With every judgement bound widened this
 much the worst fuel line is 1e11 t x 1.5e5 GJ/t x 200 tC/GJ x 1 x 44/12 ≈ 1.1e19 t of CO2: a province would need 1e13
@@ -191,14 +193,10 @@ def refresh() -> Loaded:
 
 
 def _report(problems: tuple[str, ...]) -> None:
-    """Into the run's log when a Dagster step is running, else Python logging (warnings reach stderr)."""
-    if not problems:
-        return
-    from dagster import get_dagster_logger  # only when there is something to say: the import is not free
-
-    log = get_dagster_logger("synergy.plausibility_bounds")
+    """As warnings of the `synergy.plausibility_bounds` logger: on stderr of a CLI build, and in the run's log in the
+    UI through the instance's `python_logs: managed_python_loggers: [synergy]` (only orchestration imports Dagster)."""
     for problem in problems:
-        log.warning(problem)
+        LOG.warning(problem)
 
 
 def bound(quantity: str) -> Bound:

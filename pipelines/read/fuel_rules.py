@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from inventories.units import ncv_to_canonical, quantity_to_canonical
 from pipelines.read import parsers
 from pipelines.read.bounds import within
 from pipelines.read.rows import Raw, Rule
-from pipelines.read.units import ncv_to_canonical, quantity_to_canonical
 from pipelines.read.values import CellError, parse_number
 
 FUEL_FIELDS = ("fuel_code", "fuel_name", "fuel_unit_code", "fuel_rank_source")

@@ -24,9 +24,9 @@ from pipelines.read.files import read_xlsx_rows, sha256_of
 from pipelines.read.inbox import SUPPORTED, inbox_files
 from pipelines.read.layouts import SCAN_ROWS, detect_header, read_layout_file
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits, load_limits
-from pipelines.read.transforms import INGESTED_SOURCES
-from pipelines.workspace import SOURCES, Workspace
+from pipelines.workspace import Workspace
 from schemas.layouts import layouts_of
+from schemas.sources import INGESTED_SOURCES, SOURCE_SYSTEMS
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
@@ -132,7 +132,7 @@ class InboxIndex:
 
     def save(self) -> None:
         """Write the index atomically, keeping only files still in the inbox."""
-        present = {p.relative_to(self.ws.inbox).as_posix() for s in SOURCES for p in inbox_files(self.ws.inbox / s)}
+        present = {p.relative_to(self.ws.inbox).as_posix() for s in SOURCE_SYSTEMS for p in inbox_files(self.ws.inbox / s)}
         self.entries = {k: v for k, v in self.entries.items() if k in present}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(f".tmp{os.getpid()}")
@@ -156,7 +156,7 @@ def inbox_changes(ws: Workspace, contents: list[InboxFile] | None = None) -> dic
     """
     contents = inbox_contents(ws) if contents is None else contents
     changes: dict[str, SourceChanges] = {}
-    for source in SOURCES:
+    for source in SOURCE_SYSTEMS:
         log = ingested_files(ws, source)
         known = set(log["file_sha256"].to_list())
         files = [f for f in contents if f.source == source]
@@ -170,7 +170,7 @@ def inbox_changes(ws: Workspace, contents: list[InboxFile] | None = None) -> dic
 def inbox_contents(ws: Workspace) -> list[InboxFile]:
     """Every inbox file of the ingested sources, with its SHA-256 and years."""
     index = InboxIndex(ws)
-    files = [f for source in SOURCES for f in index.files(source)]
+    files = [f for source in SOURCE_SYSTEMS for f in index.files(source)]
     index.save()
     return files
 

@@ -88,6 +88,6 @@ def _parse(path: Path, mtime_ns: int, size: int) -> ReadLimits:
                                         *(f"{k} must be a positive integer" for k in bad)]))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as err:
         problem = f"{SHOWN}有误，未采用，按默认值读取 / {SHOWN} is malformed, not used; packaged defaults apply: {err}"
-        logging.getLogger(__name__).warning(problem)  # on the console of a build, in the run's logs in the UI
+        logging.getLogger("synergy.read_limits").warning(problem)  # console; in the UI via dagster.yaml python_logs
         return replace(DEFAULT_LIMITS, problem=problem)
     return replace(DEFAULT_LIMITS, **table, overridden=frozenset(table))

@@ -13,7 +13,7 @@ from functools import cache
 from inventories.reference import fuel_name_lookup, fuels, pollutant_lookup, region_name_lookup, regions
 from pipelines.read.values import CellError, is_missing
 from schemas.headers import normalise_text
-from schemas.identifiers import is_valid_org_code, is_valid_uscc
+from schemas.identifiers import is_valid_org_code, is_valid_uscc, org_code_from_uscc
 
 SUBTOTAL_LABELS = {"合计", "小计", "总计", "全厂合计", "企业合计", "总合计"}
 _INDUSTRY = re.compile(r"^[A-T]?(\d{4})$")
@@ -72,7 +72,7 @@ def enterprise_code(text: str | None) -> dict[str, str | None]:
     code = (text or "").replace(" ", "").upper()
     if len(code) == 18:
         full = uscc(code)
-        return {"uscc": full, "org_code": full[8:17], "sub_unit_code": None}
+        return {"uscc": full, "org_code": org_code_from_uscc(full), "sub_unit_code": None}
     match = _ORG.match(code)
     if not match:
         raise CellError(f"组织机构代码应为9位(如12345678-9)或18位统一社会信用代码“{text}”",

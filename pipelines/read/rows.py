@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from inventories.units import UnitError, to_canonical, unit_in_remark
 from pipelines.read.bounds import refresh as refresh_bounds
 from pipelines.read.bounds import within
 from pipelines.read.quarantine import rejected_frame, split_by_schema
-from pipelines.read.units import to_canonical, unit_in_remark
 from pipelines.read.values import CellError, is_not_applicable, parse_number
 from schemas.generate import conform
 from schemas.tables import TABLES
@@ -88,8 +88,9 @@ def apply_rules(raw: Raw, rules: Iterable[Rule]) -> tuple[dict[str, object], lis
     for rule in rules:
         try:
             value = rule.parse(raw)
-        except CellError as err:
-            problems.append((err.column or rule.column, err))
+        except (CellError, UnitError) as err:  # inventories.units raises UnitError: it may not import pipelines
+            problem = err if isinstance(err, CellError) else CellError(err.zh, err.en)
+            problems.append((problem.column or rule.column, problem))
             continue
         if isinstance(rule.target, tuple):
             out.update({name: value[name] for name in rule.target})  # type: ignore[index]

@@ -11,4 +11,3 @@ from pipelines.read.sources.published_lists import REGISTER_TRANSFORMS
 
 TRANSFORMS: dict[str, TableTransform] = {**PERMIT_TRANSFORMS, **ENVSTAT_TRANSFORMS, **GHG_TRANSFORMS,
                                          **REGISTER_TRANSFORMS, **CITY_TRANSFORMS}
-INGESTED_SOURCES = ("permit", "envstat", "ghg", "register", "city")

@@ -12,7 +12,7 @@ import polars as pl
 
 from inventories.reference import city_code_expr
 from pipelines.read.parsers import uscc_of_permit
-from schemas.identifiers import ENTERPRISE_SITE_SUFFIX
+from schemas.identifiers import ENTERPRISE_SITE_SUFFIX, org_code_expr
 
 SYSTEM_RANK = {"ghg": 0, "envstat": 1, "permit": 2, "cems": 3}  # whose spelling of the legal name wins
 REGISTRY = "core_permit__registry"
@@ -49,7 +49,7 @@ def enterprises(records: pl.DataFrame) -> pl.DataFrame:
             pl.col("year").min().alias("first_year"), pl.col("year").max().alias("last_year"),
         )
         .with_columns(
-            pl.col("uscc").str.slice(8, 9).alias("org_code"),
+            org_code_expr(pl.col("uscc")).alias("org_code"),
             pl.col("uscc").str.slice(2, 6).alias("registration_region_code"),
             city_code_expr(pl.coalesce("region_code", pl.col("uscc").str.slice(2, 6))).alias("city_code"),
         )

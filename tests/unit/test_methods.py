@@ -11,7 +11,6 @@ from inventories.factor_library import load_factor_set
 from inventories.hierarchy import with_co2e
 from inventories.indirect import indirect_co2
 from inventories.pollutants import pollutant_lines
-from inventories.process import carbon_balance_co2_t, clinker_co2_t, lime_co2_t
 from inventories.reference import fuels, power_industry_codes
 
 FACTORS = load_factor_set()
@@ -119,12 +118,3 @@ def test_co2e_with_the_chosen_gwp_set():
     ar5 = with_co2e(rows, FACTORS, "AR5")
     assert ar5["co2e_t"].to_list() == [100.0, 280.0, 265.0, None]
     assert ar5["mass_t"].to_list() == rows["mass_t"].to_list()
-
-
-def test_process_stoichiometry():
-    # clinker: 1,000,000 t x (65 % x 44/56 + 2 % x 44/40) = 1,000,000 x (0.510714 + 0.022) = 532,714.3 t
-    assert clinker_co2_t(1_000_000, 65.0, 2.0) == pytest.approx(532_714.2857, abs=1e-3)
-    # lime: 10,000 t x (90 % x 44/56 + 2 % x 44/40) = 7,291.43 t
-    assert lime_co2_t(10_000, 90.0, 2.0) == pytest.approx(7_291.4286, abs=1e-3)
-    # steel carbon balance: (1,000 t coke x 85 % C - 800 t steel x 0.4 % C) x 44/12 = 846.8 x 3.6667 = 3,104.93 t
-    assert carbon_balance_co2_t([(1_000, 85.0)], [(800, 0.4)]) == pytest.approx(3_104.9333, abs=1e-3)

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
+from inventories.units import to_canonical
 from pipelines.read import parsers
-from pipelines.read.units import to_canonical
 from pipelines.read.values import CellError, is_not_applicable, parse_number
 
 

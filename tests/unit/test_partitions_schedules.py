@@ -11,7 +11,7 @@ from pipelines.orchestration.definitions import build_defs
 from pipelines.orchestration.partitions import REPORTING_YEAR, affected_years, range_tags, years_from_tags
 from pipelines.orchestration.resources import SynergyConfig
 from pipelines.read.inbox_scan import file_years, inbox_changes
-from pipelines.workspace import REPO_DAGSTER_YAML, Workspace, init_workspace
+from pipelines.workspace import DAGSTER_INSTANCE_YAML, Workspace, init_workspace
 
 START, END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
@@ -126,7 +126,7 @@ def test_schedule_crons_and_the_nightly_quality_run():
 
 
 def test_one_publisher_at_a_time_and_heavy_steps_in_pools():
-    settings = yaml.safe_load(REPO_DAGSTER_YAML.read_text(encoding="utf-8"))
+    settings = yaml.safe_load(DAGSTER_INSTANCE_YAML.read_text(encoding="utf-8"))
     limits = {x["key"]: x["limit"] for x in settings["concurrency"]["runs"]["tag_concurrency_limits"]}
     assert limits == {"synergy/publishes-warehouse": 1}
     assert settings["concurrency"]["pools"]["default_limit"] == 1 and settings["run_monitoring"]["enabled"]

@@ -13,6 +13,7 @@ from inventories.sql_models import (
     region_sector_inventory,
     region_sector_mismatches,
 )
+from inventories.units import UnitError, quantity_to_canonical
 from pipelines.read import bounds
 from pipelines.read.cems.reader import BOUNDS as CEMS_BOUNDS
 from pipelines.read.fuel_rules import FUEL_QUANTITY_BOUND, NCV_BOUND
@@ -20,7 +21,6 @@ from pipelines.read.rows import apply_rules
 from pipelines.read.sources.envstat import ENVSTAT_TRANSFORMS
 from pipelines.read.sources.ghg import FUEL_LINE_RULES
 from pipelines.read.transforms import TRANSFORMS
-from pipelines.read.units import quantity_to_canonical
 from pipelines.read.values import CellError, parse_number
 
 C_TO_CO2 = 44 / 12
@@ -62,7 +62,7 @@ def test_nan_and_infinity_words_are_not_numbers(text):
 
 def test_the_largest_float_parses_but_overflows_when_scaled_by_its_unit():
     assert parse_number("1e308") == (1e308, None)
-    with pytest.raises(CellError) as err:
+    with pytest.raises(UnitError) as err:
         quantity_to_canonical(1e308, "万吨", "t")  # 1e312 t
     assert "溢出" in err.value.zh and "overflow" in err.value.en and "10000" in err.value.en
 
@@ -140,7 +140,7 @@ def test_an_override_row_replaces_the_packaged_bound_and_is_named_in_the_reason(
     assert bounds.bound("ncv_gj_per_t").upper == 150.0  # rows not overridden keep the packaged value
 
 
-def test_malformed_override_rows_are_reported_and_ignored(workspace):
+def test_malformed_override_rows_are_reported_and_ignored(workspace, caplog):
     loaded = _override(workspace, "\n".join([
         "quantity,unit,lower,upper",
         "no_such_quantity,t,0,1",         # 2: unknown quantity
@@ -156,6 +156,9 @@ def test_malformed_override_rows_are_reported_and_ignored(workspace):
     ]) + "\n")
     problems = "\n".join(loaded.problems)
     assert len(loaded.problems) == 9, problems
+    # logged once, as warnings of a stdlib logger under "synergy" (the Dagster instance captures that name)
+    logged = [r for r in caplog.records if r.name == "synergy.plausibility_bounds"]
+    assert [r.getMessage() for r in logged] == list(loaded.problems) and {r.levelname for r in logged} == {"WARNING"}
     for line, zh, en in ((2, "未知的量", "unknown quantity"), (3, "不是有限数值", "not a finite number"),
                          (4, "小于下限", "below lower"), (5, "单位", "differs from the table"),
                          (6, "1000倍", "1000-fold"), (7, "按定义", "by definition"), (8, "低于内置下限", "below the packaged"),

@@ -1,11 +1,15 @@
 import pytest
 
-from pipelines.read.units import (
+from inventories.units import (
+    UnitError,
+    canonical,
     carbon_content_to_canonical,
     fraction_from_percent,
     ncv_to_canonical,
     quantity_to_canonical,
 )
+from pipelines.read.rows import apply_rules
+from pipelines.read.sources.ghg import FUEL_LINE_RULES
 from pipelines.read.values import CellError, parse_number, parse_year
 from schemas.headers import normalise_text, split_header
 
@@ -38,10 +42,21 @@ def test_quantity_units():
     assert quantity_to_canonical(12.0, "万Nm3", "10^4Nm3") == 12.0
     assert quantity_to_canonical(50_000.0, "Nm3", "10^4Nm3") == pytest.approx(5.0)
     assert quantity_to_canonical(2.0, "亿立方米", "10^4Nm3") == 20_000.0
-    with pytest.raises(CellError, match="does not fit"):
+    with pytest.raises(UnitError) as err:
         quantity_to_canonical(100.0, "吨", "10^4Nm3")  # natural gas in tonnes cannot be converted
-    with pytest.raises(CellError, match="unknown unit"):
+    assert err.value.zh == "计量单位“吨”与燃料不符(应为10^4Nm3)"
+    assert err.value.en == "unit '吨' does not fit this fuel (expected 10^4Nm3)"
+    with pytest.raises(UnitError, match="unknown unit"):
         quantity_to_canonical(1.0, "桶", "t")
+
+
+def test_a_unit_error_is_the_rows_quarantine_reason_word_for_word():
+    # inventories.units cannot raise the readers' CellError; the row engine turns its UnitError into one, blaming the
+    # rule's column, with the Chinese and English reason unchanged
+    raw = {"year": "2023", "fuel_name": "烟煤", "fuel_quantity": "3", "fuel_unit": "桶"}
+    problem = dict(apply_rules(raw, FUEL_LINE_RULES)[1])["fuel_quantity"]
+    assert isinstance(problem, CellError)
+    assert (problem.zh, problem.en) == ("无法识别的计量单位“桶”", "unknown unit '桶'")
 
 
 def test_ncv_and_carbon_units():
@@ -50,6 +65,13 @@ def test_ncv_and_carbon_units():
     assert ncv_to_canonical(38.931, "MJ/Nm3", "10^4Nm3") == pytest.approx(389.31)  # x 10^4 m3 / 1000 MJ/GJ
     assert carbon_content_to_canonical(26.1, "kgC/GJ") == pytest.approx(0.0261)
     assert fraction_from_percent(93) == 0.93 and fraction_from_percent(0.98) == 0.98
+
+
+@pytest.mark.parametrize("written, fuel_unit", [("MJ/kg", "t"), ("kJ/kg", "t"), ("MJ/Nm3", "10^4Nm3"),
+                                                ("kJ/Nm3", "10^4Nm3")])
+def test_a_factor_set_and_an_export_read_an_ncv_unit_alike(written, fuel_unit):
+    # one registry: 1 MJ/Nm3 = 10 GJ per 10^4 Nm3 whether a factor set or a G103-1 cell writes it (lower case too)
+    assert ncv_to_canonical(1.0, written.lower(), fuel_unit) == canonical(written)[1]
 
 
 def test_text_normalisation():

@@ -9,11 +9,11 @@ from __future__ import annotations
 from functools import partial
 
 from inventories.reference import city_of
+from inventories.units import quantity_to_canonical
 from pipelines.read import parsers
 from pipelines.read.bounds import within
 from pipelines.read.fuel_rules import fuel_rules
 from pipelines.read.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context
-from pipelines.read.units import quantity_to_canonical
 from pipelines.read.values import CellError, parse_number, parse_year
 
 _fuel = partial(amount, kind="mass_t", bound="fuel_mass_t")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from functools import partial
 
+from inventories.units import carbon_content_to_canonical, fraction_from_percent, to_canonical
 from pipelines.read import parsers
 from pipelines.read.bounds import within
 from pipelines.read.fuel_rules import fuel_rules
 from pipelines.read.rows import Raw, Rule, TableTransform, amount, cell, number_with_unit
-from pipelines.read.units import carbon_content_to_canonical, fraction_from_percent, to_canonical
 from pipelines.read.values import CellError, is_missing, parse_number, parse_year
 
 _year = cell("year", parse_year)

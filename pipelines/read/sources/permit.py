@@ -12,11 +12,11 @@ from functools import partial
 import polars as pl
 
 from inventories.reference import industry_code_of
+from inventories.units import to_canonical
 from pipelines.read import parsers
 from pipelines.read.bounds import within
 from pipelines.read.fuel_rules import fuel_rules
 from pipelines.read.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context, number_with_unit
-from pipelines.read.units import to_canonical
 from pipelines.read.values import CellError, is_missing, parse_number, parse_year
 from schemas.generate import conform
 from schemas.headers import normalise_text
