@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipelines.deliver.queries import query
 from pipelines.workspace import Workspace, activate, init_workspace, workspace_from_env
 
 app = typer.Typer(help="减污降碳协同 inventory pipeline: ingest permit / statistics / GHG files, build the fused "
@@ -30,6 +31,7 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI
 # Queries read the warehouse only: no file is read or written (COPY, read_csv, ATTACH, extensions), and the query
 # cannot switch that back on. `synergy sql --allow-files` lifts it for an analyst who means it.
 SANDBOX = {"enable_external_access": False, "lock_configuration": True}
+CHECKS_TABLE_COLUMNS = 9  # checks_findings.sql: the terminal table's columns, then every column (--csv)
 
 
 def _workspace() -> Workspace:
@@ -109,32 +111,9 @@ def _summary(ws: Workspace) -> None:
     from pipelines.deliver.unconfirmed_values import unconfirmed_line, unconfirmed_values
 
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        files = con.execute("""select count(*), sum(rows_read), sum(rows_accepted), sum(rows_rejected),
-                                      count(*) filter (where file_status = 'duplicate'), sum(rows_superseded)
-                               from core_qa__file_manifest""").fetchone()
-        inv = con.execute("""select count(distinct facility_id), count(*), sum(co2e_t), sum(co2_indirect_t),
-                                    sum(so2_mass_t), sum(nox_mass_t), count(*) filter (where has_gap_filled),
-                                    count(*) filter (where has_recalled_factor)
-                             from out_inventory__yearly_facility""").fetchone()
-        ghg = con.execute("select count(distinct uscc), count(*) from core_inventory__ghg_fuel_line_co2").fetchone()
-        key = con.execute("""select count(*) filter (where is_key_emitter),
-                                    count(distinct uscc) filter (where is_key_emitter)
-                             from out_key_emitters__register""").fetchone()
-        checked = con.execute("""select count(*) filter (where severity = 'error' and finding_status = 'open'),
-                                        count(*) filter (where severity = 'warn' and finding_status = 'open'),
-                                        count(*) filter (where finding_status <> 'open')
-                                 from out_crosscheck__findings""").fetchone()
-        synergy = con.execute("""select max(year), count(*) filter (where els_reading like 'co_reduction%'),
-                                        count(*) filter (where els_reading like 'trade_off%'),
-                                        count(*) filter (where els_reading = 'co_increase')
-                                 from out_synergy__yearly_enterprise where pollutant = 'APeq'
-                                   and year = (select max(year) from out_synergy__yearly_enterprise)""").fetchone()
-        index = con.execute("""select count(distinct city_code), min(weight_coverage_pct), max(year)
-                               from out_synergy__yearly_city_index where indicator_level = 0
-                                 and year = (select max(year) from out_synergy__yearly_city_index)""").fetchone()
-        match = con.execute("""select count(*), count(*) filter (where is_countable),
-                                      (select count(distinct identity_key) from out_qa__match_review)
-                               from core_facility__assn_sources""").fetchone()
+        files, inv, ghg, key, checked, synergy, index, match = (
+            con.execute(query(f"summary_{name}")).fetchone()
+            for name in ("files", "inventory", "ghg", "key_emitters", "findings", "synergy", "city_index", "matching"))
         gaps = coverage_gaps(con)
         unconfirmed = unconfirmed_values(con)
     table = Table(title="synergy build summary 构建摘要", show_header=False)
@@ -293,15 +272,9 @@ def _destination(inbox: Path, source: str, path: Path) -> Path:
 def _report_files(ws: Workspace, names: list[str]) -> None:
     import duckdb
 
-    quoted = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        files = con.execute(f"""select source_file, file_status, rows_read, rows_accepted, rows_rejected, rows_superseded,
-                                       coalesce(message, '') from core_qa__file_manifest where source_file in ({quoted})
-                                order by source_file""").fetchall()
-        rejected = con.execute(f"""select source_file, coalesce(sheet_name, ''), row_number, column_name,
-                                          coalesce(raw_value, ''), reason_zh, reason_en
-                                   from core_qa__rejected_rows where source_file in ({quoted})
-                                   order by source_file, sheet_name, row_number""").fetchall()
+        files = con.execute(query("ingest_files"), {"files": names}).fetchall()
+        rejected = con.execute(query("ingest_rejected_rows"), {"files": names}).fetchall()
     table = Table("文件 file", "状态 status", "读取 read", "接收 accepted", "拒收 rejected", "被更正 superseded",
                   "说明 message", title="本次入库文件 / files ingested")
     for row in files:
@@ -328,7 +301,7 @@ def ingest(
 
     from pipelines.read.ingest import copy_into_inbox, detect_source, ingest_plan
     from pipelines.read.limits import load_limits
-    from pipelines.read.transforms import INGESTED_SOURCES
+    from schemas.sources import INGESTED_SOURCES
 
     ws = _workspace()
     limits = load_limits(ws.config)
@@ -414,7 +387,7 @@ def _require_warehouse(ws: Workspace) -> None:
         raise typer.Exit(2)
 
 
-def _query(query: str, params: list | None = None, allow_files: bool = False) -> tuple[list[str], list[tuple]]:
+def _query(query: str, params: dict | None = None, allow_files: bool = False) -> tuple[list[str], list[tuple]]:
     """Columns and rows of a read-only query on the published warehouse, which touches no other file unless
     `allow_files` (exit 2 with a clear message if the warehouse is absent, the SQL fails or it reaches for a file)."""
     import duckdb
@@ -423,7 +396,7 @@ def _query(query: str, params: list | None = None, allow_files: bool = False) ->
     _require_warehouse(ws)
     with duckdb.connect(str(ws.warehouse), read_only=True, config={} if allow_files else SANDBOX) as con:
         try:
-            cursor = con.execute(query, params or [])
+            cursor = con.execute(query, params or {})
         except duckdb.PermissionException as err:
             console.print("[red]查询要读写数据仓库以外的文件，默认不允许 / the query reads or writes a file outside the "
                           "warehouse, which is not allowed by default[/red]: synergy sql --allow-files if you mean it "
@@ -473,46 +446,20 @@ def matches(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
     """Entity matching: quality by source and year, unmatched records, and the review list for analysts."""
-    where, params = ["true"], []
-    if source:
-        where.append("source_system = ?")
-        params.append(source)
-    if year:
-        where.append("record_year = ?")
-        params.append(year)
+    where = {"source": source or None, "year": year or None}
     if review:
-        query = """select review_kind, identity_key, enterprise_name, region_code, candidate_name, candidate_facility_id,
-                          candidate_uscc, match_score, match_reason_zh, curation_line
-                   from out_qa__match_review where identity_key in (select identity_key from out_qa__unmatched_records
-                   where {w}) order by review_kind, identity_key, match_score desc limit {n}"""
-        _print(*_query(query.format(w=" and ".join(where), n=int(limit)), params), as_csv, "待复核 review")
+        _print(*_query(query("matches_review"), {**where, "limit": limit}), as_csv, "待复核 review")
         console.print("Paste a curation_line into curation/matches.csv, fill in who and why, and rebuild.")
         return
     if unmatched:
-        query = """select identity_key, any_value(enterprise_name) as name,
-                          any_value(coalesce(uscc, org_code, permit_no)) as code, any_value(region_code) as region,
-                          string_agg(distinct source_system, ';') as sources,
-                          min(record_year) || '-' || max(record_year) as years, count(*) as records,
-                          any_value(match_reason_zh) as reason_zh{en}
-                   from out_qa__unmatched_records where {w} group by identity_key order by records desc, identity_key
-                   limit {n}"""
-        query = query.replace("{en}", ", any_value(match_reason_en) as reason_en" if as_csv else "")
-        _print(*_query(query.format(w=" and ".join(where), n=int(limit)), params), as_csv, "未匹配 unmatched")
+        columns, rows = _query(query("matches_unmatched"), {**where, "limit": limit})
+        if not as_csv:  # the English reason in the CSV only: the table stays narrow enough for a terminal
+            columns, rows = columns[:-1], [row[:-1] for row in rows]
+        _print(columns, rows, as_csv, "未匹配 unmatched")
         return
-    query = """select source_system as source, record_year as year, sum(record_count) as records,
-                      round(sum(record_share) filter (where match_status = 'matched'), 4) as matched_share,
-                      {methods},
-                      sum(record_count) filter (where match_status <> 'matched') as not_matched
-               from out_qa__match_summary where {w} group by all order by source_system, record_year"""
-    methods = ", ".join(f"coalesce(sum(record_count) filter (where match_method = '{m}'), 0) as {m}"
-                        for m in ("permit_no", "uscc_site", "org_code", "name_region", "curated"))
-    _print(*_query(query.format(methods=methods, w=" and ".join(where)), params), as_csv, "匹配质量 match quality")
+    _print(*_query(query("matches_summary"), where), as_csv, "匹配质量 match quality")
     if not as_csv:
-        _, counts = _query("""
-            select (select count(*) from out_qa__match_review),
-                   (select count(*) from out_qa__match_conflicts where conflict_kind <> 'ghg_sites_partly_matched'),
-                   (select count(*) from core_qa__curation_log where curation_status = 'applied'),
-                   (select count(*) from core_qa__curation_log where curation_status <> 'applied')""")
+        _, counts = _query(query("matches_counts"))
         console.print(f"review 待复核: {counts[0][0]} · conflicts held out of sums 冲突: {counts[0][1]} · curation applied "
                       f"已应用: {counts[0][2]} · stale/invalid 失效/无效: {counts[0][3]}  (--unmatched, --review)")
 
@@ -537,7 +484,7 @@ def _explain(finding_id: str, who: str | None, why: str | None, confirm: bool) -
     if not who or not why:
         console.print("[red]须注明 --who 和 --why / --who and --why are required[/red]")
         raise typer.Exit(2)
-    _, rows = _query("select evidence_hash, message_zh from out_crosscheck__findings where finding_id = ?", [finding_id])
+    _, rows = _query(query("finding_evidence"), {"finding_id": finding_id})
     if not rows:
         console.print(f"没有问题 {finding_id} / no finding {finding_id} in the warehouse", style="red", markup=False)
         raise typer.Exit(2)
@@ -566,25 +513,13 @@ def checks(
     if explain:
         _explain(explain, who, why, confirm)
         return
-    where, params = ["true"], []
-    for column, value in (("year", year), ("rule_id", rule), ("city_code", _city_code(city) if city else None),
-                          ("severity", severity), ("finding_status", None if status == "all" else status)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    condition = " and ".join(where)
+    where = {"year": year, "rule": rule, "city": _city_code(city) if city else None, "severity": severity,
+             "status": None if status == "all" else status}
     if not as_csv:
-        summary = f"""select rule_id, any_value(rule_title_zh) as title,
-                             count(*) filter (where severity = 'error') as error, count(*) filter (where severity = 'warn')
-                             as warn, count(*) filter (where severity = 'info') as info
-                      from out_crosscheck__findings where {condition} group by rule_id order by rule_id"""
-        _print(*_query(summary, params), False, "交叉校核 cross-checks")
-    columns = "*" if as_csv else ("finding_id, severity, rule_id, coalesce(enterprise_name, uscc) as enterprise, "
-                                  "city_code as city, year, subject, message_zh, finding_status as status")
-    query = f"""select {columns} from out_crosscheck__findings where {condition}
-                order by case severity when 'error' then 0 when 'warn' then 1 else 2 end, rule_id, uscc, year
-                limit {int(limit)}"""
-    _print(*_query(query, params), as_csv, "问题 findings")
+        _print(*_query(query("checks_summary"), where), False, "交叉校核 cross-checks")
+    columns, rows = _query(query("checks_findings"), {**where, "limit": limit})
+    shown = slice(CHECKS_TABLE_COLUMNS, None) if as_csv else slice(CHECKS_TABLE_COLUMNS)
+    _print(columns[shown], [row[shown] for row in rows], as_csv, "问题 findings")
     if not as_csv:
         console.print("Explain or confirm one: synergy checks --explain <finding_id> --who <name> --why <reason> "
                       "[--confirm]; one enterprise side by side: synergy enterprise <USCC or name>")

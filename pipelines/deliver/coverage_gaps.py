@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.deliver.queries import query
 from pipelines.deliver.warehouse import table_columns
 
 NO_FIGURE = "无可核算的燃料或排放数据 / no fuel or emission figure"
@@ -31,18 +32,11 @@ def coverage_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None) -> Co
     """The year's gaps, or None for a warehouse built before the inventory knew them (or with no inventory)."""
     if "co2_status" not in table_columns(con, "out_inventory__yearly_enterprise"):
         return None
-    year = year or con.execute("select max(year) from out_inventory__yearly_enterprise").fetchone()[0]
+    year = year or con.execute(query("inventory_latest_year")).fetchone()[0]
     if year is None:
         return None
-    counts = con.execute("""
-        select count(*), count(*) filter (where co2_status = 'not_computed'),
-               count(*) filter (where co2_status = 'lower_bound'),
-               count(*) filter (where so2_mass_t is null and nox_mass_t is null and pm_mass_t is null)
-        from out_inventory__yearly_enterprise where year = $year""", {"year": year}).fetchone()
-    reasons = con.execute("""
-        select coalesce(missing_parameters, $none) as reason, count(*) as n
-        from out_inventory__yearly_enterprise where year = $year and co2_status <> 'computed'
-        group by 1 order by n desc, reason limit $top""", {"year": year, "none": NO_FIGURE, "top": TOP_REASONS}).fetchall()
+    counts = con.execute(query("coverage_gaps"), {"year": year}).fetchone()
+    reasons = con.execute(query("coverage_gap_reasons"), {"year": year, "none": NO_FIGURE, "top": TOP_REASONS}).fetchall()
     return CoverageGaps(year, *counts, top_reasons=[(r, n) for r, n in reasons])
 
 

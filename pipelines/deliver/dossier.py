@@ -26,10 +26,12 @@ from xlsxwriter.workbook import Workbook
 
 from inventories.reference import industries, regions
 from pipelines.deliver.output_dirs import atomic_files
+from pipelines.deliver.queries import query
 from pipelines.deliver.tabular_files import DataStamp, column_width, data_stamp, new_workbook
 from pipelines.deliver.warehouse import table_columns
-from schemas.fields import FIELDS, SOURCE_SYSTEM_ZH
+from schemas.fields import FIELDS
 from schemas.headers import normalise_text
+from schemas.sources import SOURCE_SYSTEM_ZH
 
 DECIMALS = 1  # t, tCO2e, tce and 10^4 Nm3 shown to 0.1; workbook cells keep the stored value under that format
 HEADER_WIDTH = 8  # terminal: a column with short values folds a longer English header at this width
@@ -39,7 +41,6 @@ REQUIRED = ("core_enterprise__entity", "core_enterprise__aliases", "core_facilit
             "core_permit__execution_emissions", "core_permit__annual_limits", "out_inventory__yearly_enterprise",
             "out_key_emitters__register")
 MATCHED_BY_ZH = {"uscc": "统一社会信用代码 USCC", "permit_no": "排污许可证编号 permit number", "name": "名称或代码 name or code"}
-SEVERITY_ORDER = "case severity when 'error' then 0 when 'warn' then 1 when 'info' then 2 else 3 end"
 
 
 class DossierError(RuntimeError):
@@ -141,18 +142,12 @@ def _coded(code: str | None, names: dict[str, str]) -> str | None:
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Tables present: warehouses from older builds lack the newer ones."""
-    return {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
-
-
-def _rows(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any]) -> list[tuple]:
-    """Rows of a named-parameter query (every section filters on $uscc)."""
-    return con.execute(query, params).fetchall()
+    return {name for (name,) in con.execute(query("warehouse_tables")).fetchall()}
 
 
 def _entities(con: duckdb.DuckDBPyConnection, usccs: list[str]) -> dict[str, tuple[str, str | None]]:
     """USCC -> (name, city code) in one query, however many candidates a short text found."""
-    rows = con.execute("select uscc, enterprise_name, city_code from core_enterprise__entity where list_contains(?, uscc)",
-                       [usccs]).fetchall()
+    rows = con.execute(query("dossier_entities"), {"usccs": usccs}).fetchall()
     return {uscc: (name, city) for uscc, name, city in rows}
 
 
@@ -168,26 +163,17 @@ def find_enterprise(con: duckdb.DuckDBPyConnection, text: str) -> Lookup:
     code = unicodedata.normalize("NFKC", typed).replace(" ", "").upper()
     cities = _region_names()
     if len(code) == 18:
-        found = con.execute("select uscc from core_enterprise__entity where upper(uscc) = ?", [code]).fetchall()
+        found = con.execute(query("dossier_find_uscc"), {"code": code}).fetchall()
         if found:
             return Lookup(typed, "uscc", _candidates(con, {u: code for (u,) in found}, cities))
     if len(code) == 22:
-        found = con.execute("select distinct uscc from core_facility__entity where upper(permit_no) = ? and uscc is not null",
-                            [code]).fetchall()
+        found = con.execute(query("dossier_find_permit"), {"code": code}).fetchall()
         if found:
             return Lookup(typed, "permit_no", _candidates(con, {u: code for (u,) in found}, cities))
     terms = sorted({t.lower() for t in (typed, normalise_text(typed)) if t})
     if not terms:
         return Lookup(typed, "name", [])
-    hits = con.execute("""
-        with terms as (select unnest(?::varchar[]) as term),
-        hits as (select a.uscc, a.alias as matched, lower(a.alias) = t.term as exact
-                 from core_enterprise__aliases a join terms t on contains(lower(a.alias), t.term)
-                 union all
-                 select e.uscc, e.enterprise_name, lower(e.enterprise_name) = t.term
-                 from core_enterprise__entity e join terms t on contains(lower(e.enterprise_name), t.term))
-        select uscc, string_agg(distinct matched, '；' order by matched), bool_or(exact) from hits group by uscc""",
-                       [terms]).fetchall()
+    hits = con.execute(query("dossier_find_names"), {"terms": terms}).fetchall()
     if any(exact for _, _, exact in hits):
         hits = [hit for hit in hits if hit[2]]
     return Lookup(typed, "name", _candidates(con, {uscc: matched for uscc, matched, _ in hits}, cities))
@@ -203,7 +189,7 @@ def _candidates(con: duckdb.DuckDBPyConnection, matched: dict[str, str], cities:
 
 def _identity(con: duckdb.DuckDBPyConnection, uscc: str) -> tuple[str, Section]:
     """基本信息 as item/value rows: codes with their names, the sources in Chinese, the span of years."""
-    cursor = con.execute("select * from core_enterprise__entity where uscc = ?", [uscc])
+    cursor = con.execute(query("dossier_entity"), {"uscc": uscc})
     row = cursor.fetchone()
     if row is None:
         raise DossierError(f"core_enterprise__entity 中没有 / has no enterprise {uscc}")
@@ -233,33 +219,31 @@ def _identity(con: duckdb.DuckDBPyConnection, uscc: str) -> tuple[str, Section]:
     return entity.get("enterprise_name") or "", section
 
 
-def _table_section(con: duckdb.DuckDBPyConnection, key: str, title_zh: str, title_en: str, query: str,
+def _table_section(con: duckdb.DuckDBPyConnection, key: str, title_zh: str, title_en: str, name: str,
                    params: dict[str, Any], note: str | None = None, decimals: dict[str, int] | None = None,
-                   details: tuple[str, ...] = (), label_columns: int = 1) -> Section:
-    """A section straight from a query, its columns named by `header` (labels come from schemas.fields)."""
-    cursor = con.execute(query, params)
+                   details: tuple[str, ...] = (), label_columns: int = 1, keep: tuple[str, ...] = ()) -> Section:
+    """A section straight from the query sql/<name>.sql, its columns named by `header` (labels from schemas.fields);
+    with `keep`, only those of its columns the query returned, in that order."""
+    cursor = con.execute(query(name), params)
     names = [d[0] for d in cursor.description or []]
-    return Section(key, title_zh, title_en, [header(c) for c in names], cursor.fetchall(), note,
+    rows = cursor.fetchall()
+    if keep:
+        positions = [names.index(c) for c in keep if c in names]
+        names, rows = [names[i] for i in positions], [tuple(row[i] for i in positions) for row in rows]
+    return Section(key, title_zh, title_en, [header(c) for c in names], rows, note,
                    {header(c): d for c, d in (decimals or {}).items()},
                    details=tuple(header(c) for c in details if c in names), label_columns=label_columns)
 
 
 def _aliases(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
     """名称与代码: current name first, then former names, old codes and site names (what other files may say)."""
-    return _table_section(con, "aliases", "名称与代码", "names and codes", """
-        select alias_kind, alias, facility_id, name_key, name_flags, source_systems, first_year, last_year, record_count
-        from core_enterprise__aliases where uscc = $uscc
-        order by case alias_kind when 'name' then 0 when 'former_name' then 1 when 'org_code' then 2 else 3 end,
-                 first_year nulls last, alias, facility_id""", {"uscc": uscc})
+    return _table_section(con, "aliases", "名称与代码", "names and codes", "dossier_aliases", {"uscc": uscc})
 
 
 def _sites(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
     """设施 with the validity as one `from–to` span and the city spelt out."""
     cities = _region_names()
-    rows = _rows(con, """
-        select facility_id, facility_name, permit_no, facility_kind, management_category, valid_from, valid_to,
-               city_code, first_year, last_year, source_systems
-        from core_facility__entity where uscc = $uscc order by facility_id""", {"uscc": uscc})
+    rows = con.execute(query("dossier_sites"), {"uscc": uscc}).fetchall()
     columns = [header(c) for c in ("facility_id", "facility_name", "permit_no", "facility_kind", "management_category")]
     columns += ["许可证有效期 valid_from–valid_to", "所在地市 city", header("first_year"), header("last_year"),
                 header("source_systems")]
@@ -272,13 +256,7 @@ def _sites(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
 
 def _sources(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
     """来源记录: how each system's records reached this enterprise, and how many are held out of sums."""
-    section = _table_section(con, "sources", "来源记录", "matched source records", """
-        select source_system, source_table, record_year, match_method, match_status, count(*) as record_count,
-               count(*) filter (where not is_countable) as not_countable,
-               100.0 * count(*) filter (where not is_countable) / count(*) as not_countable_pct
-        from core_facility__assn_sources where uscc = $uscc
-        group by all order by source_system, source_table, record_year nulls first, match_method, match_status""",
-                             {"uscc": uscc},
+    section = _table_section(con, "sources", "来源记录", "matched source records", "dossier_sources", {"uscc": uscc},
                              note="不计入 = 匹配守卫触发, 暂不计入汇总 / not countable: a matching guard fired, kept out of sums")
     columns = [*section.columns[:-2], "不计入汇总 not_countable", "不计入占比(%) not_countable_pct"]
     return Section(section.key, section.title_zh, section.title_en, columns, section.rows, section.note)
@@ -286,114 +264,79 @@ def _sources(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
 
 def _review(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
     """Records that may belong to this enterprise but wait for an analyst (so its numbers may still grow)."""
-    return _table_section(con, "review", "待复核匹配", "match review (candidate is this enterprise)", """
-        select identity_key, candidate_facility_id, review_kind, enterprise_name, org_code, region_code, industry_code,
-               candidate_name, match_score, match_reason_zh, curation_line
-        from out_qa__match_review where candidate_uscc = $uscc
-        order by identity_key, match_score desc, candidate_facility_id""", {"uscc": uscc},
+    return _table_section(con, "review", "待复核匹配", "match review (candidate is this enterprise)", "dossier_review",
+                          {"uscc": uscc},
                           note="在 curation/matches.csv 中确认或否决后重新构建 / confirm or reject in curation/matches.csv, "
                                "then rebuild", decimals={"match_score": 2}, details=("curation_line",), label_columns=2)
 
 
 def _conflicts(con: duckdb.DuckDBPyConnection, uscc: str, facilities: list[str]) -> Section:
     """Conflicts naming the enterprise, one of its sites, or either among the candidates."""
-    return _table_section(con, "conflicts", "匹配冲突", "match conflicts (held out of sums)", """
-        select conflict_kind, facility_id, identity_key, uscc, candidate_ids, record_year, record_count, detail_zh
-        from out_qa__match_conflicts
-        where uscc = $uscc or list_contains($ids, facility_id)
-           or list_has_any(string_split(coalesce(candidate_ids, ''), ';'), $ids)
-        order by record_year nulls first, conflict_kind, identity_key""", {"uscc": uscc, "ids": [uscc, *facilities]})
+    return _table_section(con, "conflicts", "匹配冲突", "match conflicts (held out of sums)", "dossier_conflicts",
+                          {"uscc": uscc, "ids": [uscc, *facilities]})
 
 
-# the side-by-side columns per system: (header after the system name, column of the source table)
-_GHG = [("燃烧CO2(t)", "reported_combustion_co2_t"), ("过程CO2(t)", "reported_process_co2_t"),
-        ("外购电力CO2(t)", "reported_electricity_co2_t"), ("外购热力CO2(t)", "reported_heat_co2_t"),
-        ("总排放CO2e(t)", "reported_total_co2e_t"), ("综合能耗(tce)", "reported_energy_tce")]
-_STAT = [("燃煤(t)", "coal_consumed_t"), ("天然气(万Nm3)", "natural_gas_10k_nm3"), ("SO2(t)", "so2_mass_t"),
-         ("NOx(t)", "nox_mass_t"), ("颗粒物(t)", "pm_mass_t")]
-_POLLUTANTS = [("SO2", "SO2"), ("NOx", "NOx"), ("PM", "颗粒物")]
-_INVENTORY = [("燃烧CO2(t)", "co2_combustion_t"), ("过程CO2(t)", "co2_process_t"), ("间接CO2(t)", "co2_indirect_t"),
-              ("CO2e(t)", "co2e_t"), ("SO2(t)", "so2_mass_t"), ("NOx(t)", "nox_mass_t"), ("综合能耗(tce)", "energy_tce"),
-              ("CO2核算方法", "co2_method"), ("来源系统", "source_systems"), ("含补充数据", "has_gap_filled"),
-              ("含待核实因子", "has_recalled_factor")]
-
-
-def _sums(columns: list[str], prefix: str = "") -> str:
-    """Yearly sums over the enterprise's rows (several sites or sub-units per year)."""
-    return ", ".join(f"sum({prefix}{c}) as {c}" for c in columns)
-
-
-def _per_pollutant(column: str, alias: str) -> str:
-    """Permit rows are long (one per pollutant); the side-by-side view needs one column per pollutant."""
-    return ", ".join(f"sum({column}) filter (where pollutant = '{p}') as {alias}_{p}" for p, _ in _POLLUTANTS)
-
-
-SIDE_BY_SIDE_SQL = f"""
-with ghg as (select year, {_sums([c for _, c in _GHG])} from core_ghg__reported_totals where uscc = $uscc group by year),
-stat as (select e.year, {_sums([c for _, c in _STAT], "e.")}
-         from core_envstat__enterprise e
-         join core_facility__assn_sources a
-           on a.source_table = 'core_envstat__enterprise' and a.source_file = e.source_file
-          and a.sheet_name is not distinct from e.sheet_name and a.row_number = e.row_number
-         where a.uscc = $uscc and a.is_countable group by e.year),
-actual as (select year, {_per_pollutant("emission_mass_t", "actual")} from core_permit__execution_emissions
-           where uscc = $uscc and emission_scope = 'site_total' group by year),
-limits as (select year, {_per_pollutant("limit_mass_t", "limit")} from core_permit__annual_limits
-           where uscc = $uscc and emission_scope = 'site_total' group by year),
-inv as (select year, {", ".join(c for _, c in _INVENTORY)} from out_inventory__yearly_enterprise where uscc = $uscc),
-years as (select year from ghg union select year from stat union select year from actual union select year from inv)
-select years.year, {", ".join(f"ghg.{c}" for _, c in _GHG)}, {", ".join(f"stat.{c}" for _, c in _STAT)},
-       {", ".join(f"actual.actual_{p}" for p, _ in _POLLUTANTS)}, {", ".join(f"limits.limit_{p}" for p, _ in _POLLUTANTS)},
-       {", ".join(f"inv.{c}" for _, c in _INVENTORY)}
-from years left join ghg using (year) left join stat using (year) left join actual using (year)
-     left join limits using (year) left join inv using (year)
-order by years.year"""
+# 各系统数据对照, a group per system: (title, English title, [(header, column of dossier_side_by_side.sql)])
+_SIDE_BY_SIDE = (
+    ("温室气体报告", "GHG report (core_ghg__reported_totals)",
+     [("温室气体报告 燃烧CO2(t)", "ghg_reported_combustion_co2_t"), ("温室气体报告 过程CO2(t)", "ghg_reported_process_co2_t"),
+      ("温室气体报告 外购电力CO2(t)", "ghg_reported_electricity_co2_t"),
+      ("温室气体报告 外购热力CO2(t)", "ghg_reported_heat_co2_t"), ("温室气体报告 总排放CO2e(t)", "ghg_reported_total_co2e_t"),
+      ("温室气体报告 综合能耗(tce)", "ghg_reported_energy_tce")]),
+    ("排放源统计", "statistics (core_envstat__enterprise, matched records)",
+     [("排放源统计 燃煤(t)", "stat_coal_consumed_t"), ("排放源统计 天然气(万Nm3)", "stat_natural_gas_10k_nm3"),
+      ("排放源统计 SO2(t)", "stat_so2_mass_t"), ("排放源统计 NOx(t)", "stat_nox_mass_t"),
+      ("排放源统计 颗粒物(t)", "stat_pm_mass_t")]),
+    ("排污许可", "permit (site_total)",
+     [("排污许可 实际SO2(t)", "permit_actual_so2_t"), ("排污许可 实际NOx(t)", "permit_actual_nox_t"),
+      ("排污许可 实际颗粒物(t)", "permit_actual_pm_t"), ("排污许可 许可限值SO2(t)", "permit_limit_so2_t"),
+      ("排污许可 许可限值NOx(t)", "permit_limit_nox_t"), ("排污许可 许可限值颗粒物(t)", "permit_limit_pm_t")]),
+    ("融合清单", "fused inventory (out_inventory__yearly_enterprise)",
+     [("融合清单 燃烧CO2(t)", "inv_co2_combustion_t"), ("融合清单 过程CO2(t)", "inv_co2_process_t"),
+      ("融合清单 间接CO2(t)", "inv_co2_indirect_t"), ("融合清单 CO2e(t)", "inv_co2e_t"), ("融合清单 SO2(t)", "inv_so2_mass_t"),
+      ("融合清单 NOx(t)", "inv_nox_mass_t"), ("融合清单 综合能耗(tce)", "inv_energy_tce")]),
+    ("融合清单 方法与标记", "fused inventory: method, sources, flags",
+     [("融合清单 CO2核算方法", "inv_co2_method"), ("融合清单 来源系统", "inv_source_systems"),
+      ("融合清单 含补充数据", "inv_has_gap_filled"), ("融合清单 含待核实因子", "inv_has_recalled_factor")]),
+)
 
 
 def _side_by_side(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
-    """各系统数据对照: per year, what each system says, so the differences show at a glance."""
-    groups = [
-        ("温室气体报告", "GHG report (core_ghg__reported_totals)", [f"温室气体报告 {h}" for h, _ in _GHG]),
-        ("排放源统计", "statistics (core_envstat__enterprise, matched records)", [f"排放源统计 {h}" for h, _ in _STAT]),
-        ("排污许可", "permit (site_total)", [f"排污许可 实际{zh}(t)" for _, zh in _POLLUTANTS]
-         + [f"排污许可 许可限值{zh}(t)" for _, zh in _POLLUTANTS]),
-        ("融合清单", "fused inventory (out_inventory__yearly_enterprise)", [f"融合清单 {h}" for h, _ in _INVENTORY[:7]]),
-        ("融合清单 方法与标记", "fused inventory: method, sources, flags", [f"融合清单 {h}" for h, _ in _INVENTORY[7:]]),
-    ]
-    columns = ["年度 year", *(c for _, _, group in groups for c in group)]
+    """各系统数据对照: per year, what each system says, so the differences show at a glance (columns picked by name,
+    so the headers cannot slip against the query's columns)."""
+    cursor = con.execute(query("dossier_side_by_side"), {"uscc": uscc})
+    names = [d[0] for d in cursor.description or []]
+    positions = [names.index(c) for c in ("year", *(c for _, _, pairs in _SIDE_BY_SIDE for _, c in pairs))]
+    columns = ["年度 year", *(h for _, _, pairs in _SIDE_BY_SIDE for h, _ in pairs)]
     return Section("side_by_side", "各系统数据对照", "the systems side by side per year", columns,
-                   _rows(con, SIDE_BY_SIDE_SQL, {"uscc": uscc}),
+                   [tuple(row[i] for i in positions) for row in cursor.fetchall()],
                    note="各系统按年汇总(企业全部设施); 排放源统计仅计可计入汇总的匹配记录; 许可限值只列出有其他数据的年度 / "
                         "yearly sums over the enterprise's sites; statistics: countable matched rows only; permit "
                         "limits shown for years with other data",
-                   groups=tuple((f"{zh} {en}", len(group)) for zh, en, group in groups))
+                   groups=tuple((f"{zh} {en}", len(pairs)) for zh, en, pairs in _SIDE_BY_SIDE))
 
 
 def _register(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
     """重点排放单位名录 per year, with the evidence sentence the register export prints."""
-    return _table_section(con, "register", "重点排放单位名录", "key-emitter register", """
-        select year, is_key_emitter, register_status, key_emitter_criterion, basis_co2e_t, energy_tce, is_ghg_reporter,
-               evidence_zh
-        from out_key_emitters__register where uscc = $uscc order by year""", {"uscc": uscc}, details=("evidence_zh",))
+    return _table_section(con, "register", "重点排放单位名录", "key-emitter register", "dossier_register", {"uscc": uscc},
+                          details=("evidence_zh",))
 
 
 FINDING_COLUMNS = ("finding_id", "rule_id", "rule_title_zh", "severity", "year", "facility_id", "subject", "value_unit",
                    "value_a", "source_a", "value_b", "source_b", "value_ratio", "message_zh", "finding_status")
+FINDING_KEYS = {"uscc", "finding_id", "rule_id", "severity", "year"}  # dossier_findings.sql filters and sorts on them
 
 
 def _findings(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
-    """交叉校核问题 when the warehouse has them; a warehouse built before the cross-checks gets a one-line note."""
+    """交叉校核问题 when the warehouse has them; a warehouse built before the cross-checks gets a one-line note. The
+    query reads every column and the section keeps those of FINDING_COLUMNS the table has (older ones lack some)."""
     present = table_columns(con, FINDINGS)
-    wanted = [c for c in FINDING_COLUMNS if c in present]
-    if "uscc" not in present or not wanted:
+    if not FINDING_KEYS <= present:
         return Section("findings", "交叉校核问题", "cross-check findings", [header(c) for c in FINDING_COLUMNS], [],
                        note=f"本数据仓库没有交叉校核结果 ({FINDINGS}), 重新运行 synergy build 后可见 / this warehouse has no "
                             f"cross-check findings table ({FINDINGS}); rerun synergy build to get it")
-    order = ", ".join(part for part, column in ((SEVERITY_ORDER, "severity"), ("year", "year"), ("rule_id", "rule_id"),
-                                                ("finding_id", "finding_id")) if column in present)
-    return _table_section(con, "findings", "交叉校核问题", "cross-check findings",
-                          f"select {', '.join(wanted)} from {FINDINGS} where uscc = $uscc order by {order}",
-                          {"uscc": uscc}, decimals={"value_ratio": 3}, details=("message_zh",))
+    return _table_section(con, "findings", "交叉校核问题", "cross-check findings", "dossier_findings", {"uscc": uscc},
+                          decimals={"value_ratio": 3}, details=("message_zh",), keep=FINDING_COLUMNS)
 
 
 def build_dossier(con: duckdb.DuckDBPyConnection, lookup: Lookup, warehouse: Path | None = None) -> Dossier:
@@ -407,7 +350,7 @@ def build_dossier(con: duckdb.DuckDBPyConnection, lookup: Lookup, warehouse: Pat
                            "rerun synergy build")
     uscc = lookup.candidates[0].uscc
     name, identity = _identity(con, uscc)
-    facilities = [f for (f,) in con.execute("select facility_id from core_facility__entity where uscc = ?", [uscc]).fetchall()]
+    facilities = [f for (f,) in con.execute(query("dossier_facility_ids"), {"uscc": uscc}).fetchall()]
     sections = [identity, _aliases(con, uscc), _sites(con, uscc), _sources(con, uscc), _review(con, uscc),
                 _conflicts(con, uscc, facilities), _side_by_side(con, uscc), _register(con, uscc), _findings(con, uscc)]
     built = (dt.datetime.fromtimestamp(warehouse.stat().st_mtime).astimezone().isoformat(timespec="seconds")

@@ -34,8 +34,9 @@ from pipelines.deliver.tabular_files import (
     write_table,
 )
 from pipelines.deliver.warehouse import table_columns
-from schemas.fields import SOURCE_SYSTEM_ZH, Field
+from schemas.fields import Field
 from schemas.generate import conform
+from schemas.sources import SOURCE_SYSTEM_ZH
 from schemas.tables import TABLES
 
 EXPORT_TABLES = ("out_inventory__yearly_facility", "out_inventory__yearly_enterprise",

@@ -34,7 +34,7 @@ from pipelines.deliver.tabular_files import (
     write_table,
 )
 from pipelines.deliver.warehouse import table_columns
-from schemas.fields import SOURCE_SYSTEM_ZH
+from schemas.sources import SOURCE_SYSTEM_ZH
 
 TABLE = "out_key_emitters__register"
 COLUMNS = ("uscc", "enterprise_name", "industry_code", "city_code", "year", "sector_code", "coverage_basis",

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.deliver.queries import query
 from pipelines.deliver.warehouse import table_columns
 
 VALUES = "core_inventory__yearly_facility_species"
 FACTORS = "core_inventory__factors"
-UNCONFIRMED = ("recalled", "judgement")
-DIRECT_CO2 = "v.species = 'CO2' and v.scope in ('combustion', 'process')"
 
 
 @dataclass(frozen=True)
@@ -33,21 +32,10 @@ def unconfirmed_values(con: duckdb.DuckDBPyConnection, year: int | None = None) 
     """The year's counts, or None for a warehouse without the tables (older build, or no inventory yet)."""
     if "factor_ids" not in table_columns(con, VALUES) or "status" not in table_columns(con, FACTORS):
         return None
-    year = year or con.execute(f"select max(year) from {VALUES}").fetchone()[0]
+    year = year or con.execute(query("facility_species_latest_year")).fetchone()[0]
     if year is None:
         return None
-    row = con.execute(f"""
-        with v as (select row_number() over () as k, species, scope, mass_t, factor_ids from {VALUES} where year = $year),
-        used as (
-            select distinct v.k, f.status from v
-            cross join unnest(string_split(coalesce(v.factor_ids, ''), ';')) as u(factor_id)
-            join (select distinct factor_id, status from {FACTORS}) f using (factor_id)
-            where f.status in {UNCONFIRMED})
-        select (select count(*) from v),
-               count(*) filter (where u.status = 'recalled'), count(*) filter (where u.status = 'judgement'),
-               coalesce(sum(v.mass_t) filter (where u.status = 'recalled' and {DIRECT_CO2}), 0),
-               coalesce(sum(v.mass_t) filter (where u.status = 'judgement' and {DIRECT_CO2}), 0)
-        from used u join v using (k)""", {"year": year}).fetchone()
+    row = con.execute(query("unconfirmed_values"), {"year": year}).fetchone()
     return UnconfirmedValues(year, *row)
 
 

@@ -28,10 +28,8 @@ BATCH_ROWS = 6_000_000
 def duckdb_connection(temp_dir: Path, memory_limit: str = "4GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that spills to `temp_dir` rather than running out of memory."""
     temp_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{memory_limit}'; SET threads = {threads}; "
-                f"SET temp_directory = '{temp_dir.as_posix()}'; SET preserve_insertion_order = false")
-    return con
+    return duckdb.connect(config={"memory_limit": memory_limit, "threads": threads,  # settings, not SQL text
+                                  "temp_directory": temp_dir.as_posix(), "preserve_insertion_order": False})
 
 
 def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settings: CemsSettings,

@@ -1,13 +1,10 @@
-"""清单报告: one self-contained HTML inventory report per year, for the bureau and for e-mail.
+"""清单报告 rendering: the HTML page of one year, with CSS and every chart inline (no script, font or link to fetch:
+it opens offline and as an attachment) plus each chart as its own SVG under plots/.
 
-Reads the published warehouse read-only (out_inventory__yearly_region_sector for every total, so the report adds up
-exactly like the published roll-up; out_inventory__yearly_enterprise for the top emitters; the cross-check findings
-and the factor library for the quality notes; the out_synergy__ tables for the pollution-carbon synergy) and writes
-`清单报告_<year>.html` with CSS and every chart inline (no script, font or link to fetch: it opens offline and as an
-attachment) plus each chart as its own SVG under plots/.
-Numbers are computed here with polars/SQL; drawing is in report_plots. The files depend on the warehouse's data only
-(every ranking has a tie-breaker, the time shown is 数据截至 data as of with the inputs' fingerprint, SVG ids are
-salted with a constant), and the folder is swapped in whole (output_dirs.atomic_dir), so it is never half-written.
+data.py reads the warehouse, analysis.py derives the numbers, plots.py draws; here they become sections and tables.
+The files depend on the warehouse's data only (the time shown is 数据截至 data as of with the inputs' fingerprint, SVG
+ids are salted with a constant), and the folder is swapped in whole (output_dirs.atomic_dir), so it is never
+half-written.
 """
 
 from __future__ import annotations
@@ -18,43 +15,45 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-from inventories.reference import regions
-from pipelines.deliver import report_plots as plots
-from pipelines.deliver.coverage_gaps import coverage_gaps
 from pipelines.deliver.output_dirs import atomic_dir
-from pipelines.deliver.tabular_files import DataStamp, data_stamp
+from pipelines.deliver.report import plots
+from pipelines.deliver.report.analysis import (
+    READINGS_EN,
+    count_to_share,
+    has_previous_year,
+    index_table,
+    intensity_ratios,
+    largest_first,
+    pareto,
+    readable,
+    sector_points,
+    with_city_names,
+    yoy_table,
+    zoom_limit,
+)
+from pipelines.deliver.report.data import (
+    DEMO_PREFIX,
+    FINDINGS,
+    ROLLUP,
+    SYNERGY,
+    Quality,
+    ReportError,
+    Synergy,
+    read_report,
+)
+from pipelines.deliver.tabular_files import DataStamp
 from pipelines.deliver.unconfirmed_values import VALUES as UNCONFIRMED_TABLE
-from pipelines.deliver.unconfirmed_values import unconfirmed_values
-from schemas.fields import ELS_READING_ZH, SOURCE_SYSTEM_ZH, SPECIES
+from schemas.fields import ELS_READING_ZH
+from schemas.sources import SOURCE_SYSTEM_ZH
 
-ROLLUP = "out_inventory__yearly_region_sector"
-REQUIRED = (ROLLUP, "out_inventory__yearly_enterprise", "out_inventory__yearly_facility", "core_inventory__factors")
-FINDINGS = "out_crosscheck__findings"  # older warehouses have none: the quality box says so
-SYNERGY_ENTERPRISE = "out_synergy__yearly_enterprise"
-SYNERGY_SECTOR = "out_synergy__yearly_sector"
-CITY_INDEX = "out_synergy__yearly_city_index"
-SYNERGY = (SYNERGY_ENTERPRISE, SYNERGY_SECTOR, CITY_INDEX)  # older warehouses have none: the synergy section says so
-DIRECT = "scope in ('combustion', 'process')"  # direct emissions; indirect (purchased electricity, heat) kept apart
 POLLUTANTS = ("SO2", "NOx", "PM", "VOCs")
 TOP_SECTORS = 15
 TOP_EMITTERS = 20
-PARETO_SHARE = 0.8
-DEMO_PREFIX = "演示"  # every synthetic demo enterprise name starts with it
 METHODS_ZH = {"monitored": "监测 monitored", "reported": "填报 reported", "calculated": "核算 calculated",
-              "gap_filled": "补充 gap-filled"}
-SYNERGY_POLLUTANTS = ("SO2", "NOx", "PM", "APeq")  # VOCs are left out of APeq, and out of the synergy table with it
-# the readings counted one by one (in this order); any other (unchanged, no base) is counted as 其他 other
-READINGS_EN = {"co_reduction_pollutant_led": "co-reduction, pollutant-led", "co_reduction_carbon_led": "co-reduction, carbon-led",
-               "co_reduction_equal": "co-reduction, equal", "trade_off_pollutant_down": "trade-off, pollutant down",
-               "trade_off_carbon_down": "trade-off, CO2 down", "co_increase": "co-increase"}
-OTHER_READINGS_EN = {"pollutant_unchanged": "pollutant unchanged", "carbon_unchanged": "CO2 unchanged",
-                     "no_change": "both unchanged", "no_baseline": "no base"}
+              "gap_filled": "补充 gap-filled"}  # the <method>_share columns of report_method_shares.sql
 COORDINATE_LIMIT = 100.0  # % reduction either way: points beyond are drawn on the chart's frame
-ZOOM_STEPS = (5.0, 10.0, 20.0, 25.0)  # ±% of the coordinate chart's zoom panel, the smallest that holds ZOOM_SHARE
-ZOOM_SHARE = 0.75  # of the sector points; none of the steps does: no zoom panel
 NORMALISATION_ZH = {  # inventories/rules/synergy_index.yaml normalisation.method
     "baseline_minmax": "基准年各地市最小-最大值标准化, 上下限固定在基准年, 以后年份可高于100或低于0 min-max over the "
                        "cities of the base year, bounds kept fixed so later years can score above 100 or below 0",
@@ -63,10 +62,6 @@ LEVEL_ZH = {1: "方面 aspects", 2: "一级指标 first-level indicators", 3: "�
 # every plot the report can write: stale copies of these (e.g. a YoY chart the data no longer allows) are removed
 PLOT_NAMES = ("overview_totals", "city_co2e", "city_so2_nox", "sector_carbon_market", "sector_division", "pareto_co2e",
               "ratio_division", "method_shares", "yoy_city", "synergy_coordinates", "synergy_city_index")
-
-
-class ReportError(RuntimeError):
-    """The warehouse cannot give the report (missing, built by an older version, or no inventory for the year)."""
 
 
 @dataclass(frozen=True)
@@ -100,189 +95,6 @@ def html_table(frame: pl.DataFrame, columns: Sequence[Column]) -> str:
     body = "".join("<tr>" + "".join(f'<td class="{c.css}">{html.escape(c.text(row[c.key]))}</td>' for c in columns)
                    + "</tr>" for row in frame.iter_rows(named=True))
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
-
-
-# --- reading ---------------------------------------------------------------------------------------------------
-
-def _rollup_sql(keys: str) -> str:
-    """Per key (region or sector class): direct CO2e, CO2 by scope, pollutants, energy, and the like-for-like YoY sums.
-
-    A row's previous-year value exists only where the same region, sector, species and scope had one, so the change
-    compares like with like; mass in rows new this year (a scope first accounted) is kept apart as `new_*`.
-    """
-    pollutant_sums = "".join(
-        f"""sum(mass_t) filter (where species = '{p}') as {p.lower()}_t,
-            sum(previous_year_mass_t) filter (where species = '{p}') as {p.lower()}_previous_t,
-            sum(mass_t) filter (where species = '{p}' and previous_year_mass_t is null) as {p.lower()}_new_t,"""
-        for p in POLLUTANTS)
-    select = f"{keys}," if keys else ""
-    group = f"group by {keys}" if keys else ""
-    return f"""
-        select {select}
-            sum(co2e_t) filter (where {DIRECT}) as co2e_t,
-            -- the previous year's CO2e of the same rows: CO2 counts 1:1, other gases at this year's GWP
-            sum(previous_year_mass_t * case when species = 'CO2' then 1 else co2e_t / nullif(mass_t, 0) end)
-                filter (where {DIRECT}) as co2e_previous_t,
-            sum(co2e_t) filter (where {DIRECT} and previous_year_mass_t is null) as co2e_new_t,
-            sum(mass_t) filter (where species = 'CO2' and {DIRECT}) as co2_direct_t,
-            sum(mass_t) filter (where species = 'CO2' and scope = 'combustion') as co2_combustion_t,
-            sum(mass_t) filter (where species = 'CO2' and scope = 'process') as co2_process_t,
-            sum(mass_t) filter (where species = 'CO2' and scope = 'indirect_electricity') as co2_indirect_electricity_t,
-            sum(mass_t) filter (where species = 'CO2' and scope = 'indirect_heat') as co2_indirect_heat_t,
-            sum(mass_t) filter (where species = 'CO2' and not ({DIRECT})) as co2_indirect_t,
-            {pollutant_sums}
-            sum(energy_tce) as energy_tce,
-            max(enterprise_count) as enterprise_count,
-            sum(mass_t * recalled_factor_share) filter (where species = 'CO2' and {DIRECT})
-                / nullif(sum(mass_t) filter (where species = 'CO2' and {DIRECT}), 0) as co2_recalled_share,
-            string_agg(distinct factor_set, '; ' order by factor_set) as factor_set,
-            string_agg(distinct gwp_set, '; ' order by gwp_set) as gwp_set,
-            string_agg(distinct source_systems, ';') as source_systems
-        from {ROLLUP} where year = $year and region_level = $level and sector_scheme = $scheme {group}"""
-
-
-def rollup(con: duckdb.DuckDBPyConnection, year: int, level: str, scheme: str, by: str | None) -> pl.DataFrame:
-    """The year's roll-up rows of one region level and sector scheme, summed over species and scopes per key.
-
-    by: "region" (one row per region), "sector" (one per sector class), None (one row: the level's total).
-    """
-    keys = {"region": "region_code, region_name", "sector": "sector_class_code, sector_class_name", None: ""}[by]
-    return con.execute(_rollup_sql(keys), {"year": year, "level": level, "scheme": scheme}).pl()
-
-
-def method_shares(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
-    """Mass-weighted method shares per species over the province's scopes; direct and indirect CO2 apart."""
-    shares = ",\n".join(f"sum(mass_t * {m}_share) / nullif(sum(mass_t), 0) as {m}_share" for m in METHODS_ZH)
-    return con.execute(f"""
-        select case when species = 'CO2' and {DIRECT} then 'CO2 直接 direct'
-                    when species = 'CO2' then 'CO2 间接 indirect' else species end as item,
-               min(list_position($species, species)) as item_order,
-               sum(mass_t) as mass_t, {shares},
-               sum(mass_t * recalled_factor_share) / nullif(sum(mass_t), 0) as recalled_factor_share
-        from {ROLLUP} where year = $year and region_level = 'province' and sector_scheme = 'all'
-        group by 1 order by item_order, item""", {"year": year, "species": list(SPECIES)}).pl().drop("item_order")
-
-
-def largest_first(frame: pl.DataFrame, value: str, key: str) -> pl.DataFrame:
-    """Largest `value` first, nulls last, ties by `key`: one order, whatever order DuckDB returned the rows in."""
-    return frame.sort([value, key], descending=[True, False], nulls_last=True)
-
-
-def pareto(enterprises: pl.DataFrame, value: str = "co2e_t") -> pl.DataFrame:
-    """Enterprises largest first with rank, share, cumulative share and the share of enterprises up to each one."""
-    ranked = largest_first(enterprises.filter(pl.col(value) > 0), value, "uscc")
-    total = ranked[value].sum()
-    return ranked.with_columns(
-        pl.int_range(1, ranked.height + 1).alias("rank"),
-        (pl.col(value) / total).alias("share"),
-        (pl.col(value).cum_sum() / total).alias("cumulative_share"),
-        (pl.int_range(1, ranked.height + 1) / ranked.height).alias("enterprise_share"),
-    )
-
-
-def count_to_share(cumulative_share: Sequence[float], share: float = PARETO_SHARE) -> int:
-    """How many of the largest emitters together reach `share` of the total (0 when there are none)."""
-    return next((i + 1 for i, c in enumerate(cumulative_share) if c >= share - 1e-12), len(cumulative_share))
-
-
-def _one(con: duckdb.DuckDBPyConnection, query: str, params: dict) -> tuple:
-    return con.execute(query, params).fetchone()
-
-
-def yoy_changes(frame: pl.DataFrame, keys: Sequence[str] = ("co2e", "so2", "nox")) -> pl.DataFrame:
-    """Change % against the previous year on the rows both years have (`<key>_t` less `<key>_new_t`)."""
-    changes = []
-    for key in keys:
-        comparable = pl.col(f"{key}_t").fill_null(0) - pl.col(f"{key}_new_t").fill_null(0)
-        previous = pl.col(f"{key}_previous_t")
-        changes.append(pl.when(previous > 0).then((comparable - previous) / previous * 100).alias(f"{key}_change_pct"))
-    return frame.with_columns(changes)
-
-
-def intensity_ratios(frame: pl.DataFrame) -> pl.DataFrame:
-    """kg SO2 and kg NOx per t of direct CO2 (combustion + process), where there is CO2."""
-    co2 = pl.when(pl.col("co2_direct_t") > 0).then(pl.col("co2_direct_t"))
-    return frame.with_columns((pl.col("so2_t") * 1000 / co2).alias("so2_kg_per_t_co2"),
-                              (pl.col("nox_t") * 1000 / co2).alias("nox_kg_per_t_co2"))
-
-
-@dataclass(frozen=True)
-class Synergy:
-    """The synergy section's rows of one year, read from the out_synergy__ tables."""
-
-    readings: pl.DataFrame  # per pollutant: enterprises per reading, and the province ('all' sectors) change and Els
-    sectors: pl.DataFrame  # APeq per GB/T 4754 division and 'all': reductions (x, y), Els, reading, quadrant
-    enterprises: pl.DataFrame  # APeq reductions (x, y) per enterprise, by USCC
-    index: pl.DataFrame  # the index (indicator_level 0) per city
-    aspects: pl.DataFrame  # the 方面 (indicator_level 1) per city
-    levels: pl.DataFrame  # per indicator level: how many indicators, on which weight basis
-
-
-def reading_text(reading: pl.Expr, reading_zh: pl.Expr) -> pl.Expr:
-    """An Els reading in Chinese and English."""
-    english = reading.replace_strict({**READINGS_EN, **OTHER_READINGS_EN}, default=reading, return_dtype=pl.String)
-    return pl.concat_str([reading_zh, english], separator=" ")
-
-
-def synergy(con: duckdb.DuckDBPyConnection, year: int) -> Synergy:
-    """The year's synergy rows: enterprise and sector readings (none in the first year) and the city index."""
-    params = {"year": year}
-    counts = "".join(f"count(*) filter (where els_reading = '{r}') as {r}, " for r in READINGS_EN)
-    readings = con.execute(f"""
-        with counts as (
-            select pollutant, count(*) as enterprise_count, {counts}
-                   count(*) filter (where not list_contains($readings, els_reading)) as other
-            from {SYNERGY_ENTERPRISE} where year = $year and list_contains($pollutants, pollutant) group by 1),
-        province as (
-            select pollutant, pollutant_change_pct, co2_change_pct, els, els_reading, els_reading_zh
-            from {SYNERGY_SECTOR} where year = $year and sector_scheme = 'all')
-        select * from counts left join province using (pollutant) order by list_position($pollutants, pollutant)""",
-                           {**params, "readings": list(READINGS_EN), "pollutants": list(SYNERGY_POLLUTANTS)}).pl()
-    # 0.0 - change: a reduction, without a -0.0 where nothing changed
-    sectors = con.execute(f"""
-        select sector_scheme, sector_class_code, sector_class_name, enterprise_count,
-               0.0 - pollutant_change_pct as pollutant_reduction_pct, 0.0 - co2_change_pct as co2_reduction_pct,
-               els, els_reading, els_reading_zh, quadrant_zh
-        from {SYNERGY_SECTOR} where year = $year and pollutant = 'APeq'
-            and sector_scheme in ('gbt4754_division', 'all')""", params).pl()
-    enterprises = con.execute(f"""
-        select uscc, 0.0 - pollutant_change_pct as x, 0.0 - co2_change_pct as y from {SYNERGY_ENTERPRISE}
-        where year = $year and pollutant = 'APeq' and pollutant_change_pct is not null and co2_change_pct is not null
-        order by uscc""", params).pl()
-    index = con.execute(f"""
-        select city_code, region_name, indicator_name, score, city_rank, score_change_pct, weight_coverage_pct,
-               missing_indicators, base_year, normalisation, weight_basis
-        from {CITY_INDEX} where year = $year and indicator_level = 0""", params).pl()
-    aspects = con.execute(f"""select city_code, indicator_id, indicator_name, weight, score from {CITY_INDEX}
-                              where year = $year and indicator_level = 1""", params).pl()
-    levels = con.execute(f"""
-        select indicator_level, count(distinct indicator_id) as indicator_count,
-               string_agg(distinct weight_basis, ' | ' order by weight_basis) as weight_basis
-        from {CITY_INDEX} where year = $year group by 1 order by 1""", params).pl()
-    readings = readings.with_columns(reading_text(pl.col("els_reading"), pl.col("els_reading_zh")).alias("reading"))
-    sectors = sectors.with_columns(reading_text(pl.col("els_reading"), pl.col("els_reading_zh")).alias("reading")).sort(
-        pl.col("sector_scheme") != "all", pl.col("enterprise_count"), pl.col("sector_class_code"),
-        descending=[False, True, False], nulls_last=True)
-    return Synergy(readings, sectors, enterprises, index, aspects, levels)
-
-
-def zoom_limit(extents: Sequence[float], steps: Sequence[float] = ZOOM_STEPS, share: float = ZOOM_SHARE) -> float | None:
-    """The zoom panel's ±range: the smallest step within which `share` of the points lie (extent = max(|x|, |y|)),
-    None when there are no points or no step holds that many (the main panel shows them well enough then)."""
-    if not extents:
-        return None
-    needed = sorted(extents)[math.ceil(share * len(extents)) - 1]
-    return next((step for step in steps if step >= needed), None)
-
-
-def index_contributions(aspects: pl.DataFrame) -> pl.DataFrame:
-    """Each 方面's part of its city's index: weight × score / the weight of the 方面 that have a score.
-
-    A node's score is the weighted mean of its children that have one, so the parts add up to the index.
-    """
-    scored_weight = pl.when(pl.col("score").is_not_null()).then(pl.col("weight")).sum().over("city_code")
-    return aspects.with_columns(
-        pl.when(scored_weight > 0).then(pl.col("weight") * pl.col("score") / scored_weight).alias("contribution"))
 
 
 # --- the page --------------------------------------------------------------------------------------------------
@@ -446,10 +258,7 @@ def _yoy(page: Page, cities: pl.DataFrame, total: dict, has_previous: bool, year
     if not has_previous:
         page.section("yoy", title, html.escape(no_previous_year(year)))
         return
-    province = pl.DataFrame([total]).select(pl.lit("全省 province").alias("region_name"),
-                                            *(pl.col(c) for c in cities.columns if c != "region_name" and c in total))
-    frame = yoy_changes(pl.concat([province, cities.select(province.columns)], how="vertical_relaxed"))
-    ordered = frame.head(1).vstack(largest_first(frame.tail(-1), "co2e_t", "region_name"))
+    ordered = yoy_table(cities, total)
     chart_rows = ordered.tail(-1)
     chart = plots.bar_chart(chart_rows["region_name"].to_list(),
                             {f"{label} 同比": chart_rows[f"{key}_change_pct"].to_list()
@@ -479,10 +288,7 @@ def no_synergy_pairs(year: int) -> str:
 
 def _coordinates(page: Page, data: Synergy, year: int) -> list[str]:
     """The co-control coordinate system of APeq and CO2, its sector table and the readings per pollutant."""
-    divisions = data.sectors.filter((pl.col("sector_scheme") != "all") & pl.col("pollutant_reduction_pct").is_not_null()
-                                    & pl.col("co2_reduction_pct").is_not_null())
-    overall = data.sectors.filter((pl.col("sector_scheme") == "all") & pl.col("pollutant_reduction_pct").is_not_null()
-                                  & pl.col("co2_reduction_pct").is_not_null())
+    divisions, overall = sector_points(data.sectors)
     zoom = zoom_limit([max(abs(x), abs(y)) for x, y in divisions.select("pollutant_reduction_pct", "co2_reduction_pct")
                        .iter_rows()])
     beyond = data.enterprises.filter((pl.col("x").abs() > COORDINATE_LIMIT) | (pl.col("y").abs() > COORDINATE_LIMIT)).height
@@ -527,13 +333,7 @@ def _city_index(page: Page, data: Synergy, year: int) -> list[str]:
     """The city synergy index: the ranking as bars of the 方面' contributions, the tree it comes from, and a table."""
     if data.index.is_empty():
         return [f"<p>没有 {year} 年的城市协同指数。 The warehouse holds no city index for {year}.</p>"]
-    aspects = (data.aspects.select("indicator_id", "indicator_name", "weight").unique("indicator_id")
-               .sort(["weight", "indicator_id"], descending=[True, False]))
-    parts = index_contributions(data.aspects).pivot("indicator_id", index="city_code", values="contribution")
-    scores = data.aspects.pivot("indicator_id", index="city_code", values="score")
-    ranked = (data.index.join(parts.rename({a: f"part_{a}" for a in aspects["indicator_id"]}), on="city_code", how="left")
-              .join(scores.rename({a: f"score_{a}" for a in aspects["indicator_id"]}), on="city_code", how="left")
-              .sort(["city_rank", "city_code"], nulls_last=True))
+    aspects, ranked = index_table(data)
     names = ranked["region_name"].fill_null(ranked["city_code"]).to_list()
     chart = plots.contribution_chart(
         names, {f"{a['indicator_name']} {a['indicator_id']} (权重 weight {a['weight']:.2f})":
@@ -583,38 +383,31 @@ def _synergy(page: Page, data: Synergy | None, year: int) -> None:
                  f"<h3>城市减污降碳协同指数 city synergy index {year}</h3>", *_city_index(page, data, year))
 
 
-def _quality_notes(con: duckdb.DuckDBPyConnection, year: int, has_findings: bool, factor_sets: list[str]) -> str:
+def _quality_notes(quality: Quality, year: int, factor_sets: list[str]) -> str:
     """数据质量 box: open cross-check findings of the year and the factor library's unverified (recalled) factors."""
     items = []
-    if has_findings:
-        error, warn, decided = _one(con, f"""
-            select count(*) filter (where severity = 'error' and finding_status = 'open'),
-                   count(*) filter (where severity = 'warn' and finding_status = 'open'),
-                   count(*) filter (where finding_status <> 'open') from {FINDINGS} where year = $year""", {"year": year})
+    if quality.findings is not None:
+        error, warn, decided = quality.findings
         items.append(f"交叉校核 cross-checks: 未处理错误 open errors <b>{error:,}</b>, 未处理警告 open warnings <b>{warn:,}</b>, "
                      f"已说明或确认 explained or confirmed {decided:,} (明细 details: <code>synergy checks --year {year}</code>)")
-        rules = con.execute(f"""select rule_title_zh, rule_id, count(*) from {FINDINGS}
-                                where year = $year and severity = 'error' and finding_status = 'open'
-                                group by all order by 3 desc, 2, 1""", {"year": year}).fetchall()
         items += [f"错误 error: {html.escape(title or rule)} (<code>{html.escape(rule)}</code>) × {n:,}"
-                  for title, rule, n in rules]
+                  for title, rule, n in quality.error_rules]
     else:
         items.append("本数据仓库没有交叉校核结果 / this warehouse holds no cross-check findings (built before them)")
-    gaps = coverage_gaps(con, year)
+    gaps = quality.gaps
     if gaps is not None:
         items.append(f"清单覆盖 inventory coverage: 各系统已知企业 {gaps.enterprises:,} 家 enterprises known; "
                      f"无法核算CO2e no CO2e <b>{gaps.without_co2e:,}</b>, CO2e为下限值 lower bound "
                      f"<b>{gaps.co2e_lower_bound:,}</b>, 无污染物数据 no pollutant value <b>{gaps.without_pollutant:,}</b>"
                      + "".join(f"; {html.escape(reason)} × {n:,}" for reason, n in gaps.top_reasons)
                      + " (明细 details: <code>out_qa__coverage</code>)")
-    statuses = dict(con.execute("""select status, count(*) from core_inventory__factors
-                                   where factor_set in (select unnest($sets)) group by 1""", {"sets": factor_sets}).fetchall())
+    statuses = quality.factor_statuses
     verified, recalled, derived, judgement = (statuses.get(s, 0) for s in ("verified", "recalled", "derived", "judgement"))
     items.append(f"因子库 factor library {html.escape('; '.join(factor_sets) or '—')}: 已核实 verified {verified:,}, "
                  f"待核实 recalled {recalled:,}, 推导 derived {derived:,}, 专业判断 judgement {judgement:,}。"
                  "待核实因子尚未与官方文件核对, "
                  "用到它们的排放量占比见上表。 Recalled factors are not yet checked against the official documents.")
-    unconfirmed = unconfirmed_values(con, year)
+    unconfirmed = quality.unconfirmed
     if unconfirmed is not None:
         items.append(f"依待核实因子的数值 values on recalled factors <b>{unconfirmed.recalled:,}</b> "
                      f"(直接CO2 direct CO2 {unconfirmed.recalled_co2_t:,.1f} t), 依专业判断因子的数值 values on judgement "
@@ -681,59 +474,22 @@ def build_report(warehouse: Path, out_dir: Path, year: int) -> Path:
     out_dir is replaced whole (a chart this run does not draw does not linger); a ReportError, in Chinese and English,
     for no warehouse, an older one, no inventory of the year, or an out_dir holding files other than a report's.
     """
-    if not warehouse.exists():
-        raise ReportError(f"没有数据仓库 / no warehouse at {warehouse}: 请先运行 synergy build / run synergy build first")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = {t for (t,) in con.execute("""select table_name from information_schema.tables
-                                                where table_name in (select unnest($names))""",
-                                             {"names": [*REQUIRED, FINDINGS, *SYNERGY]}).fetchall()}
-        missing = [t for t in REQUIRED if t not in tables]
-        if missing:
-            raise ReportError(f"数据仓库缺少表 / the warehouse lacks {', '.join(missing)}: "
-                              "请重新运行 synergy build / rerun synergy build")
-        years = [y for (y,) in con.execute(f"select distinct year from {ROLLUP} order by 1").fetchall()]
-        if year not in years:
-            raise ReportError(f"数据仓库中没有 {year} 年的清单 / no inventory for {year} in {warehouse} "
-                              f"(有 years present: {', '.join(map(str, years)) or '—'})")
-        params = {"year": year}
-        total = rollup(con, year, "province", "all", None).row(0, named=True)
-        (province,) = _one(con, f"""select coalesce(min(region_name), '') from {ROLLUP}
-                                    where year = $year and region_level = 'province' and region_code is not null""", params)
-        sites = con.execute("""select city_code as region_code, count(*) as site_count
-                               from out_inventory__yearly_facility where year = $year group by 1""", params).pl()
-        cities = rollup(con, year, "city", "all", "region").join(sites, on="region_code", how="left", nulls_equal=True)
-        counts = _one(con, "select count(*), count(distinct uscc) from out_inventory__yearly_facility where year = $year", params)
-        market = rollup(con, year, "province", "carbon_market", "sector")
-        divisions = rollup(con, year, "province", "gbt4754_division", "sector")
-        enterprises = con.execute("""select uscc, enterprise_name, city_code, co2e_t, so2_mass_t, nox_mass_t
-                                     from out_inventory__yearly_enterprise where year = $year""", params).pl()
-        demo = _one(con, f"""select count(*) filter (where enterprise_name like '{DEMO_PREFIX}%'), count(*)
-                             from out_inventory__yearly_enterprise where year = $year""", params)
-        shares = method_shares(con, year)
-        factor_sets = sorted({s for s in (total["factor_set"] or "").split("; ") if s})
-        notes = _quality_notes(con, year, FINDINGS in tables, factor_sets)
-        stamp = data_stamp(con)
-        synergy_tables = all(t in tables for t in SYNERGY)
-        synergy_data = synergy(con, year) if synergy_tables else None
-    city_names = dict(regions().select("region_code", "region_name").iter_rows())
-    enterprises = enterprises.with_columns(pl.col("city_code").replace_strict(city_names, default=pl.col("city_code"))
-                                           .alias("city_name"))
+    data = read_report(warehouse, year)
+    total, factor_sets, stamp = data.total, data.factor_sets, data.stamp
     with atomic_dir(out_dir, lambda _: report_files(year), ReportError) as folder:
         plot_dir = folder / "plots"
         plot_dir.mkdir()
         page = Page(plot_dir, [])
-        _overview(page, total, counts, notes, stamp, year)
-        _cities(page, cities, year)
-        _sectors(page, market, divisions, year)
-        _top_emitters(page, enterprises, year)
-        _ratios(page, divisions, total, year)
-        _methods(page, shares, year)
-        # the roll-up carries the previous year even when the build (and so the warehouse) holds one year only
-        has_previous = any(total.get(f"{k}_previous_t") is not None for k in ("co2e", "so2", "nox"))
-        _yoy(page, cities, total, has_previous, year)
-        _synergy(page, synergy_data, year)
+        _overview(page, total, data.counts, _quality_notes(data.quality, year, factor_sets), stamp, year)
+        _cities(page, data.cities, year)
+        _sectors(page, data.market, data.divisions, year)
+        _top_emitters(page, with_city_names(data.enterprises), year)
+        _ratios(page, data.divisions, total, year)
+        _methods(page, data.shares, year)
+        _yoy(page, data.cities, total, has_previous_year(total), year)
+        _synergy(page, None if data.synergy is None else readable(data.synergy), year)
         systems = sorted({s for s in (total["source_systems"] or "").split(";") if s})
-        title = f"{province} {year}年 大气污染物与温室气体排放清单报告"
+        title = f"{data.province} {year}年 大气污染物与温室气体排放清单报告"
         nav = "".join(f'<li><a href="#{anchor}">{html.escape(label)}</a></li>' for anchor, label in TOC)
         document = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -744,7 +500,7 @@ def build_report(warehouse: Path, out_dir: Path, year: int) -> Path:
 · 因子集 factor set: {html.escape('; '.join(factor_sets) or '—')} · GWP: {html.escape(total['gwp_set'] or '—')}</p>
 <nav><b>目录 Contents</b><ol>{nav}</ol></nav></header>
 {"".join(page.sections)}
-{_footer(warehouse, stamp, systems, factor_sets, demo, synergy_tables)}</main></body></html>
+{_footer(warehouse, stamp, systems, factor_sets, data.demo, data.synergy is not None)}</main></body></html>
 """
         report_path(folder, year).write_text(document, encoding="utf-8", newline="\n")
     return report_path(out_dir, year)
