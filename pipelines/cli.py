@@ -349,7 +349,8 @@ def templates(
 
 @app.command()
 def quality() -> None:
-    """Run the great-expectations suites on warehouse.duckdb; Data Docs (offline HTML) under reports/."""
+    """Cross-year checks of warehouse.duckdb with great-expectations (rows per source and year, coal per site, CO2 per
+    tce, gap-filled and substituted shares); Data Docs (offline HTML) under reports/data_docs/."""
     ws = workspace_from_env()
     _require_warehouse(ws)
     from pipelines.deliver.expectations import run_quality, summary_lines
@@ -357,7 +358,7 @@ def quality() -> None:
     with console.status("great-expectations…"):
         report = run_quality(ws.warehouse, ws.reports)
     for line in summary_lines(report):
-        console.print(line, markup=False)
+        console.print(line, markup=False, soft_wrap=True)
     if not report.success:
         raise typer.Exit(1)
 

@@ -1,202 +1,219 @@
-"""Great Expectations validation level: one expectation suite per published table, run on the warehouse.
+"""Great Expectations level: checks across years and partitions of the published warehouse, which pandera cannot make.
 
 Why it is built this way:
 
-* **One contract.** The suites are generated from `schemas/` (field dtype/nullable/ge/le/isin/pattern and the
-  table's column order and primary key), never written per table, so this post-build audit checks exactly the
-  rules pandera enforces inside the pipeline, and a table added to `schemas.tables.TABLES` is covered at once.
-* **pandas, not SQL.** Each table is read from DuckDB (read-only connection) with `.df()` and validated through
-  GE's pandas datasource. GE 1.24's DuckDB-over-SQLAlchemy path is broken (every metric fails with
-  "list index out of range", and regex is unsupported on the duckdb dialect; stack-notes §5).
-* **Not on the hot path.** `great_expectations` takes 3-5 s to import and pulls scipy and altair, so it is
-  imported only inside the functions below. Importing this module, `pipelines.orchestration.definitions` or the CLI never
-  loads it; only `synergy quality` (which calls `run_quality`) pays for it.
-* **Data Docs that work offline.** GE's pages load bootstrap, bootstrap-table, jQuery, popper, font-awesome and
-  vega from CDNs and fill the index tables from JavaScript, so on an air-gapped bureau network they render as
-  unstyled pages with an empty index. Neither GE (its `static/` folder holds only fonts, images and its own
-  stylesheet) nor any other installed package ships those libraries, so `make_docs_offline` rewrites every
-  generated page: CDN tags go, a small inline stylesheet of ours replaces bootstrap, the JS-built index tables
-  are rendered as plain HTML links, collapsed sections are shown, and the "failed only" filter keeps working
-  with a few lines of plain JavaScript. No page makes an external request.
+* **Not a second pandera.** Types, nullability, ranges, enumerations, patterns and key uniqueness are declared once in
+  `schemas/` and enforced by pandera on every core table and by the warehouse DDL; restating them here would check
+  the same rules twice. What no per-table schema can see is how a year compares with the years around it: a source
+  whose rows halve, coal per site that jumps by a unit slip, an implied emission factor no fuel mix can give, a
+  share of filled-in values that grows. Those are the checks below.
+* **Aggregates in SQL, expectations in GE.** Each check is a small frame built by one DuckDB query over the published
+  warehouse (read-only; `pipelines/deliver/sql/expectations_<check>.sql`), one row per source (or CEMS partition) and
+  year, and one GE expectation on it (`expect_column_values_to_be_between` on a ratio or share column), so GE's own
+  results and Data Docs carry every outcome. A failed row is read back from GE's result (its key columns are passed
+  as `unexpected_index_column_names`) and reported in Chinese and English: which source, which year, the measured
+  value and the band.
+* **Bands are judgement.** Each tolerance band is a named setting below with its basis; none is an official
+  threshold. Change a band here, and say why in its comment.
+* **Not on the hot path.** `great_expectations` takes 3-5 s to import and pulls scipy and altair, so it is imported
+  only inside the functions below; importing this module, `pipelines.orchestration.definitions` or the CLI never
+  loads it.
+* **Data Docs offline through GE's own hook.** The site builder's `view` setting names our page view
+  (pipelines/deliver/expectations_view.py), which puts our templates before GE's: no CDN, no script, tables as
+  HTML. GE writes the pages; nothing is rewritten afterwards.
 """
 
 from __future__ import annotations
 
-import ast
-import html
-import os
-import re
 import shutil
 import time
-import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from schemas.tables import TABLES, Table
-
-if TYPE_CHECKING:  # typing only: importing great_expectations costs 3-5 s
-    from great_expectations import ExpectationSuite
-
+SQL_DIR = Path(__file__).with_name("sql")
 SITE_NAME = "synergy"
-DATASOURCE_NAME = "warehouse"
+DATASOURCE_NAME = "warehouse_aggregates"
 RUN_NAME = "synergy_quality"
-MAX_UNEXPECTED_SHOWN = 5
+OFFLINE_VIEW = {"module_name": "pipelines.deliver.expectations_view", "class_name": "OfflinePageView"}
 
-# --- expectations generated from the data contract ------------------------------------------------------
-
-
-def expectation_specs(table: Table) -> list[tuple[str, dict[str, Any]]]:
-    """(GE expectation class name, kwargs) for one table, derived from its field metadata only.
-
-    Table level first (ordered column list, primary-key uniqueness), then per column in table order:
-    not-null for non-nullable fields, between for ge/le, in-set for isin, match-regex for pattern.
-    Pure Python, so it can be inspected without importing great_expectations.
-    """
-    specs: list[tuple[str, dict[str, Any]]] = [
-        ("ExpectTableColumnsToMatchOrderedList", {"column_list": list(table.columns)}),
-    ]
-    if len(table.primary_key) == 1:
-        specs.append(("ExpectColumnValuesToBeUnique", {"column": table.primary_key[0]}))
-    elif table.primary_key:
-        specs.append(("ExpectCompoundColumnsToBeUnique", {"column_list": list(table.primary_key)}))
-    for field in table.fields:
-        if not field.nullable:
-            specs.append(("ExpectColumnValuesToNotBeNull", {"column": field.name}))
-        if field.ge is not None or field.le is not None:
-            specs.append(("ExpectColumnValuesToBeBetween",
-                          {"column": field.name, "min_value": field.ge, "max_value": field.le}))
-        if field.isin is not None:
-            specs.append(("ExpectColumnValuesToBeInSet", {"column": field.name, "value_set": list(field.isin)}))
-        if field.pattern is not None:
-            specs.append(("ExpectColumnValuesToMatchRegex", {"column": field.name, "regex": field.pattern}))
-    return specs
-
-
-def build_suites(table_names: Iterable[str] | None = None) -> dict[str, ExpectationSuite]:
-    """One ExpectationSuite per published table (all of `TABLES` by default), named after the table."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-
-    names = list(TABLES) if table_names is None else list(table_names)
-    suites: dict[str, ExpectationSuite] = {}
-    for name in names:
-        table = TABLES[name]
-        expectations = [getattr(gxe, cls)(**kwargs) for cls, kwargs in expectation_specs(table)]
-        suites[name] = gx.ExpectationSuite(
-            name=name,
-            expectations=expectations,
-            meta={"zh": table.zh, "en": table.en, "generated_from": "schemas.fields / schemas.tables"},
-        )
-    return suites
-
-
-# --- report ---------------------------------------------------------------------------------------------
+# --- tolerance bands: the team's judgement, not official thresholds ------------------------------------------------
 
 
 @dataclass(frozen=True)
-class FailedExpectation:
-    """One expectation that did not pass on one table."""
+class Band:
+    """A closed band [low, high] a measured value must lie in; None leaves that side open."""
 
-    expectation: str  # GE snake-case type, e.g. "expect_column_values_to_be_between"
-    column: str | None  # None for table-level checks; "a, b" for a compound key
-    unexpected_count: int | None = None
-    unexpected_values: tuple[str, ...] = ()  # a few examples, as text
-    error: str | None = None  # set when GE could not evaluate the expectation at all
+    setting: str  # the name of the constant below, shown in every report
+    low: float | None
+    high: float | None
+
+    def text(self) -> str:
+        if self.high is None:
+            return f"≥ {self.low:.3g}"
+        return f"≤ {self.high:.3g}" if self.low is None else f"[{self.low:.3g}, {self.high:.3g}]"
+
+
+# Rows of a source in a year / rows of the same source in the previous year: at least 0.7.
+# Basis (judgement): the permit holders, envstat enterprises, GHG reporters, CEMS outlets and city indicators of a
+# province change by a few percent a year (closures, new entrants); a drop of more than 30 % in one year means a file,
+# a city or a form did not arrive or was rejected. Growth is left open: coverage widens (new GHG forms, new sectors in
+# the carbon market), and a file delivered twice is caught upstream by its sha256 and the supersede keys.
+ROWS_VS_PREVIOUS_YEAR = Band("ROWS_VS_PREVIOUS_YEAR", 0.7, None)
+
+# Mean coal per reporting unit (t) / the same source's mean in its previous year: between 2/3 and 3/2.
+# Basis (judgement): China's total coal use changed by single-digit percentages a year over 2016-2023 (NBS
+# statistical communiqués); the mean over a province's units moves more than the national total (a large plant
+# opens or closes) but not by a third. A unit slip (10^4 t read as t, kg as t) moves it by orders of magnitude;
+# losing the large units moves it by tens of %.
+COAL_PER_SITE_VS_PREVIOUS_YEAR = Band("COAL_PER_SITE_VS_PREVIOUS_YEAR", 2 / 3, 1.5)
+
+# Combustion CO2 / energy of a source and year (t CO2 per tce): between 1.5 and 3.5.
+# Basis: IPCC 2006 Guidelines Vol. 2 Table 1.4 default CO2 factors times 29.3076 GJ/tce (GB/T 2589-2020): natural gas
+# 56,100 kg/TJ -> 1.64, other bituminous coal 94,600 -> 2.77, coke oven coke 107,000 -> 3.14 t CO2/tce, so any mix of
+# common fossil fuels lies between about 1.64 and 3.14. The band widens both ends by about 10 % (judgement) for
+# by-product gases of steelworks (blast-furnace gas, 260,000 kg/TJ) and biomass co-firing; outside it CO2 or energy is
+# in the wrong unit (kg for t is x1000, GJ taken as tce is x1/29.3).
+CO2_PER_TCE = Band("CO2_PER_TCE", 1.5, 3.5)
+
+# Share of facility-years of the fused inventory with a gap-filled value: at most 0.10.
+# Basis (judgement): a gap fill borrows a line one source lacks from another source; when more than one facility-year
+# in ten rests on a borrowed value, the inventory of that year is more estimate than report and the missing source
+# should be chased rather than filled.
+GAP_FILLED_SHARE = Band("GAP_FILLED_SHARE", None, 0.10)
+
+# Share of a CEMS partition's (city, year) monitored mass of one pollutant supplied by HJ 75 substitution: at most 0.20.
+# Basis (judgement): substitution bridges outages. HJ 75-2017 substitutes nothing below a 75 % quarterly capture rate
+# (inventories/rules/cems.yaml), so at most a quarter of the hours are substituted, and the maxima it substitutes make
+# their mass share larger than their hours share; a city-year where a fifth of the mass is substituted rests more on
+# substitution than on measurement.
+CEMS_SUBSTITUTED_SHARE = Band("CEMS_SUBSTITUTED_SHARE", None, 0.20)
+
+# --- the checks ----------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class TableQuality:
-    """Outcome for one published table."""
+class Check:
+    """One aggregate frame (pipelines/deliver/sql/expectations_<name>.sql) and the band its `column` must lie in."""
 
-    table: str
-    rows: int
-    evaluated: int
-    failed: tuple[FailedExpectation, ...] = ()
-    missing: bool = False  # listed in TABLES but absent from the warehouse
+    name: str  # suite, validation and SQL file name
+    keys: tuple[str, ...]  # the columns that say where: source system or CEMS partition, and year
+    context: tuple[str, ...]  # columns shown next to a failed value (what the ratio was made of)
+    column: str
+    band: Band
+    zh: str
+    en: str
+
+    @property
+    def sql(self) -> str:
+        return (SQL_DIR / f"expectations_{self.name}.sql").read_text(encoding="utf-8")
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("rows_per_source_year", ("source_system", "year"), ("row_count", "previous_year_row_count"),
+          "ratio_to_previous_year", ROWS_VS_PREVIOUS_YEAR,
+          "行数与上一年之比", "rows relative to the previous year"),
+    Check("coal_per_site", ("source_system", "year"), ("mean_coal_t", "previous_year_mean_coal_t"),
+          "ratio_to_previous_year", COAL_PER_SITE_VS_PREVIOUS_YEAR,
+          "平均每个报告单位用煤量与上一年之比", "mean coal per reporting unit relative to the previous year"),
+    Check("co2_per_tce", ("source_system", "year"), ("co2_t", "energy_tce"),
+          "co2_t_per_tce", CO2_PER_TCE,
+          "燃烧二氧化碳与能源消费量之比(隐含排放因子, tCO2/tce)",
+          "combustion CO2 per energy (implied emission factor, t CO2/tce)"),
+    Check("gap_filled_share", ("year",), ("gap_filled_facilities", "facilities"),
+          "gap_filled_share", GAP_FILLED_SHARE,
+          "含补缺值的设施年份占比", "share of facility-years with a gap-filled value"),
+    Check("cems_substituted_share", ("city_code", "year", "pollutant"), ("substituted_mass_t", "mass_t"),
+          "substituted_mass_share", CEMS_SUBSTITUTED_SHARE,
+          "在线监测排放量中替代值的占比", "share of the monitored mass supplied by substitution"),
+)
+
+_WHERE = {"source_system": ("来源", "source"), "year": ("年份", "year"), "city_code": ("地市", "city"),
+          "pollutant": ("污染物", "pollutant")}
+
+
+def sql_parameters() -> dict[str, Any]:
+    """Values the check queries bind: the coal fuel codes of inventories/reference/fuels.csv."""
+    from inventories.reference import fuels
+
+    return {"coal_fuel_codes": [row["fuel_code"] for row in fuels().iter_rows(named=True) if row["fuel_group"] == "coal"]}
+
+
+# --- outcome -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One row of a check's frame whose value lies outside the band, as GE reported it."""
+
+    check: Check
+    where: dict[str, str]  # key column -> value
+    value: float
+    context: dict[str, str]
+
+    def message_zh(self) -> str:
+        where = "，".join(f"{_WHERE[k][0]} {v}" for k, v in self.where.items())
+        band = self.check.band
+        return (f"{where}：{self.check.zh} = {_number(self.value)}，超出容许范围 {band.text()}"
+                f"（设置 {band.setting}；{self._context()}）")
+
+    def message_en(self) -> str:
+        where = ", ".join(f"{_WHERE[k][1]} {v}" for k, v in self.where.items())
+        band = self.check.band
+        return (f"{where}: {self.check.en} = {_number(self.value)}, outside the band {band.text()}"
+                f" (setting {band.setting}; {self._context()})")
+
+    def _context(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.context.items())
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What GE found for one check."""
+
+    check: Check
+    rows: int  # rows of the aggregate frame, i.e. source-years (or partition-years) compared
+    breaches: tuple[Breach, ...] = ()
+    error: str | None = None  # the frame could not be built (a table missing) or GE could not evaluate it
 
     @property
     def success(self) -> bool:
-        return not self.missing and not self.failed
+        return self.error is None and not self.breaches
 
 
 @dataclass(frozen=True)
 class QualityReport:
-    """What `run_quality` found, per table, plus where the Data Docs are."""
+    """The outcome of every check, plus where the Data Docs are."""
 
-    tables: tuple[TableQuality, ...]
+    outcomes: tuple[CheckOutcome, ...]
     data_docs_index: Path
     seconds: float
 
     @property
     def success(self) -> bool:
-        return all(t.success for t in self.tables)
+        return all(o.success for o in self.outcomes)
 
-    def table(self, name: str) -> TableQuality:
-        for t in self.tables:
-            if t.table == name:
-                return t
-        raise KeyError(name)
+    def outcome(self, name: str) -> CheckOutcome:
+        return next(o for o in self.outcomes if o.check.name == name)
 
-    def failures(self) -> list[tuple[str, FailedExpectation]]:
-        """(table, failed expectation) pairs across all tables."""
-        return [(t.table, f) for t in self.tables for f in t.failed]
+    def breaches(self) -> list[Breach]:
+        return [b for o in self.outcomes for b in o.breaches]
 
 
-def _short(value: Any, limit: int = 80) -> str:
-    text = " ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _number(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.3g}"
 
 
-def _failed_expectation(result: Any) -> FailedExpectation:
-    """Condense one GE ExpectationValidationResult that did not succeed."""
-    config = result.expectation_config
-    kwargs = dict(config.kwargs)
-    etype = str(config.type)
-    if etype.startswith("expect_table_"):
-        column = None
-    elif kwargs.get("column") is not None:
-        column = str(kwargs["column"])
-    elif kwargs.get("column_list"):
-        column = ", ".join(map(str, kwargs["column_list"]))
-    else:
-        column = None
-    detail: dict[str, Any] = dict(result.result or {})
-    values: list[str] = []
-    if etype == "expect_table_columns_to_match_ordered_list" and isinstance(detail.get("observed_value"), list):
-        observed, expected = list(detail["observed_value"]), list(kwargs.get("column_list") or [])
-        values += [f"missing: {c}" for c in expected if c not in observed]
-        values += [f"extra: {c}" for c in observed if c not in expected]
-        if not values:
-            values.append("order differs")
-    else:
-        for v in detail.get("partial_unexpected_list") or []:
-            text = _short(v)
-            if text not in values:
-                values.append(text)
-    error = None
-    info = result.exception_info or {}
-    infos = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
-    for item in infos:
-        if item.get("raised_exception"):
-            error = _short(item.get("exception_message") or "exception", 300)
-            break
-    count = detail.get("unexpected_count")
-    return FailedExpectation(
-        expectation=etype,
-        column=column,
-        unexpected_count=int(count) if count is not None else None,
-        unexpected_values=tuple(values[:MAX_UNEXPECTED_SHOWN]),
-        error=error,
-    )
+# --- running -------------------------------------------------------------------------------------------------------
 
 
-# --- running --------------------------------------------------------------------------------------------
-
-
-def _ephemeral_context(docs_dir: Path) -> Any:
+def _context(docs_dir: Path) -> Any:
+    """An in-memory GE context whose one Data Docs site writes to docs_dir through the offline view."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -208,45 +225,65 @@ def _ephemeral_context(docs_dir: Path) -> Any:
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_cta_footer": False},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_cta_footer": False,
+                                   "view": OFFLINE_VIEW},
+            "site_section_builders": {"expectations": {"view": OFFLINE_VIEW}, "validations": {"view": OFFLINE_VIEW},
+                                      "profiling": "None"},  # no profiling runs: a section with GE's CDN view, off
         },
     )
     return ctx
 
 
-def _validate_tables(con: Any, ctx: Any, run_id: Any) -> list[TableQuality]:
-    """Validate each table of TABLES read from the open DuckDB connection; the results land in ctx's store."""
+def _suite(check: Check) -> Any:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    expectation = gxe.ExpectColumnValuesToBeBetween(
+        column=check.column, min_value=check.band.low, max_value=check.band.high,
+        notes=[f"{check.zh} / {check.en}", f"容许区间为判断值，非官方阈值 / the band is judgement, not an official "
+                                           f"threshold: {check.band.setting} in pipelines/deliver/expectations.py"],
+        meta={"setting": check.band.setting})
+    return gx.ExpectationSuite(name=check.name, expectations=[expectation], meta={"zh": check.zh, "en": check.en})
+
+
+def _breaches(check: Check, result: Any) -> tuple[tuple[Breach, ...], str | None]:
+    """The rows GE found outside the band, or the error GE met."""
+    info = result.exception_info or {}  # one dict, or one per metric GE computed
+    for item in [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]:
+        if item.get("raised_exception"):
+            return (), f"GE 无法计算 / GE could not evaluate: {item.get('exception_message') or 'exception'}"
+    if result.success:
+        return (), None
+    rows = (result.result or {}).get("unexpected_index_list") or []
+    return tuple(Breach(check=check, where={k: str(row[k]) for k in check.keys}, value=row[check.column],
+                        context={k: _number(row[k]) for k in check.context}) for row in rows), None
+
+
+def _run_check(con: Any, ctx: Any, datasource: Any, check: Check, params: dict[str, Any], run_id: Any) -> CheckOutcome:
+    import duckdb
     import great_expectations as gx
 
-    datasource = ctx.data_sources.add_pandas(DATASOURCE_NAME)
-    present = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
-    outcomes: list[TableQuality] = []
-    for name, suite in build_suites().items():
-        if name not in present:
-            outcomes.append(TableQuality(
-                table=name, rows=0, evaluated=0, missing=True,
-                failed=(FailedExpectation("table_exists", None, error="table missing from the warehouse"),),
-            ))
-            continue
-        frame = con.sql(f'SELECT * FROM "{name}"').df()
-        batch = datasource.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("all")
-        definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=ctx.suites.add(suite)))
-        result = definition.run(
-            batch_parameters={"dataframe": frame},
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
-            run_id=run_id,
-        )
-        position = {c: i for i, c in enumerate(TABLES[name].columns)}
-        failed = sorted((_failed_expectation(r) for r in result.results if not r.success),
-                        key=lambda f: (f.column is not None, position.get((f.column or "").split(", ")[0], -1), f.expectation))
-        outcomes.append(TableQuality(table=name, rows=len(frame), evaluated=len(result.results), failed=tuple(failed)))
-    return outcomes
+    sql = check.sql
+    try:
+        frame = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
+    except (duckdb.CatalogException, duckdb.BinderException) as err:  # a warehouse published before the table existed
+        return CheckOutcome(check=check, rows=0, error=f"仓库缺表或缺列 / table or column missing from the warehouse: {err}")
+    batch = datasource.add_dataframe_asset(name=check.name).add_batch_definition_whole_dataframe("all")
+    definition = ctx.validation_definitions.add(
+        gx.ValidationDefinition(name=check.name, data=batch, suite=ctx.suites.add(_suite(check))))
+    result = definition.run(
+        batch_parameters={"dataframe": frame},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [*check.keys, *check.context]},
+        run_id=run_id,
+    )
+    breaches, error = _breaches(check, result.results[0])
+    return CheckOutcome(check=check, rows=len(frame), breaches=breaches, error=error)
 
 
-def run_quality(warehouse: Path, reports_dir: Path) -> QualityReport:
-    """Validate every published table in the warehouse and build offline Data Docs in reports_dir/data_docs.
+def run_quality(warehouse: Path, reports_dir: Path, checks: tuple[Check, ...] = CHECKS) -> QualityReport:
+    """Run every check on the warehouse (read-only) and build offline Data Docs in reports_dir/data_docs.
 
-    Raises FileNotFoundError when there is no warehouse; a table of TABLES missing from it is reported, not raised.
+    Raises FileNotFoundError when there is no warehouse; a table missing from it fails its check, not the run.
     """
     import duckdb
 
@@ -261,264 +298,34 @@ def run_quality(warehouse: Path, reports_dir: Path) -> QualityReport:
     if docs_dir.exists():  # the stores are in memory and know this run only: drop pages the index could not link
         shutil.rmtree(docs_dir)
     docs_dir.mkdir(parents=True)
-    ctx = _ephemeral_context(docs_dir)
+    ctx = _context(docs_dir)
+    datasource = ctx.data_sources.add_pandas(DATASOURCE_NAME)
     run_id = RunIdentifier(run_name=RUN_NAME, run_time=datetime.now(UTC))
-
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        with warnings.catch_warnings():
-            # pandas warns on each regex with a group (permit_no); only the match is used
-            warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression", category=UserWarning)
-            outcomes = _validate_tables(con, ctx, run_id)
-    finally:
-        con.close()
-
+    params = sql_parameters()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("SET enable_progress_bar = false")  # the terminal summary is the output
+        outcomes = tuple(_run_check(con, ctx, datasource, check, params, run_id) for check in checks)
     ctx.build_data_docs(site_names=[SITE_NAME])
-    make_docs_offline(docs_dir)
-    return QualityReport(tables=tuple(outcomes), data_docs_index=docs_dir / "index.html",
-                         seconds=time.perf_counter() - started)
+    return QualityReport(outcomes=outcomes, data_docs_index=docs_dir / "index.html", seconds=time.perf_counter() - started)
 
 
 def summary_lines(report: QualityReport) -> list[str]:
-    """Short bilingual lines for the terminal: one per table, one per failed expectation, then the verdict."""
-    width = max((len(t.table) for t in report.tables), default=0)
+    """Bilingual lines for the terminal: one per check, one per failed row (zh, then en), then the verdict."""
+    width = max((len(o.check.name) for o in report.outcomes), default=0)
     lines: list[str] = []
-    for t in report.tables:
-        if t.missing:
-            lines.append(f"{t.table:<{width}}  仓库中缺失/missing from warehouse")
-            continue
-        lines.append(f"{t.table:<{width}}  {t.rows:>9,} 行/rows  {t.evaluated:>3} 项期望/expectations  "
-                     f"{len(t.failed)} 失败/failed")
-        for f in t.failed:
-            where = f.column or "(table)"
-            if f.error:
-                what = f"error: {f.error}"
-            else:
-                count = f"{f.unexpected_count:,} " if f.unexpected_count is not None else ""
-                what = f"{count}unexpected: {', '.join(f.unexpected_values)}" if f.unexpected_values else ""
-            lines.append(f"    ✗ {where}  {f.expectation}  {what}".rstrip())
+    for o in report.outcomes:
+        verdict = "通过/passed" if o.success else "未通过/FAILED"
+        lines.append(f"{o.check.name:<{width}}  比较/compared {o.rows:>4}  {verdict}  {o.check.zh} / {o.check.en}")
+        if o.error:
+            lines.append(f"    ✗ {o.error}")
+        for b in o.breaches:
+            lines += [f"    ✗ {b.message_zh()}", f"      {b.message_en()}"]
+    failed = sum(not o.success for o in report.outcomes)
     verdict = "通过/PASSED" if report.success else "未通过/FAILED"
-    lines.append(f"{verdict}  ({len(report.failures())} 项失败/failed, {report.seconds:.1f} s)")
+    lines.append(f"{verdict}  ({failed} 项检查未通过/checks failed, {len(report.breaches())} 处超出区间/rows outside "
+                 f"their band, {report.seconds:.1f} s)")
+    lines.append("容许区间为判断值，非官方阈值 / the bands are judgement, not official thresholds "
+                 "(pipelines/deliver/expectations.py)")
     lines.append(f"数据文档/Data Docs: {report.data_docs_index}")
     return lines
 
-
-# --- Data Docs without a network ------------------------------------------------------------------------
-
-_OFFLINE_CSS = """
-:root { color-scheme: light; }
-body { margin: 0; padding-bottom: 2rem; color: #212529; background: #fff; font-size: 14px; line-height: 1.45;
-  font-family: system-ui, -apple-system, "Segoe UI", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", sans-serif; }
-a { color: #0a58ca; }
-h1, h2, h3, h4, h5, h6, .h6 { margin: .4rem 0; font-weight: 600; line-height: 1.25; }
-h4 { font-size: 1.3rem; } h5 { font-size: 1.1rem; } h6, .h6 { font-size: 1rem; }
-.lead { font-size: 1.05rem; color: #495057; }
-nav.navbar { display: flex; align-items: center; gap: 1rem; height: auto !important; padding: .4rem 1.5rem;
-  background: #f8f9fa; border-bottom: 1px solid #dee2e6; }
-nav.navbar nav { display: flex; align-items: center; gap: 1rem; }
-.navbar-brand a { background: none !important; }
-.navbar-brand a img { visibility: visible !important; height: 36px !important; }
-.breadcrumb { display: flex !important; flex-wrap: wrap; list-style: none; margin: 0; padding: 0; gap: .4rem; }
-.breadcrumb-item + .breadcrumb-item::before { content: "/"; padding-right: .4rem; color: #6c757d; }
-.container-fluid { padding: .8rem 1.5rem; box-sizing: border-box; }
-.row { display: flex; flex-wrap: wrap; margin: 0 -.5rem; }
-.row > * { padding: 0 .5rem; box-sizing: border-box; flex: 0 0 100%; max-width: 100%; }
-.col-6 { flex: 0 0 50% !important; max-width: 50% !important; }
-.col-4 { flex: 0 0 33.33% !important; max-width: 33.33% !important; }
-.col-3 { flex: 0 0 25% !important; max-width: 25% !important; }
-@media (min-width: 768px) {
-  .col-md-2, .col-lg-2 { flex: 0 0 18% !important; max-width: 18% !important; }
-  .col-md-10, .col-lg-10 { flex: 0 0 82% !important; max-width: 82% !important; }
-  .col-md-6 { flex: 0 0 50% !important; max-width: 50% !important; }
-  .d-md-block { display: block !important; }
-}
-.d-none { display: none; }
-.collapse, .collapsing, .fade, .tab-pane, .tab-content > .tab-pane { display: block !important; opacity: 1 !important;
-  height: auto !important; visibility: visible !important; }
-a[data-toggle="collapse"] { display: none; }
-.tab-pane { margin-bottom: 1.5rem; }
-.nav { list-style: none; padding: 0; margin: 0 0 .6rem; }
-.nav-tabs { display: flex; gap: 1rem; border-bottom: 1px solid #dee2e6; }
-.nav-tabs .nav-link { display: inline-block; padding: .3rem .2rem; text-decoration: none; }
-.nav-pills .nav-item { margin: .1rem 0; }
-.nav-pills .nav-link { display: block; padding: .15rem .3rem; text-decoration: none; }
-table, .table { width: 100%; border-collapse: collapse; margin: .4rem 0; color: inherit !important;
-  background-color: transparent !important; }
-th, td { border: 1px solid #dee2e6; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-thead th { background: #f1f3f5; }
-.table-responsive { overflow-x: auto; }
-.alert { padding: .5rem .9rem; margin: .4rem 0 .8rem; border: 1px solid #d6d8db; border-radius: 4px; }
-.alert-secondary { background: #e9ecef; }
-.alert-info { background: #e7f3fe; border-color: #b6dcfb; }
-.card { border: 1px solid #dee2e6; border-radius: 4px; margin: .5rem 0; background: #fff; }
-.card-header { padding: .4rem .6rem; background: #f7f7f7; border-bottom: 1px solid #dee2e6; }
-.card-body { padding: .6rem; }
-.bg-light { background: #f8f9fa !important; }
-.btn { display: inline-block; padding: .2rem .6rem; margin: .1rem; border: 1px solid #0d6efd; border-radius: 4px;
-  background: #fff; color: #0d6efd; cursor: pointer; font-size: .9rem; }
-.btn.active { background: #0d6efd; color: #fff; }
-.btn-group-toggle input { position: absolute; clip: rect(0, 0, 0, 0); pointer-events: none; }
-.text-danger { color: #c82333; } .text-success { color: #1e7e34; } .text-warning { color: #a06b00; }
-.text-muted { color: #6c757d; } .text-center { text-align: center; }
-.fas, .far, .fa { font-style: normal; font-weight: 700; }
-.fa-check-circle::before, .fa-check::before { content: "\\2714"; }
-.fa-times::before, .fa-times-circle::before { content: "\\2718"; }
-.fa-exclamation-triangle::before { content: "\\26A0"; }
-.fa-question-circle::before { content: "?"; }
-.fa-info-circle::before { content: "\\2139"; }
-code, pre, .code-snippet { font-family: ui-monospace, Consolas, monospace; background: #f1f3f5 !important; }
-pre { padding: .5rem; overflow-x: auto; }
-body > footer, #ge-cta-footer, .ge-walkthrough-modal, .modal { display: none !important; }
-.ge-offline-note { color: #6c757d; font-style: italic; }
-""".strip()
-
-_OFFLINE_JS = """
-(function () {
-  function setShown(show) {
-    var d = show ? "" : "none";
-    document.querySelectorAll(".hide-succeeded-validation-target-child").forEach(function (el) {
-      if (el.parentElement) { el.parentElement.style.display = d; }
-    });
-    document.querySelectorAll(".hide-succeeded-validation-target").forEach(function (el) { el.style.display = d; });
-    document.querySelectorAll(".hide-succeeded-validations-column-section-target-child").forEach(function (el) {
-      var section = el.parentElement && el.parentElement.parentElement;
-      if (!section) { return; }
-      section.style.display = d;
-      if (section.id) {
-        document.querySelectorAll('a[href="#' + section.id + '"]').forEach(function (a) { a.style.display = d; });
-      }
-    });
-  }
-  window.showAllValidations = function () { setShown(true); };
-  window.hideSucceededValidations = function () { setShown(false); };
-  document.querySelectorAll(".btn-group-toggle .btn").forEach(function (b) {
-    b.addEventListener("click", function () {
-      b.parentElement.querySelectorAll(".btn").forEach(function (x) { x.classList.remove("active"); });
-      b.classList.add("active");
-    });
-  });
-})();
-""".strip()
-
-_EXTERNAL = r"""(?:https?:)?//"""
-_LINK_EXTERNAL = re.compile(rf"""<link\b[^>]*\bhref\s*=\s*["']{_EXTERNAL}[^>]*>""", re.I)
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
-_IMG_EXTERNAL = re.compile(rf"""<img\b[^>]*\bsrc\s*=\s*["']({_EXTERNAL}[^"']*)["'][^>]*>""", re.I | re.S)
-_CSS_URL_EXTERNAL = re.compile(rf"""url\(\s*["']?{_EXTERNAL}[^)]*\)""", re.I)
-_CSS_IMPORT_EXTERNAL = re.compile(rf"""@import\s+(?:url\()?\s*["']?{_EXTERNAL}[^;]*;""", re.I)
-_BOOTSTRAP_TABLE_ID = re.compile(r"""\$\(\s*'#([^']+)'\s*\)\.bootstrapTable\(""")
-_BOOTSTRAP_TABLE_COLUMNS = re.compile(r"columns:\s*(\[.*?\]),\s*data:", re.S)
-_BOOTSTRAP_TABLE_DATA = re.compile(r"data:\s*(\[.*\]),\s*toolbar:", re.S)
-_BOOTSTRAP_TABLE_OPTIONS = re.compile(r"toolbar:\s*'[^']*'\s*\},\s*(\{.*?\})\s*\)\s*\)", re.S)
-
-
-def _static_table(table_id: str, script: str) -> str | None:
-    """HTML for a table GE fills in the browser with bootstrap-table, or None if the script is not understood."""
-    try:
-        columns = ast.literal_eval(_BOOTSTRAP_TABLE_COLUMNS.search(script).group(1))  # type: ignore[union-attr]
-        rows = ast.literal_eval(_BOOTSTRAP_TABLE_DATA.search(script).group(1))  # type: ignore[union-attr]
-        options_match = _BOOTSTRAP_TABLE_OPTIONS.search(script)
-        options = ast.literal_eval(options_match.group(1)) if options_match else {}
-    except (AttributeError, ValueError, SyntaxError):
-        return None
-    if not isinstance(columns, list) or not isinstance(rows, list):
-        return None
-    sort_name = options.get("sortName")
-    if sort_name:
-        key = next((c.get("sortName", c["field"]) for c in columns if c.get("field") == sort_name), sort_name)
-        numeric = all(isinstance(r.get(key), int | float) for r in rows)
-        rows = sorted(rows, key=lambda r: r.get(key) if numeric else str(r.get(key, "")),
-                      reverse=options.get("sortOrder") == "desc")
-    head = "".join(f"<th>{html.escape(str(c.get('title', c.get('field', ''))))}</th>" for c in columns)
-    body: list[str] = []
-    for row in rows:
-        link = row.get("_table_row_link_path")
-        cells: list[str] = []
-        linked = False
-        for c in columns:
-            value = row.get(c.get("field"), "")
-            text = str(value).strip()
-            if "<" in text:  # GE renders these cells to HTML already; bootstrap-table inserts them unescaped
-                cells.append(f"<td>{text}</td>")
-            elif link and not linked:
-                cells.append(f'<td><a href="{html.escape(str(link), quote=True)}">{html.escape(text)}</a></td>')
-                linked = True
-            else:
-                cells.append(f"<td>{html.escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    if not rows:
-        body.append(f'<tr><td colspan="{len(columns)}" class="ge-offline-note">(none)</td></tr>')
-    return (f'<table id="{html.escape(table_id, quote=True)}" class="table table-sm ge-offline-table">'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
-
-
-def _fallback_links(page: Path, docs_dir: Path) -> str:
-    """A plain list of every validation and suite page, for an index table whose script was not understood."""
-    items = []
-    for sub in ("validations", "expectations"):
-        for target in sorted((docs_dir / sub).rglob("*.html")):
-            rel = html.escape(Path(os.path.relpath(target, page.parent)).as_posix(), quote=True)
-            items.append(f'<li><a href="{rel}">{html.escape(target.relative_to(docs_dir).as_posix())}</a></li>')
-    return "<ul class=\"ge-offline-links\">" + "".join(items) + "</ul>"
-
-
-def _offline_page(text: str, page: Path, docs_dir: Path) -> str:
-    """One generated page, rewritten so that it needs no network and shows its content without JS libraries."""
-    text = _LINK_EXTERNAL.sub("", text)
-    text = _CSS_IMPORT_EXTERNAL.sub("", text)
-    text = _CSS_URL_EXTERNAL.sub("none", text)
-
-    logo = docs_dir / "static" / "images" / "logo-long.png"
-    logo_rel = Path(os.path.relpath(logo, page.parent)).as_posix()
-
-    def img(match: re.Match[str]) -> str:
-        if "logo" in match.group(1) and logo.is_file():
-            return match.group(0).replace(match.group(1), logo_rel)
-        return ""
-
-    text = _IMG_EXTERNAL.sub(img, text)
-
-    tables: dict[str, str] = {}
-
-    def script(match: re.Match[str]) -> str:
-        attrs, body = match.group(1), match.group(2)
-        if "src" in attrs.lower():  # every src'ed script GE emits is a CDN library
-            return ""
-        table_id = _BOOTSTRAP_TABLE_ID.search(body)
-        if table_id:
-            tables[table_id.group(1)] = _static_table(table_id.group(1), body) or _fallback_links(page, docs_dir)
-            return ""
-        if "vegaEmbed" in body:
-            return '<p class="ge-offline-note">图表需联网,离线版省略 / chart omitted in the offline report</p>'
-        return ""  # every other inline script drives jQuery/bootstrap, which are not here
-
-    text = _SCRIPT.sub(script, text)
-    for table_id, replacement in tables.items():
-        tid = re.escape(table_id)
-        text = re.sub(rf"""<div\s+id="{tid}-toolbar"[^>]*>.*?</div>""", "", text, flags=re.S)
-        text, n = re.subn(rf"""<table\b[^>]*\bid="{tid}"[^>]*>\s*</table>""", lambda _m, r=replacement: r, text)
-        if not n:
-            text = text.replace("</body>", replacement + "</body>", 1)
-    text = text.replace("</head>", f'<style id="synergy-offline">\n{_OFFLINE_CSS}\n</style>\n</head>', 1)
-    text = text.replace("</body>", f'<script id="synergy-offline-js">\n{_OFFLINE_JS}\n</script>\n</body>', 1)
-    return text
-
-
-def make_docs_offline(docs_dir: Path) -> int:
-    """Rewrite every generated page (and GE's copied stylesheets) so nothing is fetched from a CDN.
-
-    Returns the number of HTML pages rewritten. Safe to run twice.
-    """
-    docs_dir = Path(docs_dir)
-    pages = 0
-    for page in docs_dir.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        if 'id="synergy-offline"' not in text:
-            page.write_text(_offline_page(text, page, docs_dir), encoding="utf-8")
-        pages += 1
-    for sheet in docs_dir.rglob("*.css"):
-        text = sheet.read_text(encoding="utf-8")
-        cleaned = _CSS_URL_EXTERNAL.sub("none", _CSS_IMPORT_EXTERNAL.sub("", text))
-        if cleaned != text:
-            sheet.write_text(cleaned, encoding="utf-8")
-    return pages
