@@ -77,9 +77,7 @@ def synth(
 
 
 def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool:
-    import dagster as dg
-
-    from pipelines.orchestration.build import run_build
+    from pipelines.orchestration.build import run_build, workspace_instance
     from pipelines.orchestration.definitions import ASSETS, build_defs
     from pipelines.orchestration.resources import SynergyConfig
     from pipelines.orchestration.run_failures import explain_run_failure
@@ -88,7 +86,7 @@ def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool
     if factor_set:
         config["factor_set_path"] = str(factor_set.resolve())
     defs = build_defs({"synergy": SynergyConfig(**config)})
-    instance = dg.DagsterInstance.get()
+    instance = workspace_instance()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("Building (Dagster run, in-process)…", total=len(ASSETS))
@@ -532,12 +530,11 @@ def status(
 ) -> None:
     """Recent runs (and why a failed one failed), checks not passing, files waiting in the inbox, the last publish;
     exit 1 when the warehouse file is damaged."""
-    import dagster as dg
-
+    from pipelines.orchestration.build import workspace_instance
     from pipelines.orchestration.status import collect_status, render_status
 
     ws = _workspace()
-    found = collect_status(ws, dg.DagsterInstance.get(), runs=runs)
+    found = collect_status(ws, workspace_instance(), runs=runs)
     render_status(found, console)
     if found.last_publish.problem:
         raise typer.Exit(1)

@@ -20,6 +20,11 @@ from pipelines.read.inbox_scan import InboxFile, inbox_contents, inbox_years
 from pipelines.workspace import Workspace
 
 
+def workspace_instance() -> dg.DagsterInstance:
+    """The Dagster instance of $DAGSTER_HOME (the workspace's dagster/ folder), which `synergy ui` shows too."""
+    return dg.DagsterInstance.get()
+
+
 def years_to_build(files: list[InboxFile], instance: dg.DagsterInstance, years: Sequence[int] | None) -> list[int]:
     """The years asked for, else every year an inbox file carries or a partition already holds.
 

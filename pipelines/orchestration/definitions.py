@@ -32,12 +32,12 @@ ASSETS = [*sources.SOURCE_ASSETS, sources.core_permit__annual_limits,
 def build_defs(resource_overrides: dict | None = None) -> dg.Definitions:
     """All assets, checks, jobs, schedules and the inbox sensor, with resources rooted at $SYNERGY_HOME.
 
-    The IO manager follows the SynergyConfig given (its workspace and factor set) unless one is given too.
+    The IO manager stores under the given SynergyConfig's workspace unless one is given too.
     """
     overrides = dict(resource_overrides or {})
     synergy = overrides.pop("synergy", None) or SynergyConfig(home=str(workspace_from_env().home))
     resources = {
-        "io_manager": ParquetIOManager(base_dir=str(synergy.workspace.parquet), factor_set_path=synergy.factor_set_path),
+        "io_manager": ParquetIOManager(base_dir=str(synergy.workspace.parquet)),
         "synergy": synergy,
         **overrides,
     }

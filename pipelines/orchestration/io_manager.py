@@ -14,7 +14,6 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from inventories.factor_library import DEFAULT_FACTOR_SET
 from pipelines.orchestration.run_metadata import note_rows_loaded, output_metadata
 from schemas.generate import polars_schema
 from schemas.tables import TABLES
@@ -75,8 +74,9 @@ class StoredTables(Mapping[str, pl.DataFrame]):
 
 
 class ParquetIOManager(dg.ConfigurableIOManager):
+    """Knows where tables live, nothing of the run's settings: a table's factor set is read from its own rows."""
+
     base_dir: str
-    factor_set_path: str = str(DEFAULT_FACTOR_SET)  # only named in the run metadata; the assets read SynergyConfig's
 
     def _path(self, key: dg.AssetKey) -> Path:
         return table_path(Path(self.base_dir), "__".join(key.path))
@@ -101,7 +101,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         else:
             write_atomic(obj, self._path(context.asset_key))
             location = str(self._path(context.asset_key))
-        metadata = output_metadata(context, obj.height, Path(self.base_dir), self.factor_set_path)
+        metadata = output_metadata(context, obj, Path(self.base_dir))
         context.add_output_metadata({**metadata, "path": location})
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:

@@ -8,14 +8,20 @@ yearly asset has a single-run backfill policy), so a yearly asset sees all the y
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 # single-run backfills are what a yearly asset needs (it sees all its years at once); the flag is "beta" in 1.13
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+
+# The run tags by which Dagster names a run's partition or partition range (its backfills and launchpad write them,
+# and a run request may carry them): stable strings, but dagster 1.13 exports them only from the private
+# `dagster._core.storage.tags`, so they are spelled here; tests/unit/test_run_parameters.py runs a range through them
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 REPORTING_YEAR = "reporting_year"
 reporting_year = dg.DynamicPartitionsDefinition(name=REPORTING_YEAR)
@@ -32,9 +38,15 @@ def unpartitioned(graph: Any, keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey]:
     return sorted(k for k in keys if not graph.get(k).is_partitioned)
 
 
-def partition_years(context: dg.AssetExecutionContext) -> list[int]:
-    """The data years a yearly asset is materialising in this run."""
-    return sorted(int(key) for key in context.partition_keys)
+def run_years(context: dg.AssetExecutionContext) -> list[int]:
+    """The data years this run covers, oldest first; empty for a run without years.
+
+    A yearly asset's are its partitions. An unpartitioned step of a yearly run (the exports) has no partition of its
+    own, so its years come from the run's partition tags, resolved against the stored order of the partitions.
+    """
+    if context.assets_def.partitions_def is not None:
+        return sorted(int(key) for key in context.partition_keys)
+    return years_from_tags(context.run.tags, list(context.instance.get_dynamic_partitions(REPORTING_YEAR)))
 
 
 def known_years(instance: dg.DagsterInstance) -> list[int]:
@@ -60,15 +72,14 @@ def range_tags(partition_keys: list[str], years: list[int]) -> dict[str, str]:
     missing = wanted - set(partition_keys)
     if missing or not positions:
         raise ValueError(f"years not registered as partitions: {sorted(missing) or sorted(wanted)}")
-    return {ASSET_PARTITION_RANGE_START_TAG: partition_keys[min(positions)],
-            ASSET_PARTITION_RANGE_END_TAG: partition_keys[max(positions)]}
+    return {RANGE_START_TAG: partition_keys[min(positions)], RANGE_END_TAG: partition_keys[max(positions)]}
 
 
-def years_from_tags(tags: dict[str, str], partition_keys: list[str]) -> list[int]:
+def years_from_tags(tags: Mapping[str, str], partition_keys: list[str]) -> list[int]:
     """The data years a run covers, from its partition or partition-range tags (empty for an unpartitioned run)."""
-    if "dagster/partition" in tags:
-        return [int(tags["dagster/partition"])]
-    start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    if PARTITION_TAG in tags:
+        return [int(tags[PARTITION_TAG])]
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
     if start is None or end is None or start not in partition_keys or end not in partition_keys:
         return []
     return sorted(int(k) for k in partition_keys[partition_keys.index(start):partition_keys.index(end) + 1])

@@ -1,11 +1,22 @@
-"""Run settings every asset may need: the workspace, the factor set and match thresholds (years are partitions)."""
+"""Run settings every asset may need: the workspace, the factor set, rule settings and match thresholds.
+
+The one way run parameters enter a build (years are partitions). The factor-set folder is read only by the
+`core_inventory__factors` asset; the other assets take that asset's value. Rule settings are read through the
+methods below, so every asset applies the same file and version.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
+from inventories.cems.settings import CemsSettings
+from inventories.cems.settings import load_settings as load_cems_settings
 from inventories.factor_library import DEFAULT_FACTOR_SET
 from inventories.synergy_tree import SETTINGS_FILE as SYNERGY_INDEX_SETTINGS
+from inventories.synergy_tree import IndexSettings
+from inventories.synergy_tree import load_settings as load_index_settings
 from pipelines.workspace import Workspace
 
 
@@ -13,7 +24,7 @@ class SynergyConfig(dg.ConfigurableResource):
     """Where the workspace is, which factor set and city-index settings to use, and match thresholds."""
 
     home: str
-    factor_set_path: str = str(DEFAULT_FACTOR_SET)
+    factor_set_path: str = str(DEFAULT_FACTOR_SET)  # read by core_inventory__factors; the assets take its value
     synergy_index_path: str = str(SYNERGY_INDEX_SETTINGS)  # city index settings; its `tree` names the indicator tree
     cems_substitution_rule_version: str = ""  # empty: the version inventories/rules/cems.yaml names
     duckdb_memory_limit: str = "4GB"  # DuckDB spills to $SYNERGY_HOME/tmp/duckdb beyond this
@@ -21,6 +32,12 @@ class SynergyConfig(dg.ConfigurableResource):
 
     @property
     def workspace(self) -> Workspace:
-        from pathlib import Path
-
         return Workspace(Path(self.home))
+
+    def cems_settings(self) -> CemsSettings:
+        """HJ 75 validity and substitution settings (inventories/rules/cems.yaml) under this build's rule version."""
+        return load_cems_settings(rule_version=self.cems_substitution_rule_version)
+
+    def index_settings(self) -> IndexSettings:
+        """The city synergy index settings file this build uses (bounds, base year, the indicator tree)."""
+        return load_index_settings(Path(self.synergy_index_path))

@@ -1,10 +1,10 @@
 """The metadata every materialisation carries, so a build can be audited from the UI alone.
 
 Rows in (read by the step from its upstream tables) and out, the step's duration so far, the process's peak RSS so far
-(it never goes down, so the step where it rises is the one that needed the memory), the factor set and
-GWP set in force, and the fingerprint of the input files the run stands on: sha256 over the sorted SHA-256 of
-every inbox file, taken when the run was launched (run tags) or, for a run launched without it, over the
-sources' file logs.
+(it never goes down, so the step where it rises is the one that needed the memory), the GWP set in force, the
+factor set(s) a table's rows were computed with (its `factor_set` column: a table without one stands on no factor),
+and the fingerprint of the input files the run stands on: sha256 over the sorted SHA-256 of every inbox file, taken
+when the run was launched (run tags) or, for a run launched without it, over the sources' file logs.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ import hashlib
 import resource
 import time
 from collections import defaultdict
-from functools import cache
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from inventories.factor_library import load_factor_set
 from inventories.reference import accounting_settings
 from pipelines.read.inbox_scan import InboxFile
 
@@ -44,11 +42,6 @@ def inbox_tags(files: list[InboxFile]) -> dict[str, str]:
     return fingerprint({f.sha256 for f in files})
 
 
-@cache
-def _factor_set_label(path: str) -> str:
-    return load_factor_set(path).label
-
-
 def _logged_inputs(parquet_dir: Path) -> dict[str, str]:
     hashes: set[str] = set()
     for log in sorted(parquet_dir.glob("raw_*__files.parquet")):
@@ -56,9 +49,9 @@ def _logged_inputs(parquet_dir: Path) -> dict[str, str]:
     return fingerprint(hashes)
 
 
-def step_metadata(instance: dg.DagsterInstance, run: dg.DagsterRun, step_key: str, rows_out: int, parquet_dir: Path,
-                  factor_set_path: str) -> dict[str, object]:
-    """Rows in and out, duration, factor set, GWP set and input fingerprint for one step of one run."""
+def step_metadata(instance: dg.DagsterInstance, run: dg.DagsterRun, step_key: str, rows_out: int,
+                  parquet_dir: Path) -> dict[str, object]:
+    """Rows in and out, duration, GWP set and input fingerprint for one step of one run."""
     stats = instance.get_run_step_stats(run.run_id, step_keys=[step_key])
     started = stats[0].start_time if stats and stats[0].start_time else None
     inputs = {k: run.tags[k] for k in (INPUTS_TAG, INPUT_FILES_TAG) if k in run.tags} or _logged_inputs(parquet_dir)
@@ -67,20 +60,26 @@ def step_metadata(instance: dg.DagsterInstance, run: dg.DagsterRun, step_key: st
         "rows_out": rows_out,
         "duration_s": round(time.time() - started, 2) if started else None,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,  # the process's so far: it never drops
-        "factor_set": _factor_set_label(factor_set_path),
         "gwp_set": str(accounting_settings()["gwp_set"]),
         "input_files": int(inputs[INPUT_FILES_TAG]),
         "inputs_sha256": inputs[INPUTS_TAG],
     }
 
 
-def output_metadata(context: dg.OutputContext, rows_out: int, parquet_dir: Path, factor_set_path: str) -> dict[str, object]:
+def _factor_sets(frame: pl.DataFrame) -> dict[str, str]:
+    """The factor set(s) the rows name, as the data says (not as configured); nothing for a table without factors."""
+    if "factor_set" not in frame.columns:
+        return {}
+    return {"factor_set": "; ".join(sorted(frame["factor_set"].drop_nulls().unique().to_list()))}
+
+
+def output_metadata(context: dg.OutputContext, frame: pl.DataFrame, parquet_dir: Path) -> dict[str, object]:
     step = context.step_context
-    return step_metadata(step.instance, step.dagster_run, context.step_key, rows_out, parquet_dir, factor_set_path)
+    return {**step_metadata(step.instance, step.dagster_run, context.step_key, frame.height, parquet_dir),
+            **_factor_sets(frame)}
 
 
-def asset_metadata(context: dg.AssetExecutionContext, rows_out: int, parquet_dir: Path,
-                   factor_set_path: str) -> dict[str, object]:
+def asset_metadata(context: dg.AssetExecutionContext, rows_out: int, parquet_dir: Path) -> dict[str, object]:
     """The same metadata for an asset that writes its own files (the warehouse, exports) instead of returning a table."""
     step = context.get_step_execution_context()
-    return step_metadata(context.instance, context.run, step.step.key, rows_out, parquet_dir, factor_set_path)
+    return step_metadata(context.instance, context.run, step.step.key, rows_out, parquet_dir)

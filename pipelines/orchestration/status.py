@@ -24,9 +24,11 @@ from rich.text import Text
 from pipelines.deliver.coverage_gaps import CoverageGaps, coverage_gaps, gaps_line
 from pipelines.deliver.unconfirmed_values import UnconfirmedValues, unconfirmed_line, unconfirmed_values
 from pipelines.deliver.warehouse import read_published
+from pipelines.orchestration.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from pipelines.orchestration.run_failures import PUBLISH_ASSET, explain_run_failure, metadata_summary
 from pipelines.read.inbox_scan import file_log, inbox_changes
-from pipelines.workspace import SOURCES, Workspace
+from pipelines.workspace import Workspace
+from schemas.sources import SOURCE_SYSTEMS
 
 CHECK_RUNS = 50  # runs searched for each check's latest evaluation: a check not run that recently is not shown
 CHECKS_SHOWN = 15  # failed checks listed; the rest are counted
@@ -106,11 +108,11 @@ def _years_text(years: list[int]) -> str:
     return ",".join(map(str, years))
 
 
-def run_years(tags: dict[str, str]) -> str:
-    """The years a run built, from its partition, partition-range or synergy/years tag."""
-    if "dagster/partition" in tags:
-        return tags["dagster/partition"]
-    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+def years_label(tags: dict[str, str]) -> str:
+    """The years a run built, for display (`2021–2023`), from its partition, partition-range or synergy/years tag."""
+    if PARTITION_TAG in tags:
+        return tags[PARTITION_TAG]
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
     if start and end:
         return start if start == end else f"{start}–{end}"
     if "synergy/years" in tags:
@@ -146,7 +148,7 @@ def _run_rows(instance: dg.DagsterInstance, records) -> list[RunRow]:
         if run.status == dg.DagsterRunStatus.FAILURE:
             failure = next(iter(explain_run_failure(instance, run.run_id)), None)
         rows.append(RunRow(run_id=run.run_id, job=run.job_name, status=run.status.value, started=_local(start),
-                           duration_s=(end - start) if start and end else None, years=run_years(tags),
+                           duration_s=(end - start) if start and end else None, years=years_label(tags),
                            started_by=started_by(tags), failure=failure))
     return rows
 
@@ -209,7 +211,7 @@ def unsorted_entries(ws: Workspace) -> list[PendingFile]:
         return []
     found = []
     for path in sorted(ws.inbox.iterdir()):
-        if path.name in SOURCES or path.name.startswith("."):
+        if path.name in SOURCE_SYSTEMS or path.name.startswith("."):
             continue
         info = path.lstat()
         found.append(PendingFile(source=UNSORTED, path=path.name + ("/" if path.is_dir() else ""),

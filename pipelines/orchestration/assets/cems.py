@@ -10,11 +10,10 @@ import json
 import dagster as dg
 import polars as pl
 
-from inventories.cems.settings import load_settings
 from inventories.cems.substitution import RULE_STATUS
 from pipelines.orchestration.io_manager import write_atomic
 from pipelines.orchestration.jobs import CEMS_BY_CITY, MEMORY_HEAVY
-from pipelines.orchestration.partitions import CEMS_CITY, YEAR_CITY, YEARLY, partition_years
+from pipelines.orchestration.partitions import CEMS_CITY, YEAR_CITY, YEARLY, run_years
 from pipelines.orchestration.resources import SynergyConfig
 from pipelines.read.cems.aggregate import duckdb_connection, outlet_monthly, substitution_gaps
 from pipelines.read.cems.outlets import outlet_table
@@ -98,10 +97,10 @@ def _file_order(files: pl.DataFrame) -> dict[str, int]:
 def core_cems__gaps(context: dg.AssetExecutionContext, synergy: SynergyConfig,
                     core_cems__file_counts: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Invalid and missing hours per outlet and pollutant with the substitute, one city partition at a time."""
-    settings = load_settings(rule_version=synergy.cems_substitution_rule_version)
+    settings = synergy.cems_settings()
     store = cems_store(synergy)
     frames, moved = [], 0
-    for year in partition_years(context):
+    for year in run_years(context):
         gaps, moved_here = substitution_gaps(store, year, _file_order(core_cems__file_counts), settings)
         frames.append(gaps.with_columns(pl.lit(year).alias("year"), pl.col("city").alias("city_code")))
         moved += moved_here
@@ -115,12 +114,12 @@ def core_cems__gaps(context: dg.AssetExecutionContext, synergy: SynergyConfig,
 def core_cems__outlet_monthly(context: dg.AssetExecutionContext, synergy: SynergyConfig,
                               core_cems__gaps: pl.DataFrame, core_cems__outlets: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Valid-data rate (有效数据率) and mass per outlet, month and pollutant: one DuckDB GROUP BY per year."""
-    settings = load_settings(rule_version=synergy.cems_substitution_rule_version)
+    settings = synergy.cems_settings()
     store = cems_store(synergy)
     con = duckdb_connection(synergy.workspace.home / "tmp" / "duckdb", synergy.duckdb_memory_limit)
     frames = [outlet_monthly(con, store, year, core_cems__gaps.filter(pl.col("year") == year), settings,
                              core_cems__outlets)
-              for year in partition_years(context) if store.partitions(year)]
+              for year in run_years(context) if store.partitions(year)]
     con.close()
     table = conform(pl.concat(frames), "core_cems__outlet_monthly") if frames else pl.DataFrame(
         schema=polars_schema(TABLES["core_cems__outlet_monthly"]))
@@ -157,7 +156,7 @@ def core_cems__city_monthly(context: dg.AssetExecutionContext, synergy: SynergyC
     parquet/core_cems__city_monthly/year=<Y>/city=<C>.parquet (Hive, like the hourly store)."""
     keys = context.partition_key.keys_by_dimension  # type: ignore[attr-defined]
     year, city = int(keys["year"]), keys["city"]
-    settings = load_settings(rule_version=synergy.cems_substitution_rule_version)
+    settings = synergy.cems_settings()
     store = cems_store(synergy)
     if city not in store.partitions(year):
         raise dg.Failure(f"没有{year}年{city}的CEMS小时数据 / no CEMS hourly data for year {year}, city {city}")

@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from inventories.crosscheck import catalogue_inputs, fuel_defaults, load_catalogue, run_catalogue
-from inventories.factor_library import load_factor_set
+from pipelines.orchestration.assets.inventory import FACTORS, factor_set_of
 from pipelines.orchestration.resources import SynergyConfig
 from pipelines.resolve.finding_curation import LOG_TABLE, apply_decisions
 from schemas.tables import TABLES
@@ -18,21 +18,21 @@ FINDINGS = "out_crosscheck__findings"
 RULES = load_catalogue()
 
 
-def _years(tables: dict[str, pl.DataFrame]) -> list[int]:
+def _built_years(tables: dict[str, pl.DataFrame]) -> list[int]:
     """Every built year of the fused inventory: the findings table is rebuilt whole, so none goes stale."""
     return sorted(tables["out_inventory__yearly_enterprise"]["year"].unique().to_list())
 
 
 @dg.multi_asset(
     name="out_crosscheck",
-    ins={table: dg.AssetIn() for table in catalogue_inputs(RULES)},
+    ins={table: dg.AssetIn() for table in (*catalogue_inputs(RULES), FACTORS)},
     outs={FINDINGS: dg.AssetOut(group_name="out_crosscheck", description=TABLES[FINDINGS].en, kinds={"duckdb"}),
           LOG_TABLE: dg.AssetOut(group_name="core_qa", description=TABLES[LOG_TABLE].en)},
     can_subset=False,
 )
 def out_crosscheck(context: dg.AssetExecutionContext, synergy: SynergyConfig, **tables: pl.DataFrame):
-    years = _years(tables)
-    defaults = fuel_defaults(load_factor_set(synergy.factor_set_path), years)
+    years = _built_years(tables)
+    defaults = fuel_defaults(factor_set_of(tables[FACTORS]), years)
     findings = run_catalogue(RULES, tables, defaults, years).filter(pl.col("year").is_in(years))
     findings, log = apply_decisions(findings, synergy.workspace.curation)
     counts = {f"{status}_{severity}": n for status, severity, n in

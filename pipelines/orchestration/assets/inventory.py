@@ -1,8 +1,10 @@
 """Accounting assets: factor set -> per-line CO2 -> candidates -> fused facility inventory -> roll-ups.
 
-The calculations live in `inventories/`; these assets only wire inputs, settings and metadata.
+The calculations live in `inventories/`; these assets only wire inputs, settings and metadata. The factor-set folder
+is read once, by `core_inventory__factors`; every asset that computes with factors takes that asset's value.
 """
 
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -11,7 +13,7 @@ from inventories.candidates import Sources
 from inventories.combustion import fuel_line_co2
 from inventories.coverage import coverage, known_site_years
 from inventories.facility_inventory import chosen_species, facility_candidates
-from inventories.factor_library import load_factor_set
+from inventories.factor_library import FactorSet, FactorSetError, load_factor_set
 from inventories.key_emitters import captive_power, ghg_reporters
 from inventories.reference import accounting_settings, fuels, key_emitter_rule, power_industry_codes
 from inventories.sql_models import (
@@ -22,19 +24,37 @@ from inventories.sql_models import (
     region_sector_inventory,
 )
 from pipelines.orchestration.jobs import MEMORY_HEAVY
-from pipelines.orchestration.partitions import YEARLY, partition_years
+from pipelines.orchestration.partitions import YEARLY, run_years
 from pipelines.orchestration.resources import SynergyConfig
 from schemas.generate import conform
+
+FACTORS = "core_inventory__factors"
+_REGION = {"region_code": "factor_region"}  # the published name says whose region: the factor's, not a site's
 
 
 @dg.asset(group_name="core_inventory", kinds={"polars"})
 def core_inventory__factors(synergy: SynergyConfig) -> dg.Output[pl.DataFrame]:
     """The factor set this build uses (validated on load), published so every factor id resolves."""
     factor_set = load_factor_set(synergy.factor_set_path)
-    factors = conform(factor_set.factors.rename({"region_code": "factor_region"}), "core_inventory__factors")
+    factors = conform(factor_set.factors.rename(_REGION), FACTORS)
     recalled = factors.filter(pl.col("status") == "recalled").height
     return dg.Output(factors, metadata={"factor_set": factor_set.label, "factors": factors.height,
-                                        "recalled_factors": recalled})
+                                        "recalled_factors": recalled, "folder": str(factor_set.path)})
+
+
+def factor_set_of(factors: pl.DataFrame) -> FactorSet:
+    """The factor set as `core_inventory__factors` published it, for the assets that compute with factors.
+
+    Taken from the asset's value, not re-read from the folder, so every number of a build stands on the published
+    table (the folder may change while a build runs, or a later run may rebuild only some years).
+    """
+    labels = factors["factor_set"].unique().to_list()
+    if len(labels) != 1:
+        raise FactorSetError(f"{FACTORS} 应恰好有一个因子集 / should hold exactly one factor set, found {labels}")
+    label = labels[0]
+    name, _, version = label.split("+")[0].partition("@")  # the label is name@version[+base label]
+    return FactorSet(name=name, version=version, path=Path(FACTORS),  # the published table, not a folder
+                     factors=factors.rename({v: k for k, v in _REGION.items()}), label=label)
 
 
 def _of_years(frame: pl.DataFrame, years: list[int]) -> pl.DataFrame:
@@ -51,13 +71,12 @@ ALL_YEARS = dg.AssetIn(partition_mapping=dg.AllPartitionMapping())
 
 
 @dg.asset(group_name="core_inventory", kinds={"polars"}, **YEARLY)
-def core_inventory__ghg_fuel_line_co2(context: dg.AssetExecutionContext, synergy: SynergyConfig,
-                                      core_ghg__fuel_lines: pl.DataFrame,
+def core_inventory__ghg_fuel_line_co2(context: dg.AssetExecutionContext, core_ghg__fuel_lines: pl.DataFrame,
                                       core_inventory__factors: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Combustion CO2 per GHG fuel line with the parameters used and their provenance."""
-    factor_set = load_factor_set(synergy.factor_set_path)
-    years = partition_years(context)
-    result = fuel_line_co2(_of_years(core_ghg__fuel_lines, years), factor_set, fuels(), power_industry_codes())
+    years = run_years(context)
+    result = fuel_line_co2(_of_years(core_ghg__fuel_lines, years), factor_set_of(core_inventory__factors), fuels(),
+                           power_industry_codes())
     result = conform(result, "core_inventory__ghg_fuel_line_co2").sort("source_record")
     uncomputed = result.filter(pl.col("co2_mass_t").is_null()).height
     return dg.Output(result, metadata={"rows": result.height, "uncomputed_lines": uncomputed,
@@ -66,7 +85,7 @@ def core_inventory__ghg_fuel_line_co2(context: dg.AssetExecutionContext, synergy
 
 @dg.asset(group_name="core_inventory", kinds={"polars"}, pool=MEMORY_HEAVY, **YEARLY)
 def core_inventory__yearly_facility_species_candidates(
-    context: dg.AssetExecutionContext, synergy: SynergyConfig, core_inventory__factors: pl.DataFrame,
+    context: dg.AssetExecutionContext, core_inventory__factors: pl.DataFrame,
     core_inventory__ghg_fuel_line_co2: pl.DataFrame,
     core_facility__assn_sources: pl.DataFrame, core_facility__entity: pl.DataFrame,
     core_enterprise__entity: pl.DataFrame, core_ghg__energy_flows: pl.DataFrame, core_ghg__process_lines: pl.DataFrame,
@@ -75,7 +94,7 @@ def core_inventory__yearly_facility_species_candidates(
     core_envstat__enterprise: pl.DataFrame, core_ghg__power_monthly: pl.DataFrame,
 ) -> dg.Output[pl.DataFrame]:
     """Every candidate value per facility, year, species and scope, ranked by the method hierarchy."""
-    years = partition_years(context)
+    years = run_years(context)
     sources = Sources(
         assn=core_facility__assn_sources, facilities=core_facility__entity, enterprises=core_enterprise__entity,
         ghg_fuel_line_co2=core_inventory__ghg_fuel_line_co2, ghg_energy_flows=_of_years(core_ghg__energy_flows, years),
@@ -88,7 +107,7 @@ def core_inventory__yearly_facility_species_candidates(
         ghg_power_monthly=_of_years(core_ghg__power_monthly, years),
     )
     settings = accounting_settings()
-    table = facility_candidates(sources, load_factor_set(synergy.factor_set_path), fuels(), power_industry_codes(), settings)
+    table = facility_candidates(sources, factor_set_of(core_inventory__factors), fuels(), power_industry_codes(), settings)
     table = conform(table, "core_inventory__yearly_facility_species_candidates")
     by_selection = dict(table.group_by("selection").len().iter_rows())
     return dg.Output(table, metadata={"candidates": table.height, "gwp_set": settings["gwp_set"],
@@ -117,7 +136,7 @@ def out_inventory__yearly_facility(context: dg.AssetExecutionContext,
                                    core_facility__entity: pl.DataFrame, core_enterprise__entity: pl.DataFrame,
                                    core_facility__assn_sources: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """One row per facility and year any source knows: CO2 by scope, CO2e, pollutants, energy, methods, completeness."""
-    known = _of_years(known_site_years(core_facility__assn_sources), partition_years(context))
+    known = _of_years(known_site_years(core_facility__assn_sources), run_years(context))
     table = facility_inventory(core_inventory__yearly_facility_species, core_facility__entity, core_enterprise__entity,
                                known)
     table = conform(table, "out_inventory__yearly_facility")
@@ -132,7 +151,7 @@ def out_inventory__yearly_facility(context: dg.AssetExecutionContext,
 def out_qa__coverage(context: dg.AssetExecutionContext, core_facility__assn_sources: pl.DataFrame,
                      core_inventory__yearly_facility_species_candidates: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Per enterprise, year and source system: present, matched, species given and taken, and why not."""
-    assn = core_facility__assn_sources.filter(pl.col("record_year").is_in(partition_years(context)))
+    assn = core_facility__assn_sources.filter(pl.col("record_year").is_in(run_years(context)))
     table = conform(coverage(assn, core_inventory__yearly_facility_species_candidates), "out_qa__coverage")
     silent = table.filter(pl.col("coverage_reason_en").is_not_null())
     return dg.Output(table, metadata={"rows": table.height, "sources_giving_nothing": silent.height})
@@ -157,7 +176,7 @@ def out_inventory__yearly_region_sector(context: dg.AssetExecutionContext,
 
     Reads every built year up to the run's last, so a one-year run still has the previous year to compare with.
     """
-    years = partition_years(context)
+    years = run_years(context)
     species = up_to(core_inventory__yearly_facility_species, years)
     facility = facility_inventory(species, core_facility__entity, core_enterprise__entity,
                                   _known(core_facility__assn_sources, years))
@@ -182,7 +201,7 @@ def _core_inventory__yearly_enterprise_ghg(context: dg.AssetExecutionContext,
                                               & ~pl.col("is_countable"))
     keys = held.select(pl.format("{}#{}", "source_record", pl.col("file_sha256").str.slice(0, 12)))["source_record"]
     co2 = core_inventory__ghg_fuel_line_co2.filter(~pl.col("source_record").is_in(keys.implode()))
-    lines = _of_years(core_ghg__fuel_lines, partition_years(context)).join(
+    lines = _of_years(core_ghg__fuel_lines, run_years(context)).join(
         held, on=["file_sha256", "sheet_name", "row_number"], how="anti", nulls_equal=True)
     context.add_output_metadata({"fuel_lines_held_back": held.height})
     return ghg_enterprise_co2(co2, lines, str(key_emitter_rule()["gwp_set"]))
@@ -199,7 +218,7 @@ def out_key_emitters__register(context: dg.AssetExecutionContext, core_inventory
 
     The enterprise sums are taken again over every built year up to the run's last (look-back, consecutive years).
     """
-    years = partition_years(context)
+    years = run_years(context)
     facility = facility_inventory(up_to(core_inventory__yearly_facility_species, years), core_facility__entity,
                                   core_enterprise__entity, _known(core_facility__assn_sources, years))
     enterprise = enterprise_inventory(facility, core_enterprise__entity)

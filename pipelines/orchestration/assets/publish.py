@@ -9,7 +9,7 @@ from pipelines.deliver.docs import data_dictionary
 from pipelines.deliver.warehouse import publish_warehouse, warehouse_years
 from pipelines.orchestration.io_manager import StoredTables
 from pipelines.orchestration.jobs import MEMORY_HEAVY, WAREHOUSE_PUBLISH
-from pipelines.orchestration.partitions import REPORTING_YEAR, years_from_tags
+from pipelines.orchestration.partitions import run_years
 from pipelines.orchestration.resources import SynergyConfig
 from pipelines.orchestration.run_metadata import asset_metadata
 from schemas.tables import TABLES
@@ -32,13 +32,8 @@ def out_publish__warehouse(context: dg.AssetExecutionContext, synergy: SynergyCo
     ws = synergy.workspace
     counts = publish_warehouse(StoredTables(ws.parquet, PUBLISHED), ws.warehouse)
     (ws.home / "data_dictionary.md").write_text(data_dictionary(), encoding="utf-8")
-    context.add_output_metadata({**asset_metadata(context, sum(counts.values()), ws.parquet, synergy.factor_set_path),
+    context.add_output_metadata({**asset_metadata(context, sum(counts.values()), ws.parquet),
                                  "path": str(ws.warehouse), **counts})
-
-
-def run_years(context: dg.AssetExecutionContext) -> list[int]:
-    """The data years of this run (its partition or partition range); empty for a run without years."""
-    return years_from_tags(dict(context.run.tags), list(context.instance.get_dynamic_partitions(REPORTING_YEAR)))
 
 
 @dg.asset(group_name="publish", kinds={"csv", "parquet", "html"}, deps=[out_publish__warehouse], pool=MEMORY_HEAVY)
@@ -60,7 +55,6 @@ def out_publish__exports_and_reports(context: dg.AssetExecutionContext, synergy:
         manifests = [str(export_year(ws.warehouse, ws.exports / str(years[0]), years[0]))] if years else []
         reports = [str(build_report(ws.warehouse, ws.reports / str(year), year)) for year in years]
         manifests += [str(done.result()) for done in later]
-    context.add_output_metadata({**asset_metadata(context, len(manifests) + len(reports), ws.parquet,
-                                                  synergy.factor_set_path),
+    context.add_output_metadata({**asset_metadata(context, len(manifests) + len(reports), ws.parquet),
                                  "years": ", ".join(map(str, years)), "export_manifests": "\n".join(manifests),
                                  "reports": "\n".join(reports)})

@@ -14,9 +14,10 @@ from pipelines.orchestration.resources import SynergyConfig
 from pipelines.read.inbox import read_inbox
 from pipelines.read.sources.permit import annual_limits
 from pipelines.read.supersede import supersede
-from pipelines.read.transforms import INGESTED_SOURCES, TRANSFORMS
+from pipelines.read.transforms import TRANSFORMS
 from schemas.generate import conform
 from schemas.layouts import layouts_of
+from schemas.sources import INGESTED_SOURCES, SOURCE_SYSTEMS
 from schemas.tables import TABLES
 
 
@@ -104,7 +105,7 @@ SOURCE_ASSETS = [a for source in INGESTED_SOURCES for a in (_raw_asset(source), 
 
 def qa_inputs(name: str) -> dict[str, dg.AssetIn]:
     """The per-source intermediates `_core_<src>__<name>` that a QA table unites."""
-    return {f"_core_{s}__{name}": dg.AssetIn() for s in (*INGESTED_SOURCES, "cems")}
+    return {f"_core_{s}__{name}": dg.AssetIn() for s in SOURCE_SYSTEMS}
 
 
 def union(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame:

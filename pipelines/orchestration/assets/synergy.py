@@ -1,20 +1,19 @@
 """Synergy assets (减污降碳协同度 and 协同指数): enterprise and sector readings, and the city index.
 
 The methods live in `inventories.synergy` and `inventories.synergy_index`; the index tree and its
-settings are files (SynergyConfig.synergy_index_path), so a weight changes without a code change.
+settings are files (SynergyConfig.synergy_index_path, read through SynergyConfig.index_settings), so a weight
+changes without a code change.
 """
 
-
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from inventories.synergy import enterprise_output, enterprise_synergy, sector_synergy
 from inventories.synergy_index import city_index, leaf_values
-from inventories.synergy_tree import load_settings, load_tree
+from inventories.synergy_tree import load_tree
 from pipelines.orchestration.assets.inventory import ALL_YEARS, up_to
-from pipelines.orchestration.partitions import YEARLY, partition_years
+from pipelines.orchestration.partitions import YEARLY, run_years
 from pipelines.orchestration.resources import SynergyConfig
 from schemas.generate import conform
 
@@ -31,7 +30,7 @@ def out_synergy__yearly_enterprise(context: dg.AssetExecutionContext, out_invent
 
     Reads every built year up to the run's last, so a one-year run still has the previous year.
     """
-    years = partition_years(context)
+    years = run_years(context)
     output = enterprise_output(core_permit__production, core_ghg__power_monthly)
     table = conform(enterprise_synergy(up_to(out_inventory__yearly_enterprise, years), output, years),
                     "out_synergy__yearly_enterprise")
@@ -60,8 +59,8 @@ def out_synergy__yearly_city_index(context: dg.AssetExecutionContext, synergy: S
                                    core_envstat__enterprise: pl.DataFrame,
                                    core_city__indicators: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """The city index per year, city and node of the indicator tree; bounds and base year from the settings file."""
-    years = partition_years(context)
-    settings = load_settings(Path(synergy.synergy_index_path))
+    years = run_years(context)
+    settings = synergy.index_settings()
     tree = load_tree(settings.tree_path)
     values = leaf_values(up_to(out_inventory__yearly_facility, years), up_to(out_synergy__yearly_enterprise, years),
                          up_to(core_envstat__enterprise, years), up_to(out_key_emitters__register, years),
