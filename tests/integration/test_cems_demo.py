@@ -2,9 +2,9 @@
 
 import dagster as dg
 import polars as pl
+from worlds import copy_workspace
 
 from pipelines.orchestration.definitions import build_defs
-from pipelines.orchestration.io_manager import ParquetIOManager
 from pipelines.orchestration.partitions import CEMS_CITY, REPORTING_YEAR
 from pipelines.orchestration.resources import SynergyConfig
 
@@ -32,14 +32,13 @@ def test_the_outlet_above_its_report_is_found_and_no_clean_one(built, sql):
     assert all(s.endswith(over["outlet_code"]) for s in findings["subject"])
 
 
-def test_year_city_partition_equals_its_share_of_the_year(built):
-    ws, manifest, _ = built
+def test_year_city_partition_equals_its_share_of_the_year(built, tmp_path):
+    ws, manifest = copy_workspace(built[0], tmp_path / "home"), built[1]
     year = manifest["cems"]["year"]
     monthly = pl.read_parquet(ws.parquet / "core_cems__outlet_monthly" / f"year={year}.parquet")
     city = sorted(monthly["city_code"].unique())[0]
-    defs = build_defs({"synergy": SynergyConfig(home=str(ws.home)),
-                       "io_manager": ParquetIOManager(base_dir=str(ws.parquet))})
-    with dg.instance_for_test() as instance:
+    defs = build_defs({"synergy": SynergyConfig(home=str(ws.home))})
+    with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(REPORTING_YEAR, [str(year)])
         instance.add_dynamic_partitions(CEMS_CITY, [city])
         result = defs.resolve_job_def("cems_by_city").execute_in_process(

@@ -1,63 +1,74 @@
-"""The CLI as a user runs it, on a tiny province (synth + build + sql)."""
+"""The CLI as a user runs it: synth, build and sql (the build: the session's `cli_built`), curation, ingest."""
 
 import csv
 import io
+import json
 from pathlib import Path
 
+import dagster as dg
+import pytest
 from typer.testing import CliRunner
+from worlds import build_in_process, copy_workspace, failures, run_cli
 
 from pipelines.cli import app
+from pipelines.orchestration.assets.entities import core_entity
 from schemas.layouts import LAYOUTS
 
 
-def test_synth_build_sql(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYNERGY_HOME", str(tmp_path / "home"))
-    runner = CliRunner()
-    assert runner.invoke(app, ["sql", "select 1"]).exit_code == 2  # no warehouse yet: clear error, not a crash
-    result = runner.invoke(app, ["synth", "--sites", "150", "--seed", "3"])
-    assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["build"])
-    assert result.exit_code == 0, result.output
-    assert "key-emitter rows" in result.output
-    result = runner.invoke(app, ["sql", "select count(*) as n from core_qa__file_manifest where file_status = 'duplicate'",
-                                 "--csv"])
-    assert result.exit_code == 0 and result.output.splitlines() == ["n", "1"]
-    assert (tmp_path / "home" / "dagster" / "dagster.yaml").is_file()
-    _curated_rejection_survives_rebuilds(runner, tmp_path / "home")
+def test_sql_before_any_build_is_a_clear_error(tmp_path):
+    run_cli(tmp_path / "home", "sql", "select 1", exit_code=2)  # no warehouse yet: clear error, not a crash
 
 
-def _csv_rows(runner: CliRunner, args: list[str]) -> list[dict]:
-    result = runner.invoke(app, [*args, "--csv"])
-    assert result.exit_code == 0, result.output
-    return list(csv.DictReader(io.StringIO(result.output)))
+def test_synth_writes_the_inbox_and_its_truth(tmp_path):
+    output = run_cli(tmp_path / "home", "synth", "--sites", "10", "--seed", "3", "--years", "2023")
+    truth = json.loads((tmp_path / "home" / "manifest" / "demo_manifest.json").read_text(encoding="utf-8"))
+    assert truth["years"] == [2023] and truth["seed"] == 3
+    assert f"({truth['counts']['sites']} sites, {truth['counts']['enterprises']} enterprises)" in " ".join(output.split())
+    assert {p.parent.name for p in (tmp_path / "home" / "inbox").rglob("*.*")} >= {"ghg", "permit", "envstat"}
 
 
-def _curated_rejection_survives_rebuilds(runner: CliRunner, home: Path) -> None:
-    """An analyst rejects a name match in curation/matches.csv; every later build keeps it rejected."""
-    summary = _csv_rows(runner, ["matches"])
+def test_build_then_sql(cli_built):
+    ws, output = cli_built
+    assert "key-emitter rows" in output
+    duplicates = run_cli(ws.home, "sql", "select count(*) as n from core_qa__file_manifest where file_status = "
+                                         "'duplicate'", "--csv")
+    assert duplicates.splitlines() == ["n", "1"]
+    assert (ws.dagster_home / "dagster.yaml").is_file()
+
+
+def _csv_rows(home: Path, *args: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(run_cli(home, *args, "--csv"))))
+
+
+def test_a_curated_rejection_survives_rebuilds(built, tmp_path):
+    """An analyst rejects a name match in curation/matches.csv; every later build keeps it rejected. The builds
+    re-run entity resolution (which reads the curation file) and the publish step, on a copy of the demo."""
+    ws = copy_workspace(built[0], tmp_path / "home")
+    summary = _csv_rows(ws.home, "matches")
     assert {r["source"] for r in summary} == {"permit", "envstat", "ghg"}
     query = ("select identity_key, uscc, count(*) as n from core_facility__assn_sources "
              "where match_method = 'name_region' group by all order by n desc, identity_key limit 1")
-    target = _csv_rows(runner, ["sql", query])[0]
-    curation = home / "curation" / "matches.csv"
+    target = _csv_rows(ws.home, "sql", query)[0]
+    curation = ws.curation / "matches.csv"
     assert curation.read_text(encoding="utf-8-sig").startswith("action,identity_key")  # written by init
     with curation.open("a", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerow(["reject", target["identity_key"], "", target["uscc"], "王工", "现场核实不是同一家", ""])
     for _ in range(2):
-        assert runner.invoke(app, ["build"]).exit_code == 0
-        status = _csv_rows(runner, ["sql", "select match_status, count(*) as n, any_value(curated_by) as who "
-                                           f"from core_facility__assn_sources where identity_key = '{target['identity_key']}' "
-                                           "group by all"])
+        result = build_in_process(ws, asset_selection=[*core_entity.keys, dg.AssetKey("out_publish__warehouse")])
+        assert result.success, failures(result)
+        status = _csv_rows(ws.home, "sql", "select match_status, count(*) as n, any_value(curated_by) as who from "
+                           f"core_facility__assn_sources where identity_key = '{target['identity_key']}' group by all")
         assert status == [{"match_status": "unmatched", "n": target["n"], "who": "王工: 现场核实不是同一家"}]
-        log = _csv_rows(runner, ["sql", "select curation_status from core_qa__curation_log"])
+        log = _csv_rows(ws.home, "sql", "select curation_status from core_qa__curation_log")
         assert log == [{"curation_status": "applied"}]
-    unmatched = _csv_rows(runner, ["matches", "--unmatched"])
+    unmatched = _csv_rows(ws.home, "matches", "--unmatched")
     assert target["identity_key"] in {r["identity_key"] for r in unmatched}
 
 
 HANDWRITTEN = Path(__file__).resolve().parents[1] / "fixtures" / "handwritten" / "排污许可证执行报告_年报_2023_手工录入.csv"
 
 
+@pytest.mark.slow  # `ingest` builds
 def test_ingest_a_handwritten_file_then_quality_and_templates(tmp_path, monkeypatch):
     """A GB18030 file typed by hand in the execution-report layout: good rows kept, bad rows explained."""
     import duckdb

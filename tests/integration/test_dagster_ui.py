@@ -9,6 +9,10 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
+pytestmark = pytest.mark.slow  # starts `dagster dev`: webserver, daemon and code server processes
+
 QUERY = """{
   repositoriesOrError { ... on RepositoryConnection { nodes {
     schedules { name cronSchedule executionTimezone scheduleState { status } }

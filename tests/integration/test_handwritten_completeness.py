@@ -7,52 +7,27 @@ tests/fixtures/handwritten/completeness/ holds, typed by hand:
   with month 13);
 - a GHG annual report (E: cement) with 原煤（烟煤）, 原煤 + 备注 褐煤, a 原煤 line with measured NCV and carbon content
   but no oxidation rate, and a gas line whose values are labelled 缺省值.
-The build uses the house factor set WITHOUT the team's judgement rows for 原煤 (a bureau that does not accept them), so
-coal of unspecified rank has no carbon content or oxidation default: the lower-bound and insufficient-data paths run.
+The build (the `handwritten` fixture, conftest.py) uses the house factor set WITHOUT the team's judgement rows for 原煤
+(a bureau that does not accept them), so coal of unspecified rank has no carbon content or oxidation default: the
+lower-bound and insufficient-data paths run.
 Every expected figure is worked out below from the factor rows quoted (GB/T 32151.22—2024 表C.1, GB/T 2589, the power
 guideline defaults).
 """
 
-import shutil
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
-from inventories.factor_library import load_factor_set
-from pipelines.orchestration.build import run_build
-from pipelines.orchestration.definitions import build_defs
-from pipelines.orchestration.io_manager import ParquetIOManager
-from pipelines.orchestration.resources import SynergyConfig
-from pipelines.workspace import Workspace, init_workspace
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "handwritten" / "completeness"
 A, B, C, E = "91410100410102763F", "91410100410300583W", "91410100410800449J", "91410100411300913J"
 GJ_PER_TCE = 29.3076
 C_TO_CO2 = 44 / 12
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    ws = Workspace(tmp_path_factory.mktemp("handwritten"))
-    init_workspace(ws)
-    for name, source in (("排放源统计_基101_2023_手工录入.csv", "envstat"), ("发电设施月度存证_2023_手工录入.csv", "ghg"),
-                         ("温室气体排放报告_化石燃料燃烧_2023_手工录入.csv", "ghg")):
-        (ws.inbox / source).mkdir(parents=True, exist_ok=True)
-        shutil.copy(FIXTURES / name, ws.inbox / source / name)
-    factor_set = tmp_path_factory.mktemp("factors") / "no_judgement"
-    shutil.copytree(load_factor_set().path, factor_set)
-    csv = factor_set / "factors.csv"
-    csv.write_text("".join(ln for ln in csv.read_text(encoding="utf-8").splitlines(keepends=True)
-                           if not ln.startswith("JDG-")), encoding="utf-8")
-    defs = build_defs({"synergy": SynergyConfig(home=str(ws.home), factor_set_path=str(factor_set)),
-                       "io_manager": ParquetIOManager(base_dir=str(ws.parquet))})
-    with dg.instance_for_test() as instance:
-        result = run_build(defs, instance, ws)
-    assert result.success
-    return ws.warehouse
+def warehouse(handwritten) -> Path:
+    return handwritten.warehouse
 
 
 @pytest.fixture(scope="module")

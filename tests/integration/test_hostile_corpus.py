@@ -21,25 +21,18 @@ import sys
 import zipfile
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import openpyxl
 import polars as pl
 import pytest
+from worlds import HANDWRITTEN, HANDWRITTEN_FILES, put_handwritten_files
 
-from pipelines.orchestration.build import run_build
-from pipelines.orchestration.definitions import build_defs
-from pipelines.orchestration.io_manager import ParquetIOManager
-from pipelines.orchestration.resources import SynergyConfig
 from pipelines.read.files import sha256_of
 from pipelines.workspace import Workspace, init_workspace
 from schemas.identifiers import uscc_check_char
 
 pytestmark = pytest.mark.slow
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "handwritten" / "completeness"
-GOOD = {"envstat": ["排放源统计_基101_2023_手工录入.csv"],
-        "ghg": ["发电设施月度存证_2023_手工录入.csv", "温室气体排放报告_化石燃料燃烧_2023_手工录入.csv"]}
 GOOD_USCCS = ("91410100410102763F", "91410100410300583W", "91410100410800449J", "91410100411300913J")
 F = "91410100MA4HX0001" + uscc_check_char("91410100MA4HX0001")  # the hostile enterprise: absurd numbers, formula name
 G = "91410100MA4HX0002" + uscc_check_char("91410100MA4HX0002")  # named in Rich markup, in a file named in Rich markup
@@ -102,7 +95,8 @@ def _write_hostile(ws: Workspace) -> dict[str, str]:
     (ghg / markup_name).write_text(f"{GHG_HEADER}\n{_ghg_row(G, '[bold]@SUM(1+1)[/bold]', '1#炉', '烟煤', '50', '吨')}",
                                    encoding="utf-8-sig")
     expected[f"ghg/{markup_name}"] = "ingested"
-    shutil.copy(FIXTURES / GOOD["ghg"][1], ghg / "..csv")  # hidden: a copy, so nothing may count it twice
+    report = next(name for name, source in HANDWRITTEN_FILES.items() if name.startswith("温室气体排放报告"))
+    shutil.copy(HANDWRITTEN / report, ghg / "..csv")  # hidden: a copy, so nothing may count it twice
     expected["ghg/..csv"] = "skipped"
     (ghg / "~$锁定.xlsx").write_bytes(b"lock")
     expected["ghg/~$锁定.xlsx"] = "skipped"
@@ -134,41 +128,25 @@ def _write_hostile_curation(ws: Workspace) -> None:
     (ws.curation / "findings.csv").write_bytes(os.urandom(2048))
 
 
-def _populate(ws: Workspace) -> None:
-    init_workspace(ws)
-    for source, names in GOOD.items():
-        for name in names:
-            shutil.copy(FIXTURES / name, ws.inbox / source / name)
-
-
 def _rows(warehouse: Path, query: str) -> pl.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql(query).pl()
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory) -> Workspace:
-    ws = Workspace(tmp_path_factory.mktemp("good_only"))
-    _populate(ws)
-    defs = build_defs({"synergy": SynergyConfig(home=str(ws.home)),
-                       "io_manager": ParquetIOManager(base_dir=str(ws.parquet))})
-    with dg.instance_for_test() as instance:
-        assert run_build(defs, instance, ws).success
-    return ws
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> tuple[Workspace, dict[str, str], subprocess.CompletedProcess, int]:
+def hostile(tmp_path_factory, no_judgement_factors) -> tuple[Workspace, dict[str, str], subprocess.CompletedProcess, int]:
+    """Built with the factor set of the `handwritten` build (conftest.py), the good files' results alone."""
     ws = Workspace(tmp_path_factory.mktemp("hostile"))
-    _populate(ws)
+    init_workspace(ws)
+    put_handwritten_files(ws)
     expected = _write_hostile(ws)
     _write_hostile_curation(ws)
     env = {**os.environ, "SYNERGY_HOME": str(ws.home), "COLUMNS": "200"}
     probe = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(done.returncode)")
     synergy = str(Path(sys.executable).with_name("synergy"))
-    done = subprocess.run([sys.executable, "-c", probe, synergy, "build"], env=env, capture_output=True, text=True,
-                          timeout=1200)
+    done = subprocess.run([sys.executable, "-c", probe, synergy, "build", "--factor-set", str(no_judgement_factors)],
+                          env=env, capture_output=True, text=True, timeout=1200)
     peak_kib = int(done.stderr.strip().splitlines()[-1])
     return ws, expected, done, peak_kib * 1024
 
@@ -187,9 +165,8 @@ def test_every_inbox_entry_has_one_manifest_row_with_its_status(hostile):
     found = dict(zip(manifest["source_file"], manifest["file_status"], strict=True))
     for name, status in expected.items():
         assert found.get(name) == status, (name, found.get(name))
-    for source, names in GOOD.items():
-        for name in names:
-            assert found[f"{source}/{name}"] == "ingested"
+    for name, source in HANDWRITTEN_FILES.items():
+        assert found[f"{source}/{name}"] == "ingested"
     on_disk = {p.relative_to(ws.inbox).as_posix() for p in ws.inbox.rglob("*") if p.is_file() or p.is_symlink()}
     assert on_disk == set(found)
     messages = dict(zip(manifest["source_file"], manifest["message"], strict=True))
@@ -213,11 +190,11 @@ def test_absurd_numbers_are_quarantined_with_their_raw_values(hostile):
     assert facility.height == 1 and 0 < facility["co2_combustion_t"][0] < 1e4
 
 
-def test_the_good_files_give_what_they_give_alone(baseline, hostile):
+def test_the_good_files_give_what_they_give_alone(handwritten, hostile):
     ws, _, _, _ = hostile
     query = ("select * from out_inventory__yearly_facility where uscc in "
              f"{GOOD_USCCS} order by all")
-    alone, beside = _rows(baseline.warehouse, query), _rows(ws.warehouse, query)
+    alone, beside = _rows(handwritten.warehouse, query), _rows(ws.warehouse, query)
     assert alone.height >= 4
     assert alone.equals(beside)
 

@@ -15,16 +15,12 @@ values and a reason; N's results are what its good rows give alone; X's CO2 and 
 import csv
 import io
 
-import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from worlds import build_in_process, failures
 
 from inventories.reference import plausibility_bounds
-from pipelines.orchestration.build import run_build
-from pipelines.orchestration.definitions import build_defs
-from pipelines.orchestration.io_manager import ParquetIOManager
-from pipelines.orchestration.resources import SynergyConfig
 from pipelines.read import bounds
 from pipelines.workspace import Workspace, init_workspace
 from schemas.identifiers import uscc_check_char
@@ -88,13 +84,11 @@ def built(tmp_path_factory):
     csv.writer(text, lineterminator="\n").writerows([HEADER, *ROWS])
     (ws.inbox / FILE).write_text(text.getvalue(), encoding="utf-8-sig")
     (ws.config / "plausibility_bounds.csv").write_text(OVERRIDE, encoding="utf-8")
-    defs = build_defs({"synergy": SynergyConfig(home=str(ws.home)),
-                       "io_manager": ParquetIOManager(base_dir=str(ws.parquet))})
-    with pytest.MonkeyPatch.context() as env, dg.instance_for_test() as instance:
+    with pytest.MonkeyPatch.context() as env:
         env.setenv("SYNERGY_HOME", str(ws.home))  # as `synergy build` sets it: the transforms read the override here
-        result = run_build(defs, instance, ws)
+        result = build_in_process(ws)
     bounds.refresh()  # back to the bounds of the environment the other tests run in
-    assert result.success
+    assert result.success, failures(result)
     return ws, result
 
 

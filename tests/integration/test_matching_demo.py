@@ -51,11 +51,12 @@ def test_precision_and_recall_against_ground_truth(built, sql):
     print(f"\nmatching: {scored.height} records, precision {precision:.4f}, recall {recall:.4f}; "
           f"{no_id.height} records with no identifier: precision {no_id_precision:.4f}, recall {no_id_recall:.4f}")
     assert precision >= 0.99 and recall >= 0.97
-    assert no_id.height >= 50 and no_id_precision >= 0.99 and no_id_recall >= 0.9
+    assert no_id.height == built[1]["identity"]["no_identifier_rows"]  # every record written without a code
+    assert no_id_precision >= 0.99 and no_id_recall >= 0.9
     by_dirt = no_id.group_by("name_dirt").agg(pl.col("correct").mean())
     assert set(by_dirt["name_dirt"]) >= {"legal_form", "city_prefix", "province_city_prefix", "space"}
-    former = no_id.filter(pl.col("name_dirt") == "former_name_only")
-    assert former.is_empty() or former["correct"].all()  # the name before the rename still leads to the enterprise
+    former = no_id.filter(pl.col("name_dirt") == "former_name_only")  # the seed-7 demo plants some
+    assert former.height > 0 and former["correct"].all()  # the name before the rename still leads to the enterprise
 
 
 def test_a_namesake_in_the_same_city_goes_to_review(built, sql):

@@ -25,6 +25,8 @@ BAD_USCC = "914304007637985296"  # published with check character 6; GB 32100 gi
 HEADER = ["序号", "省份", "企业名称", "统一社会信用代码", "行业", "行业代码"]
 QUIRKS = {"笫": "第", "〈": "（", "〉": "）", "鸟": "乌"}
 
+pytestmark = pytest.mark.slow  # the real assets on the 2,305-row national list; a CLI build
+
 
 def _entities(realdata) -> list[dict]:
     path = realdata / "cn-ets-2019-2020" / "national_carbon_market_entities.json"

@@ -1,7 +1,9 @@
-"""Scheduled, incremental and recoverable runs (issue 9) on a small synthetic province.
+"""Scheduled, incremental and recoverable runs (issue 9) on the demo province.
 
-Two workspaces get the same input files (modification times kept: they are inputs too) and are built by the CLI
-as a backfill over 2021-2023; their warehouse tables and exports must agree byte for byte.
+`cli_built` is the session demo's inbox (same bytes, same modification times) built by the CLI as a backfill over
+its years in a fresh workspace; its warehouse tables, exports and reports must equal those of the in-process session
+build byte for byte: identical inputs give identical files, and the CLI's partitioned backfill gives what one
+in-process run gives. Tests that run further builds do so on copies of a built workspace.
 """
 
 import hashlib
@@ -18,42 +20,14 @@ import duckdb
 import openpyxl
 import polars as pl
 import pytest
-from typer.testing import CliRunner
+from worlds import copy_workspace, run_cli
 
-from pipelines.cli import app
-from pipelines.orchestration.build import run_build
 from pipelines.orchestration.definitions import build_defs
 from pipelines.orchestration.partitions import REPORTING_YEAR
 from pipelines.orchestration.resources import SynergyConfig
-from pipelines.workspace import SOURCES, Workspace, init_workspace
+from pipelines.workspace import Workspace
+from schemas.sources import SOURCE_SYSTEMS
 from schemas.tables import TABLES
-from synth.demo import generate
-
-SITES = 80
-YEARS = ["2021", "2022", "2023"]
-
-
-def _cli(home: Path, *args: str) -> str:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SYNERGY_HOME", str(home))
-        env.setenv("DAGSTER_HOME", str(home / "dagster"))
-        result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory) -> tuple[Workspace, Workspace]:
-    first = Workspace(tmp_path_factory.mktemp("first"))
-    second = Workspace(tmp_path_factory.mktemp("second"))
-    for ws in (first, second):
-        init_workspace(ws)
-    generate(first.inbox, first.manifest, seed=11, n_sites=SITES)
-    shutil.rmtree(second.inbox)
-    shutil.copytree(first.inbox, second.inbox, copy_function=shutil.copy2)
-    for ws in (first, second):
-        _cli(ws.home, "build", "--years", "2021-2023")
-    return first, second
 
 
 def _instance(ws: Workspace) -> dg.DagsterInstance:
@@ -77,41 +51,55 @@ def _tables(warehouse: Path, out: Path) -> dict[str, str]:
     return _files(out)
 
 
-def test_two_builds_on_the_same_inputs_are_byte_identical(pair, tmp_path):
-    first, second = pair
+def test_two_builds_on_the_same_inputs_are_byte_identical(built, cli_built, tmp_path):
+    """Also the order-independence of the findings end to end: a float summed in thread order once made the
+    cross-check's implied CO2 differ in its last digit between two builds (test_deterministic_build.py)."""
+    first, second = built[0], cli_built[0]
     tables = _tables(first.warehouse, tmp_path / "a")
     assert len(tables) == 2 * len(TABLES) and tables == _tables(second.warehouse, tmp_path / "b")
+    with duckdb.connect(str(second.warehouse), read_only=True) as con:
+        (implied,) = con.execute("select count(*) from out_crosscheck__findings "
+                                 "where rule_id = 'implied_co2_vs_reported'").fetchone()
+    assert implied > 0
     exports = _files(first.exports)
     assert any(name.endswith(".xlsx") for name in exports) and any(name.endswith(".parquet") for name in exports)
+    assert any(name.endswith("/out_crosscheck__findings.csv") for name in exports)
     assert exports == _files(second.exports)
-    assert _files(first.reports) == _files(second.reports)
+    # what the build writes; Data Docs come from `synergy quality` (test_quality.py runs it in the session workspace)
+    reports, again = ({k: v for k, v in _files(ws.reports).items() if not k.startswith("data_docs/")}
+                      for ws in (first, second))
+    assert any(name.endswith(".html") for name in reports) and reports == again
 
 
-def test_backfill_from_the_cli_builds_every_year_as_a_partition(pair):
-    first, _ = pair
-    with _instance(first) as instance:
-        assert list(instance.get_dynamic_partitions(REPORTING_YEAR)) == YEARS
+def test_backfill_from_the_cli_builds_every_year_as_a_partition(built, cli_built):
+    ws, years = cli_built[0], [str(y) for y in built[1]["years"]]
+    with _instance(ws) as instance:
+        assert list(instance.get_dynamic_partitions(REPORTING_YEAR)) == years
         for asset in ("core_inventory__yearly_facility_species", "out_inventory__yearly_facility",
                       "out_key_emitters__register", "out_inventory__yearly_region_sector"):
-            assert instance.get_materialized_partitions(dg.AssetKey(asset)) == set(YEARS), asset
-        run = instance.get_runs(limit=1)[0]
+            assert instance.get_materialized_partitions(dg.AssetKey(asset)) == set(years), asset
+        (run,) = instance.get_runs()
         event = instance.get_latest_materialization_event(dg.AssetKey("out_inventory__yearly_facility"))
-    assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == ("2021", "2023")
+    assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == (
+        years[0], years[-1])
     metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
     assert metadata["rows_in"] > 0 and metadata["rows_out"] > 0 and metadata["duration_s"] >= 0
     assert metadata["peak_rss_mb"] > 50  # the building process's peak so far
     assert metadata["gwp_set"] == "SAR" and metadata["factor_set"].startswith("cn_default@")
-    hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for s in SOURCES if (first.inbox / s).is_dir()
-              for p in (first.inbox / s).iterdir()}  # every watched folder, CEMS included
+    inbox = ws.inbox
+    hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for s in SOURCE_SYSTEMS if (inbox / s).is_dir()
+              for p in (inbox / s).iterdir()}  # every watched folder, CEMS included
     assert metadata["input_files"] == len(hashes)
     assert metadata["inputs_sha256"] == hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
-    with duckdb.connect(str(first.warehouse), read_only=True) as con:
-        years = con.execute("select list(distinct year order by year) from out_inventory__yearly_facility").fetchone()[0]
-    assert years == [2021, 2022, 2023]
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        built_years = con.execute("select list(distinct year order by year) from out_inventory__yearly_facility"
+                                  ).fetchone()[0]
+    assert built_years == built[1]["years"]
 
 
-def _correct_one_2023_fuel_line(ws: Workspace) -> tuple[str, float]:
-    """A resubmitted 2023 GHG fuel sheet with one enterprise's first coal line doubled; returns (uscc, new quantity)."""
+def _correct_one_2023_fuel_line(ws: Workspace) -> tuple[str, float, float]:
+    """A resubmitted 2023 GHG fuel sheet holding one enterprise's first coal line, doubled; it supersedes that
+    enterprise's whole 2023 report. Returns (uscc, quantity before, quantity after)."""
     source = next((ws.inbox / "ghg").glob("2023年度温室气体排放报告*.xlsx"))
     sheet = openpyxl.load_workbook(source, read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
@@ -123,7 +111,13 @@ def _correct_one_2023_fuel_line(ws: Workspace) -> tuple[str, float]:
     book.active.append(header)
     book.active.append(changed)
     book.save(ws.inbox / "ghg" / "2023年度温室气体排放报告_更正_演示数据.xlsx")
-    return str(line[1]), changed[7]
+    return str(line[1]), line[7], changed[7]
+
+
+LINES = ("select fuel_consumed_units, co2_mass_t from core_inventory__ghg_fuel_line_co2 where uscc = ? "
+         "and year = 2023")
+CHOSEN_COMBUSTION = ("select method, sum(mass_t) from core_inventory__yearly_facility_species where uscc = ? "
+                     "and year = 2023 and species = 'CO2' and scope = 'combustion' group by method")
 
 
 def _materialized(instance: dg.DagsterInstance, run_id: str) -> dict[str, set[str | None]]:
@@ -134,15 +128,13 @@ def _materialized(instance: dg.DagsterInstance, run_id: str) -> dict[str, set[st
     return out
 
 
-def test_inbox_sensor_reruns_only_the_changed_source_and_year(tmp_path):
-    ws = Workspace(tmp_path / "home")
-    init_workspace(ws)
-    generate(ws.inbox, ws.manifest, seed=12, n_sites=SITES)
+def test_inbox_sensor_reruns_only_the_changed_source_and_year(built, tmp_path):
+    ws = copy_workspace(built[0], tmp_path / "home")
     config = SynergyConfig(home=str(ws.home))
     defs = build_defs({"synergy": config})
     query = "select year, co2e_t from out_inventory__yearly_enterprise where uscc = ? order by year"
-    with dg.instance_for_test() as instance:
-        assert run_build(defs, instance, ws).success
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(REPORTING_YEAR, [str(y) for y in built[1]["years"]])  # as the build left them
         sensor = defs.resolve_sensor_def("inbox_sensor")
 
         def tick() -> dg.SensorResult | dg.SkipReason:
@@ -150,9 +142,10 @@ def test_inbox_sensor_reruns_only_the_changed_source_and_year(tmp_path):
                 return sensor(context)
 
         assert isinstance(tick(), dg.SkipReason)
-        uscc, _ = _correct_one_2023_fuel_line(ws)
+        uscc, old, new = _correct_one_2023_fuel_line(ws)
         with duckdb.connect(str(ws.warehouse), read_only=True) as con:
             before = dict(con.execute(query, [uscc]).fetchall())
+            (old_co2,) = con.execute(f"{LINES} and fuel_consumed_units = ?", [uscc, old]).fetchone()[1:]
 
         result = tick()
         assert isinstance(result, dg.SensorResult) and len(result.run_requests) == 1
@@ -174,8 +167,16 @@ def test_inbox_sensor_reruns_only_the_changed_source_and_year(tmp_path):
         assert isinstance(tick(), dg.SkipReason)
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         after = dict(con.execute(query, [uscc]).fetchall())
+        lines = con.execute(LINES, [uscc]).fetchall()
+        combustion = dict(con.execute(CHOSEN_COMBUSTION, [uscc]).fetchall())
+        published = con.execute("select co2_combustion_t from out_inventory__yearly_enterprise where uscc = ? "
+                                "and year = 2023", [uscc]).fetchone()[0]
     assert {y: after[y] for y in (2021, 2022)} == {y: before[y] for y in (2021, 2022)}  # untouched years kept
-    assert after[2023] > before[2023] * 1.2  # the doubled coal line reached the published inventory
+    # the doubled line reached the published inventory: the re-submission's one line, twice the CO2 it had, is the
+    # reported combustion CO2; the fuels it leaves out are filled from the statistics form
+    assert lines == [(new, pytest.approx(2 * old_co2, rel=1e-12))]
+    assert set(combustion) <= {"reported", "gap_filled"} and combustion["reported"] == pytest.approx(lines[0][1])
+    assert after[2023] != before[2023] and published == pytest.approx(sum(combustion.values()), rel=1e-9)
 
 
 def _warehouse_state(ws: Workspace) -> tuple[str, int]:
@@ -184,8 +185,10 @@ def _warehouse_state(ws: Workspace) -> tuple[str, int]:
     return hashlib.sha256(ws.warehouse.read_bytes()).hexdigest(), rows
 
 
-def test_a_killed_build_leaves_the_warehouse_and_the_next_build_recovers(pair):
-    _, ws = pair
+def test_a_killed_build_leaves_the_warehouse_and_the_next_build_recovers(handwritten, tmp_path):
+    """On a copy of the smallest built workspace (conftest.py `handwritten`): a build there is all fixed cost, still
+    a hundred steps between the entity tables and the publish step to be killed in."""
+    ws = copy_workspace(handwritten, tmp_path / "home")
     before = _warehouse_state(ws)
     env = {**os.environ, "SYNERGY_HOME": str(ws.home), "DAGSTER_HOME": str(ws.dagster_home)}
     started = time.time()
@@ -202,7 +205,7 @@ def test_a_killed_build_leaves_the_warehouse_and_the_next_build_recovers(pair):
     stale.write_bytes(b"torn")
     (ws.home / ".warehouse.duckdb.building-99999").write_bytes(b"torn")
 
-    output = _cli(ws.home, "build")  # no manual clean-up in between
+    output = run_cli(ws.home, "build")  # no manual clean-up in between
     assert "succeeded" in output
     assert not stale.exists() and not list(ws.home.glob(".warehouse.duckdb.building-*"))
     assert _warehouse_state(ws)[1] == before[1]
@@ -211,39 +214,32 @@ def test_a_killed_build_leaves_the_warehouse_and_the_next_build_recovers(pair):
         assert len(killed) == 1
         failure = instance.all_logs(killed[0].run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
     assert "died" in failure[-1].message
-    assert "FAILURE" in _cli(ws.home, "status")
+    assert "FAILURE" in run_cli(ws.home, "status")
 
 
-def test_a_failed_step_is_named_and_the_warehouse_stays(pair, tmp_path):
+def test_a_failed_step_is_named_and_the_warehouse_stays(handwritten, tmp_path):
+    """(That the next good build succeeds is the recovery of the killed build above.)"""
     from inventories.factor_library import DEFAULT_FACTOR_SET
 
-    first, _ = pair
-    before = _warehouse_state(first)
+    ws = copy_workspace(handwritten, tmp_path / "home")
+    before = _warehouse_state(ws)
     broken = tmp_path / "factor_set"
     shutil.copytree(DEFAULT_FACTOR_SET, broken)
     factors = pl.read_csv(broken / "factors.csv", infer_schema=False)
     factors.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(pl.lit("3,5")).otherwise(pl.col("value"))
                          .alias("value")).write_csv(broken / "factors.csv")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SYNERGY_HOME", str(first.home))
-        env.setenv("DAGSTER_HOME", str(first.dagster_home))
-        result = CliRunner().invoke(app, ["build", "--factor-set", str(broken)])
-    assert result.exit_code == 1
-    output = " ".join(result.output.split())
+    output = " ".join(run_cli(ws.home, "build", "--factor-set", str(broken), exit_code=1).split())
     assert "core_inventory__factors" in output and "factors.csv" in output and "第5行" in output
     assert "left in place" in output
-    assert _warehouse_state(first) == before
-    assert "succeeded" in _cli(first.home, "build")
+    assert _warehouse_state(ws) == before
 
 
-def test_readers_see_the_old_or_the_new_warehouse_never_an_error(pair, tmp_path):
+def test_readers_see_the_old_or_the_new_warehouse_never_an_error(sql, tmp_path):
     from pipelines.deliver.warehouse import publish_warehouse
 
-    first, _ = pair
-    with duckdb.connect(str(first.warehouse), read_only=True) as con:
-        facility = con.sql("select * from out_inventory__yearly_facility").pl()
+    facility = sql("select * from out_inventory__yearly_facility")
     target = tmp_path / "warehouse.duckdb"
-    versions = [facility.filter(pl.col("year") == 2021), facility]
+    versions = [facility.filter(pl.col("year") == facility["year"].min()), facility]
     publish_warehouse({"out_inventory__yearly_facility": versions[0]}, target)
     reader = subprocess.Popen([sys.executable, "-c", f"""
 import duckdb, time

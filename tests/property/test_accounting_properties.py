@@ -15,6 +15,8 @@ from inventories.hierarchy import choose, with_co2e
 from inventories.reference import accounting_settings, fuels, power_industry_codes
 from inventories.sql_models import enterprise_inventory, facility_inventory
 
+pytestmark = pytest.mark.slow  # 40 examples per property, each through the SQL models
+
 FACTORS = load_factor_set()
 # the same default values written in other units: (unit, multiplier applied to the written value)
 ALTERNATIVES = {"GJ/t": ("MJ/kg", 1.0), "tC/GJ": ("kgC/GJ", 1000.0), "fraction": ("%", 100.0)}

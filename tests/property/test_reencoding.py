@@ -6,10 +6,13 @@ import io
 
 import openpyxl
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.read.ingest import transform_file
+
+pytestmark = pytest.mark.slow  # 25 examples, five files each
 
 USCCS = ["91130200699229617X", "91370285MACJTLFM79", "913600007363561816"]
 FUELS = {"烟煤": "t", "天然气": "万立方米", "柴油": "t"}

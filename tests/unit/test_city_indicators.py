@@ -198,6 +198,7 @@ def _write_demo(folder):
     return write_city_file(build_world(n_sites=40), folder, random.Random(5))
 
 
+@pytest.mark.slow  # a synthetic world first
 def test_the_demo_city_file_ingests_with_exactly_its_two_bad_rows(tmp_path):
     entry = _write_demo(tmp_path / "a")
     path = tmp_path / "a" / entry["path"]
@@ -218,6 +219,7 @@ def test_the_demo_city_file_ingests_with_exactly_its_two_bad_rows(tmp_path):
     assert table.filter(pl.col("indicator_unit") == "%")["indicator_value"].is_between(0, 100).all()
 
 
+@pytest.mark.slow
 def test_the_demo_city_file_is_byte_identical_on_a_rerun(tmp_path):
     first, second = _write_demo(tmp_path / "a"), _write_demo(tmp_path / "b")
     assert first == second

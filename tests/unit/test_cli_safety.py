@@ -95,6 +95,7 @@ def test_paths_print_as_written(tmp_path, monkeypatch):
     assert result.exit_code == 0 and f"Workspace ready at {home}" in result.output
 
 
+@pytest.mark.slow  # `status` opens the workspace's Dagster instance on disk: seconds
 def test_status_lists_a_pending_file_named_like_markup(home):
     name = "坏名[bold]报告[link=x].csv"  # a file name cannot hold the "/" of MARKUP_NAME
     (home / "inbox" / "ghg" / name).write_text("a,b\n1,2\n", encoding="utf-8")
@@ -127,6 +128,7 @@ def test_sql_queries_the_warehouse_and_files_when_asked(home, tmp_path):
     assert result.exit_code == 0 and result.output.splitlines() == ["n", "1"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
 def test_status_reports_a_damaged_warehouse(home, damage):
     warehouse = home / "warehouse.duckdb"

@@ -147,6 +147,7 @@ def _text_cells(sheet, header: str) -> list:
     return [row[headers.index(header)] for row in sheet.iter_rows(min_row=2)]
 
 
+@pytest.mark.slow  # writes every workbook the project exports
 def test_codes_and_formula_text_are_text_in_every_workbook(home):
     export_year(home / "warehouse.duckdb", home / "out", YEAR, ["xlsx"])
     book = openpyxl.load_workbook(home / "out" / f"融合清单_{YEAR}.xlsx")

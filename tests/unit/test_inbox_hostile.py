@@ -132,6 +132,7 @@ def _ingest_cems(ws: Workspace) -> pl.DataFrame:
     return log
 
 
+@pytest.mark.slow  # ingests a CEMS store and evaluates the Dagster sensor
 def test_read_parquet_is_neither_new_nor_removed_and_starts_no_run(tmp_path):
     ws = _cems_workspace(tmp_path)
     changes = inbox_changes(ws)["cems"]

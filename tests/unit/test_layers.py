@@ -11,7 +11,9 @@ A broken layer is reported as file:line and the import, so the fix is obvious.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -67,8 +69,10 @@ def _imports(path: Path, source: str | None = None) -> list[Import]:
     return found
 
 
-def _all_imports() -> list[Import]:
-    return [i for package in PACKAGES for path in sorted((REPO / package).rglob("*.py")) for i in _imports(path)]
+@cache
+def _all_imports() -> tuple[Import, ...]:
+    """Every import of the packages, read once per session."""
+    return tuple(i for package in PACKAGES for path in sorted((REPO / package).rglob("*.py")) for i in _imports(path))
 
 
 def _top(module: str) -> str:
@@ -79,7 +83,7 @@ def _is_dagster(module: str) -> bool:
     return _top(module) == "dagster" or _top(module).startswith("dagster_")
 
 
-def _layer_breaks(imports: list[Import]) -> list[str]:
+def _layer_breaks(imports: Iterable[Import]) -> list[str]:
     """Every import that crosses a layer the wrong way, as 'file:line imports module (rule)'."""
     breaks = []
     for i in imports:

@@ -8,10 +8,13 @@ enterprise, never as new enterprises, and USCC validation must catch the one bad
 import json
 
 import polars as pl
+import pytest
 
 from inventories.matching.names import name_key
 from pipelines.resolve.entity_resolution import resolve
 from schemas.identifiers import is_valid_uscc
+
+pytestmark = pytest.mark.slow  # resolves about 4,000 real records
 
 
 def _entities(realdata) -> list[tuple[str, str]]:

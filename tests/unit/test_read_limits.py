@@ -110,6 +110,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow  # writes and reads archives that inflate to gigabytes
 def test_bombs_are_refused_quickly_within_a_memory_limit(bombs):
     """Under a 1.5 GB address-space limit (the reader alone takes ~0.2 GB) each bomb is refused in seconds; read
     without limits the merged range would take 26 GB, the long line over 1.5 GB."""
@@ -126,6 +127,7 @@ def test_bombs_are_refused_quickly_within_a_memory_limit(bombs):
         assert seconds < 5, (name, seconds)
 
 
+@pytest.mark.slow
 def test_bombs_in_an_inbox_get_one_row_each_and_the_good_file_reads_on(bombs, tmp_path):
     inbox, expected = bombs
     read = read_inbox(inbox, tmp_path / "archive", "ghg")

@@ -80,7 +80,7 @@ def _failing_build(instance: dg.DagsterInstance) -> str:
 
 @pytest.fixture(scope="module")
 def failed_run():
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:  # in memory: what status reads is the same, at a third the cost
         yield instance, _failing_build(instance)
 
 
@@ -112,7 +112,7 @@ def test_explain_names_the_failed_blocking_check_and_what_did_not_run(failed_run
 
 
 def test_explain_is_empty_for_a_successful_run_and_says_so_for_an_unknown_one():
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize([core_qa__file_manifest], instance=instance,
                                 run_config={"ops": {"core_qa__file_manifest": {"config": {"unbalanced": 0}}}})
         assert explain_run_failure(instance, result.run_id) == []
@@ -153,12 +153,12 @@ def _inbox_with_changes(ws: Workspace) -> None:
         ws.parquet / "raw_ghg__files.parquet")
 
 
-@pytest.fixture
-def failed_build_status(tmp_path):
+@pytest.fixture(scope="module")
+def failed_build_status(tmp_path_factory):
     """(workspace, instance, failed run id, status) after a failing build, the inbox changed since the last ingest."""
-    ws = Workspace(tmp_path)
+    ws = Workspace(tmp_path_factory.mktemp("status"))
     _inbox_with_changes(ws)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         failed_id = _failing_build(instance)
         yield ws, instance, failed_id, collect_status(ws, instance)
 

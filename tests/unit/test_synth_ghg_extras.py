@@ -12,6 +12,8 @@ import pytest
 
 from synth.demo import generate
 
+pytestmark = pytest.mark.slow  # two 150-site provinces generated
+
 GHG_2023 = "2023年度温室气体排放报告_演示数据.xlsx"
 CSV_2022 = "2022年度温室气体排放报告汇总_演示数据.csv"
 RESUBMISSION = "2022年度温室气体排放报告_更正_演示数据.xlsx"

@@ -14,6 +14,8 @@ from synth.world import build_world
 from synth.writers_envstat import write_envstat_files
 from synth.writers_permit import FIXED_TIME, YEAR_LABELS, write_permit_files
 
+pytestmark = pytest.mark.slow  # two 60-site worlds written
+
 
 def _write(out: Path) -> list[dict]:
     world = build_world(n_sites=60)
