@@ -34,21 +34,9 @@ def table_frame():
 # Session fixtures that build a world (tests/integration/conftest.py): every test using one, directly or through
 # another fixture (`sql`), is slow whatever its own time.
 BUILDS = frozenset({"built", "cli_built", "handwritten"})
-# Slow tests in modules other sessions own (they mark their own; until then, here), by module or test node id:
-# each takes seconds of CPU alone (measured, issue 26 item 8).
-SLOW_ELSEWHERE = (
-    "tests/integration/test_quality.py",  # great-expectations over whole warehouses, a child process
-    "tests/unit/test_run_parameters.py::test_a_ranged_run_gives_its_years_to_yearly_and_unpartitioned_steps",
-    "tests/unit/test_run_parameters.py::test_line_co2_uses_the_published_factors_even_when_the_folder_is_gone",
-    "tests/unit/test_partitions_schedules.py::test_annual_builds_follow_the_reporting_deadlines",  # a Dagster run each
-)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark slow every test that needs a real build or takes seconds, so `pytest -m "not slow"` is the fast subset
     (under a minute on 2 cores)."""
     for item in items:
-        node = item.nodeid.split("[")[0]
-        if BUILDS & set(getattr(item, "fixturenames", ())) or any(
-                node == slow or node.startswith(f"{slow}::") for slow in SLOW_ELSEWHERE):
+        if BUILDS & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

@@ -17,6 +17,8 @@ from pipelines.deliver.expectations import CHECKS, run_quality, summary_lines
 from schemas.generate import duckdb_ddl
 from schemas.tables import TABLES
 
+pytestmark = pytest.mark.slow  # great-expectations is imported (about 5 s) and run over whole warehouses
+
 REPO = Path(__file__).resolve().parents[2]
 YEARS = (2021, 2022, 2023)
 READ = sorted(name for name in TABLES if any(re.search(rf"\b{name}\b", check.sql) for check in CHECKS))

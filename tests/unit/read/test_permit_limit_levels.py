@@ -22,7 +22,7 @@ YEARS = [2021, 2022, 2023]
 RULE = next(r for r in load_catalogue() if r.rule_id == "permit_limit_exceeded")
 CEMS_RULE = next(r for r in load_catalogue() if r.rule_id == "cems_vs_execution_report")
 U1, U2, U3, U4 = (f"91410100MA{n}0000000" for n in range(1, 5))  # codes only need to differ here
-HANDWRITTEN = Path(__file__).resolve().parents[1] / "fixtures" / "handwritten"
+HANDWRITTEN = Path(__file__).resolve().parents[2] / "fixtures" / "handwritten"
 LIMIT_FILE = HANDWRITTEN / "排污许可证_大气污染物许可排放限值_主要排放口_手工录入.csv"
 REPORT_FILE = HANDWRITTEN / "排污许可证执行报告_年报_2023_主要排放口限值_手工录入.csv"
 FIXTURE_PERMIT = "91410100MA9XL0001B001P"  # fictitious; the USCC check character is right

@@ -21,7 +21,7 @@ from inventories import crosscheck, factor_library, reference, synergy_tree
 from inventories.cems import settings as cems_settings
 from pipelines.workspace import DAGSTER_INSTANCE_YAML, Workspace, init_workspace
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 PACKAGE_DATA: dict[str, list[str]] = PYPROJECT["tool"]["setuptools"]["package-data"]
 INCLUDE: list[str] = PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PACKAGES = ("pipelines", "inventories", "schemas", "synth")
 PRODUCTION = ("pipelines", "inventories", "schemas")
 ORCHESTRATION = "pipelines/orchestration/"

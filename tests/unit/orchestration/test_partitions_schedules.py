@@ -93,6 +93,7 @@ def test_cems_files_are_watched_with_the_years_in_their_names(tmp_path):
     ("annual_ghg_cement_aluminium_steel_build", dt.datetime(2023, 10, 1, 2), 2022),
     ("annual_ghg_other_sectors_build", dt.datetime(2025, 1, 1, 2), 2023),
 ])
+@pytest.mark.slow  # a Dagster run: seconds of CPU
 def test_annual_builds_follow_the_reporting_deadlines(tmp_path, name, when, year):
     config = SynergyConfig(home=str(tmp_path))
     with dg.instance_for_test() as instance:

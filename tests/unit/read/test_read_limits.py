@@ -117,7 +117,7 @@ def test_bombs_are_refused_quickly_within_a_memory_limit(bombs):
     inbox, expected = bombs
     limit = str(1536 * MIB)
     done = subprocess.run([sys.executable, "-c", CHILD, str(inbox / "ghg"), limit], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).parents[2])
+                          timeout=120, cwd=Path(__file__).parents[3])
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout)
     assert got.pop("good.csv")[0] == "read" and set(got) == set(expected)

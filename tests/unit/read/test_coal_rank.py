@@ -16,7 +16,7 @@ from pipelines.read.values import CellError
 from schemas.headers import normalise_text
 from schemas.layouts import LAYOUTS
 
-FIXTURE = (Path(__file__).resolve().parents[1] / "fixtures" / "handwritten"
+FIXTURE = (Path(__file__).resolve().parents[2] / "fixtures" / "handwritten"
            / "温室气体排放报告_化石燃料燃烧_2023_煤种手工录入.csv")
 P1 = "91130200699229617X001P"  # HJ 608-2017 Annex A example
 

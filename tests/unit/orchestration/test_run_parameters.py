@@ -47,6 +47,7 @@ def _fuel_lines() -> pl.DataFrame:
         "row_number": 2, "file_sha256": "0" * 64}], infer_schema_length=None)
 
 
+@pytest.mark.slow  # a Dagster run: seconds of CPU
 def test_line_co2_uses_the_published_factors_even_when_the_folder_is_gone(tmp_path):
     folder = _user_set(tmp_path)
     assets = [core_inventory__factors, _fuel_lines, core_inventory__ghg_fuel_line_co2]
@@ -78,6 +79,7 @@ def exports(context: dg.AssetExecutionContext) -> None:
     SEEN["exports"] = run_years(context)
 
 
+@pytest.mark.slow  # a Dagster run: seconds of CPU
 def test_a_ranged_run_gives_its_years_to_yearly_and_unpartitioned_steps(tmp_path):
     keys = ["2021", "2022", "2023", "2019"]  # 2019 arrived last: a range follows the stored order
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:

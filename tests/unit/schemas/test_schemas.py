@@ -33,7 +33,7 @@ KNOWN_GAPS = {"gap_hours"}  # TODO(issue 26): schemas/fields.py should declare u
 
 def test_data_dictionary_is_regenerated():
     """docs/data_dictionary.md is generated from schemas/; regenerate it when a field changes."""
-    committed = (Path(__file__).resolve().parents[2] / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
+    committed = (Path(__file__).resolve().parents[3] / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
     assert committed == data_dictionary()
 
 
