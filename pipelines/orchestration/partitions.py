@@ -18,7 +18,7 @@ warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", categor
 
 # The run tags by which Dagster names a run's partition or partition range (its backfills and launchpad write them,
 # and a run request may carry them): stable strings, but dagster 1.13 exports them only from the private
-# `dagster._core.storage.tags`, so they are spelled here; tests/unit/orchestration/test_run_parameters.py runs a range through them
+# `dagster._core.storage.tags`, so they are spelled here (tests/unit/orchestration/test_run_parameters.py runs a range)
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
