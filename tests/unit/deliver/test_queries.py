@@ -99,3 +99,8 @@ def test_rollup_groups_by_region_sector_or_none():
     assert by_sector.select("sector_class_code", "co2e_t").rows() == [("all", 160.0)]
     nothing = rollup(con, 2022, "city", "all", None)  # like an aggregate without GROUP BY: one row, all empty
     assert nothing.height == 1 and nothing["co2e_t"][0] is None
+
+
+def test_the_build_summary_of_an_empty_inbox_counts_zero_rows(empty):
+    """`synergy build` on an empty workspace printed a traceback: sum() over no files is NULL, not 0 (issue 27)."""
+    assert empty.execute(query("summary_files")).fetchone() == (0, 0, 0, 0, 0, 0)
