@@ -6,11 +6,11 @@ shows each run the CLI started.
 
 from __future__ import annotations
 
-import csv
 import os
 import signal
 import subprocess
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,23 +21,64 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from pipelines.deliver.queries import query
+from pipelines.deliver.terminal import OutputFormat, emit, output_format, show_rows
 from pipelines.workspace import Workspace, activate, init_workspace, workspace_from_env
+from schemas.sources import SOURCE_SYSTEMS
 
 app = typer.Typer(help="减污降碳协同 inventory pipeline: ingest permit / statistics / GHG files, build the fused "
                        "inventory and publish warehouse.duckdb. Workspace: $SYNERGY_HOME (default ./synergy_home).",
                   no_args_is_help=True, add_completion=False)
 console = Console()
+err_console = Console(stderr=True)  # the workspace line and refusals: stdout stays clean for --format csv / json
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI keeps the full event log
 # Queries read the warehouse only: no file is read or written (COPY, read_csv, ATTACH, extensions), and the query
 # cannot switch that back on. `synergy sql --allow-files` lifts it for an analyst who means it.
 SANDBOX = {"enable_external_access": False, "lock_configuration": True}
 CHECKS_TABLE_COLUMNS = 9  # checks_findings.sql: the terminal table's columns, then every column (--csv)
+FILE_PROBLEMS_SHOWN = 20  # files needing someone listed in the build summary; the rest are counted
+Source = StrEnum("Source", [(s, s) for s in SOURCE_SYSTEMS])  # --source of `synergy ingest`: a typo is a usage error
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (default), csv, or json (one array of "
+                                                                     "records); csv and json print only the data.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Shorthand for --format csv.")]
+_announced: set[Path] = set()  # the workspaces this invocation has named: `demo` runs synth and build in one
+
+
+@app.callback()
+def _invocation() -> None:
+    _announced.clear()
+
+
+def _announce(ws: Workspace, created: bool) -> None:
+    """Name the workspace on stderr, once per invocation, and say when it was just created."""
+    if ws.home in _announced:
+        return
+    _announced.add(ws.home)
+    err_console.print(f"工作区 workspace: {ws.home}", markup=False, highlight=False, soft_wrap=True)
+    if created:
+        err_console.print(f"新建工作区 / new workspace created at {ws.home}", style="yellow", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 def _workspace() -> Workspace:
+    """The workspace of a command that fills it (init, synth, demo, ingest, build, bench), created when absent."""
     ws = workspace_from_env()
+    created = not ws.home.exists()
     init_workspace(ws)
     activate(ws)
+    _announce(ws, created)
+    return ws
+
+
+def _read_workspace() -> Workspace:
+    """The workspace of a command that only reads it: never created; exit 2 when absent (a command run from another
+    folder would otherwise read, or make, a ./synergy_home nobody meant)."""
+    ws = workspace_from_env()
+    if not ws.home.is_dir():
+        err_console.print(f"没有工作区 / no workspace at {ws.home}: set SYNERGY_HOME or run `synergy init`",
+                          style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    activate(ws)
+    _announce(ws, False)
     return ws
 
 
@@ -76,9 +117,11 @@ def synth(
                   f"({counts['sites']} sites, {counts['enterprises']} enterprises); truth in {escape(str(ws.manifest))}")
 
 
-def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool:
-    from pipelines.orchestration.build import run_build, workspace_instance
-    from pipelines.orchestration.definitions import ASSETS, build_defs
+def _run_build(ws: Workspace, years: list[int], factor_set: Path | None, full: bool = False) -> bool:
+    """Plan the build from what changed since the last one (printed: sources, years, why), run it; False if it failed."""
+    from pipelines.orchestration.build import build as planned_build
+    from pipelines.orchestration.build import workspace_instance
+    from pipelines.orchestration.definitions import build_defs
     from pipelines.orchestration.resources import SynergyConfig
     from pipelines.orchestration.run_failures import explain_run_failure
 
@@ -87,53 +130,81 @@ def _run_build(ws: Workspace, years: list[int], factor_set: Path | None) -> bool
         config["factor_set_path"] = str(factor_set.resolve())
     defs = build_defs({"synergy": SynergyConfig(**config)})
     instance = workspace_instance()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task("Building (Dagster run, in-process)…", total=len(ASSETS))
-        result = run_build(defs, instance, ws, years, run_config=QUIET, tags={"synergy/cli": "build"})
-        progress.update(task, completed=len(ASSETS))
-    built = escape(result.dagster_run.tags.get("synergy/years") or "none")
-    if result.success:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console,
+                  transient=True) as progress:
+        progress.add_task("构建中 Building (Dagster run, in-process)…", total=None)
+        results = planned_build(defs, instance, ws, years, full, tags={"synergy/cli": "build"}, run_config=QUIET,
+                                announce=lambda plan: console.print("\n".join(plan.reasons), markup=False, soft_wrap=True))
+    for result in results:
+        built = escape(result.dagster_run.tags.get("synergy/years") or "none")
+        if not result.success:
+            console.print(f"[red]构建失败 / build FAILED[/red]: Dagster run {result.run_id} (years 年度: {built})")
+            for line in explain_run_failure(instance, result.run_id):
+                console.print(f"  {line}", markup=False, soft_wrap=True)
+            return False
         console.print(f"Dagster run {result.run_id} succeeded (years 年度: {built})")
-        return True
-    console.print(f"[red]构建失败 / build FAILED[/red]: Dagster run {result.run_id} (years 年度: {built})")
-    for line in explain_run_failure(instance, result.run_id):
-        console.print(f"  {line}", markup=False, soft_wrap=True)
-    return False
+    return True
+
+
+YEAR_MEASURES = ("设施 facilities (融合清单 fused inventory)", "直接 direct CO2e (t)", "间接 indirect CO2 (t)",
+                 "二氧化硫 SO2 (t)", "氮氧化物 NOx (t)", "含补充值的设施 facilities gap-filled",
+                 "含待核实/专业判断因子的设施 facilities on recalled or judgement factors",
+                 "温室气体报告企业 GHG reporting enterprises", "重点排放单位 key emitters")
+
+
+def _per_year(years: list[tuple]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """summary_years (a row a year, latest first) turned to a column a year: YEAR_MEASURES down, years across."""
+    tonnes = {1, 2, 3, 4}  # positions of YEAR_MEASURES (after the year) that are tonnes, shown to 0.1 t
+
+    def shown(position: int, value: object) -> str:
+        if value is None:
+            return "—"
+        return f"{value:,.1f}" if position in tonnes else f"{value:,}"
+
+    columns = ["年度 year", *(str(row[0]) for row in years)]
+    return columns, [(measure, *(shown(i, row[i + 1]) for row in years)) for i, measure in enumerate(YEAR_MEASURES)]
+
+
+def _no_data_yet(ws: Workspace) -> None:
+    console.print(f"尚无数据 / no data yet: no file in the inbox {ws.inbox}. Drop files into inbox/<source>/ "
+                  f"({', '.join(SOURCE_SYSTEMS)}) or run `synergy ingest <files>`, then `synergy build`; "
+                  "`synergy templates` writes the expected layouts.", markup=False, soft_wrap=True)
 
 
 def _summary(ws: Workspace) -> None:
+    """What the published warehouse holds after a build: files and rows, per year (latest first, never a sum over
+    years), the latest year's gaps and readings, the files that need someone and where the outputs are."""
     import duckdb
 
     from pipelines.deliver.coverage_gaps import coverage_gaps, gaps_line
+    from pipelines.deliver.file_problems import file_problems, print_problems
     from pipelines.deliver.unconfirmed_values import unconfirmed_line, unconfirmed_values
 
+    console.print("synergy build summary 构建摘要", style="bold")
+    if not ws.warehouse.exists():  # nothing was ever published
+        _no_data_yet(ws)
+        return
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        files, inv, ghg, key, checked, synergy, index, match = (
+        files, checked, synergy, index, match = (
             con.execute(query(f"summary_{name}")).fetchone()
-            for name in ("files", "inventory", "ghg", "key_emitters", "findings", "synergy", "city_index", "matching"))
-        gaps = coverage_gaps(con)
-        unconfirmed = unconfirmed_values(con)
-    table = Table(title="synergy build summary 构建摘要", show_header=False)
-    if ws.manifest.exists():
-        import json
-
-        counts = json.loads(ws.manifest.read_text(encoding="utf-8"))["counts"]
-        table.add_row("demo sites / enterprises 站点/企业", f"{counts['sites']:,} / {counts['enterprises']:,}")
+            for name in ("files", "findings", "synergy", "city_index", "matching"))
+        years = con.execute(query("summary_years")).fetchall()
+        gaps, unconfirmed, problems = coverage_gaps(con), unconfirmed_values(con), file_problems(con)
+    if not files[0]:
+        _no_data_yet(ws)
+        return
+    table = Table(show_header=False, box=None, padding=(0, 1, 0, 0))
+    table.add_column()
+    table.add_column(overflow="fold")
     table.add_row("files (duplicates) 文件(重复)", f"{files[0]} ({files[4]})")
     table.add_row("rows read = accepted + rejected 行数", f"{files[1]:,} = {files[2]:,} + {files[3]:,}"
                   f" ({files[5]:,} superseded 被更正)")
     table.add_row("records matched to a site/enterprise 已匹配", f"{match[1]:,} of {match[0]:,} ({match[2]} identities "
                   "to review 待复核: synergy matches --review)")
-    table.add_row("GHG reporting enterprises 温室气体报告企业", f"{ghg[0]:,} ({ghg[1]:,} fuel lines)")
-    table.add_row("fused inventory 融合清单", f"{inv[0]:,} facilities, {inv[1]:,} facility-years")
-    table.add_row("direct CO2e / indirect CO2 直接/间接", f"{inv[2] or 0:,.1f} t / {inv[3] or 0:,.1f} t")
-    table.add_row("SO2 / NOx 二氧化硫/氮氧化物", f"{inv[4] or 0:,.1f} t / {inv[5] or 0:,.1f} t")
-    table.add_row("facility-years gap-filled / with recalled or judgement factors 补充/含待核实或专业判断因子",
-                  f"{inv[6]:,} / {inv[7]:,}")
+    table.add_row("cross-check findings open: error / warn 交叉校核问题", f"{checked[0]:,} / {checked[1]:,} ({checked[2]:,} "
+                  "explained or confirmed 已处理: synergy checks)")
     if unconfirmed is not None:
         table.add_row("values on unconfirmed factors 依待核实/专业判断因子的数值", escape(unconfirmed_line(unconfirmed)))
-    table.add_row("key-emitter rows / enterprises 重点排放单位", f"{key[0]:,} / {key[1]:,}")
     if gaps is not None:
         table.add_row("enterprises known but not valued 未能核算的企业 (out_qa__coverage)", escape(gaps_line(gaps)))
     if synergy[0] is not None:
@@ -142,11 +213,19 @@ def _summary(ws: Workspace) -> None:
     if index[2] is not None:
         table.add_row(f"city synergy index {index[2]}: cities, lowest weight coverage 城市协同指数",
                       f"{index[0]} cities, {index[1]:.0f} % (out_synergy__yearly_city_index)")
-    table.add_row("cross-check findings open: error / warn 交叉校核问题", f"{checked[0]:,} / {checked[1]:,} ({checked[2]:,} "
-                  "explained or confirmed 已处理: synergy checks)")
-    table.add_row("warehouse 数据仓库", escape(str(ws.warehouse)))
-    table.add_row("exports / reports 导出/报告", escape(f"{ws.exports}/<year>/ , {ws.reports}/<year>/"))
     console.print(table)
+    console.print()
+    if years:
+        show_rows(console, *_per_year(years), "每年 per year (最新年度在前 latest first)")
+    else:
+        console.print("尚无清单 / no inventory yet: no file gave a row the inventory uses (see the files below)")
+    if problems:
+        console.print()
+        print_problems(console, problems, "需要处理的文件 files that need you", FILE_PROBLEMS_SHOWN)
+    console.print()
+    for label, path in (("数据仓库 warehouse", ws.warehouse), ("导出 exports", ws.exports / "<year>"),
+                        ("报告 reports", ws.reports / "<year>")):
+        console.print(f"{label}: {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _years_option(text: str | None, option: str) -> list[int]:
@@ -164,16 +243,19 @@ def _years_option(text: str | None, option: str) -> list[int]:
 
 @app.command()
 def build(
-    years: Annotated[str | None, typer.Option(help="Reporting years to build (a backfill), e.g. 2023 or 2021-2023; "
-                                                   "default every year the inbox holds.")] = None,
+    years: Annotated[str | None, typer.Option(help="Reporting years to rebuild whatever changed (a backfill), e.g. "
+                                                   "2023 or 2021-2023, on top of what changed.")] = None,
     factor_set: Annotated[Path | None, typer.Option(help="Folder with factor_set.yaml + factors.csv.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Rebuild every source and year, changed or not.")] = False,
 ) -> None:
-    """Ingest the inbox, compute the inventory for the reporting years and publish warehouse.duckdb (one Dagster run).
+    """Ingest what changed in the inbox, recompute the years it touches and publish warehouse.duckdb (a Dagster run).
 
-    Years are Dagster partitions: a year built before keeps its tables; the warehouse holds every built year.
+    Incremental: new, changed or removed files re-run only their source, the years they carry and every later year;
+    a new factor set, curation/ or config/ file or program version rebuilds everything; nothing changed, nothing runs.
+    Years are Dagster partitions: a year not rebuilt keeps its tables; the warehouse holds every built year.
     """
     ws = _workspace()
-    if not _run_build(ws, _years_option(years, "--years"), factor_set):
+    if not _run_build(ws, _years_option(years, "--years"), factor_set, full):
         raise typer.Exit(1)
     _summary(ws)
 
@@ -183,11 +265,9 @@ def demo(
     sites: Annotated[int, typer.Option(help="Number of synthetic sites.")] = 1500,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 20261121,
 ) -> None:
-    """Write the synthetic demo province into the inbox, then build everything."""
+    """Write the synthetic demo province into the inbox, then build everything (the build writes exports/register/)."""
     synth(sites=sites, years="2021-2023", seed=seed)
     build(years=None, factor_set=None)
-    ws = _workspace()
-    _export_register(ws, None, ws.exports / "register")
 
 
 def _export_register(ws: Workspace, years: tuple[int, int] | None, out: Path) -> None:
@@ -203,11 +283,8 @@ def _export_register(ws: Workspace, years: tuple[int, int] | None, out: Path) ->
     if counts.is_empty():
         console.print("所选年度没有重点排放单位 / no key emitters in the selected years (files have headers only)")
     else:
-        table = Table("年度 year", "重点排放单位 key emitters", "已报告 reporting", "未报告 not reporting",
-                      "其中新纳入 newly entering", title="重点排放单位名录 key-emitter register")
-        for row in counts.iter_rows():
-            table.add_row(*(f"{v}" for v in row))
-        console.print(table)
+        show_rows(console, ["年度\nyear", "重点排放单位\nkey emitters", "已报告\nreporting", "未报告\nnot reporting",
+                            "其中新纳入\nnewly entering"], counts.rows(), "重点排放单位名录 key-emitter register")
     console.print("名录文件 / register files:")
     for path in paths:
         console.print(f"  {path}", markup=False, soft_wrap=True)
@@ -220,7 +297,7 @@ def register(
 ) -> None:
     """Export the key-emitter register (重点排放单位名录) and the list of key emitters without a GHG report (XLSX + CSV)."""
     chosen = _years_option(years, "--years")
-    ws = _workspace()
+    ws = _read_workspace()
     _export_register(ws, (chosen[0], chosen[-1]) if chosen else None, out or ws.exports / "register")
 
 
@@ -240,28 +317,26 @@ def export_inventory(
         chosen = parse_formats(formats or [])
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--format") from None
-    ws = _workspace()
+    ws = _read_workspace()
     try:
         manifest = export_year(ws.warehouse, out or ws.exports / str(year), year, chosen)
     except InventoryExportError as err:
         console.print(str(err), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    table = Table(title=f"{year}年融合清单导出 / inventory export {year}", show_edge=False)  # fits 80 columns
-    table.add_column("文件 file", no_wrap=True)  # the names to open next and the hashes to compare: never cut
-    table.add_column("格式\nformat", no_wrap=True)
-    table.add_column("行数\nrows", justify="right", no_wrap=True)
-    table.add_column("sha256", no_wrap=True, min_width=12)
-    for entry in json.loads(manifest.read_text(encoding="utf-8"))["files"]:
-        table.add_row(escape(entry["file"]), entry["format"], f"{entry['rows']:,}", entry["sha256"][:12])
-    console.print(table)
+    files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    show_rows(console, ["文件\nfile", "格式\nformat", "行数\nrows", "sha256"],  # sha256: the first 12 to compare by eye
+              [(e["file"], e["format"], f"{e['rows']:,}", e["sha256"][:12]) for e in files],
+              f"{year}年融合清单导出 / inventory export {year}")
     console.print(f"清单 / manifest: {manifest}", markup=False, soft_wrap=True)
 
 
 def _destination(inbox: Path, source: str, path: Path) -> Path:
     """inbox/<source>/<name>; a different file already there under that name gets a numbered name."""
+    import filecmp
+
     target = inbox / source / path.name
     number = 1
-    while target.exists() and target.read_bytes() != path.read_bytes():
+    while target.exists() and not filecmp.cmp(target, path, shallow=False):  # streamed: a CEMS export can be large
         target = inbox / source / f"{path.stem}({number}){path.suffix}"
         number += 1
     return target
@@ -273,11 +348,8 @@ def _report_files(ws: Workspace, names: list[str]) -> None:
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         files = con.execute(query("ingest_files"), {"files": names}).fetchall()
         rejected = con.execute(query("ingest_rejected_rows"), {"files": names}).fetchall()
-    table = Table("文件 file", "状态 status", "读取 read", "接收 accepted", "拒收 rejected", "被更正 superseded",
-                  "说明 message", title="本次入库文件 / files ingested")
-    for row in files:
-        table.add_row(*(escape(str(v)) for v in row))  # file names and messages are text, never markup
-    console.print(table)
+    show_rows(console, ["文件\nfile", "状态\nstatus", "读取\nread", "接收\naccepted", "拒收\nrejected", "被更正\nsuperseded",
+                        "说明\nmessage"], files, "本次入库文件 / files ingested")
     if rejected:
         console.print("拒收记录 / rejected rows (all in core_qa__rejected_rows):")
         for file, sheet, row, column, raw, zh, en in rejected:
@@ -287,19 +359,19 @@ def _report_files(ws: Workspace, names: list[str]) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (CSV/XLSX) to copy into the inbox.")],
-    source: Annotated[str | None, typer.Option(help="permit, envstat, ghg, register (a published key-emitter list) or "
-                                                    "city (city indicators); default: detected from the headers.")] = None,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (CSV/XLSX; CEMS also Parquet) to copy into the "
+                                                     "inbox.")],
+    source: Annotated[Source | None, typer.Option(help="permit, envstat, ghg, register (a published key-emitter list), "
+                                                       "city (city indicators) or cems (HJ 212 hourly exports and outlet "
+                                                       "maps); default: detected from the headers.")] = None,
     build_after: Annotated[bool, typer.Option("--build/--no-build", help="Run the build after copying.")] = True,
 ) -> None:
     """Copy files into inbox/<source>/ (source detected from their headers), then build and report per file.
 
     What the build would not read (hidden names, Office lock files ~$, symlinks, other types) is refused up front."""
-    from rich.markup import escape
-
-    from pipelines.read.ingest import copy_into_inbox, detect_source, ingest_plan
+    from pipelines.read.inbox import type_refusal
+    from pipelines.read.ingest import accepted_types, copy_into_inbox, detect_source, ingest_plan
     from pipelines.read.limits import load_limits
-    from schemas.sources import INGESTED_SOURCES
 
     ws = _workspace()
     limits = load_limits(ws.config)
@@ -310,13 +382,16 @@ def ingest(
             console.print(f"[yellow]未复制 / not copied:[/yellow] {shown}: {escape(str(refusal))}")
             continue
         try:
-            found = source or detect_source(path, limits)
+            found = source.value if source else detect_source(path, limits)
         except Exception as err:  # noqa: BLE001 - an unreadable file is reported, the others go on
             console.print(f"[red]无法读取，未复制 / cannot read, not copied:[/red] {shown}: {escape(str(err))}")
             continue
-        if found not in INGESTED_SOURCES:
-            console.print("[yellow]未识别来源系统，未复制 / not recognised as permit, envstat, ghg, register or city, not "
+        if found is None:
+            console.print(f"[yellow]未识别来源系统，未复制 / not recognised as {', '.join(SOURCE_SYSTEMS)}, not "
                           f"copied:[/yellow] {shown} (use --source, or `synergy templates` for the expected headers)")
+            continue
+        if refusal := type_refusal(path, accepted_types(found)):
+            console.print(f"[yellow]未复制 / not copied:[/yellow] {shown}: {escape(str(refusal))}")
             continue
         target = _destination(ws.inbox, found, path)
         try:
@@ -349,7 +424,7 @@ def templates(
 def quality() -> None:
     """Cross-year checks of warehouse.duckdb with great-expectations (rows per source and year, coal per site, CO2 per
     tce, gap-filled and substituted shares); Data Docs (offline HTML) under reports/data_docs/."""
-    ws = workspace_from_env()
+    ws = _read_workspace()
     _require_warehouse(ws)
     from pipelines.deliver.expectations import run_quality, summary_lines
 
@@ -367,9 +442,9 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Folder to write into; default <SYNERGY_HOME>/reports/<year>/.")] = None,
 ) -> None:
     """清单报告: one self-contained HTML report of a year (charts inline and as SVG files under plots/), readable offline."""
+    ws = _read_workspace()
     from pipelines.deliver.report import ReportError, build_report
 
-    ws = _workspace()
     try:
         path = build_report(ws.warehouse, out or ws.reports / str(year), year)
     except ReportError as err:
@@ -382,57 +457,43 @@ def report(
 def _require_warehouse(ws: Workspace) -> None:
     """Exit 2 with a clear message when no warehouse has been published yet."""
     if not ws.warehouse.exists():
-        console.print(f"[red]没有数据仓库 / no warehouse at {escape(str(ws.warehouse))}[/red]: run `synergy build` first")
+        err_console.print(f"[red]没有数据仓库 / no warehouse at {escape(str(ws.warehouse))}[/red]: run `synergy build` "
+                          "first", soft_wrap=True)
         raise typer.Exit(2)
 
 
-def _query(query: str, params: dict | None = None, allow_files: bool = False) -> tuple[list[str], list[tuple]]:
+def _query(ws: Workspace, sql_text: str, params: dict | None = None,
+           allow_files: bool = False) -> tuple[list[str], list[tuple]]:
     """Columns and rows of a read-only query on the published warehouse, which touches no other file unless
     `allow_files` (exit 2 with a clear message if the warehouse is absent, the SQL fails or it reaches for a file)."""
     import duckdb
 
-    ws = workspace_from_env()
     _require_warehouse(ws)
     with duckdb.connect(str(ws.warehouse), read_only=True, config={} if allow_files else SANDBOX) as con:
         try:
-            cursor = con.execute(query, params or {})
+            cursor = con.execute(sql_text, params or {})
         except duckdb.PermissionException as err:
-            console.print("[red]查询要读写数据仓库以外的文件，默认不允许 / the query reads or writes a file outside the "
-                          "warehouse, which is not allowed by default[/red]: synergy sql --allow-files if you mean it "
-                          f"({escape(str(err))})")
+            err_console.print("[red]查询要读写数据仓库以外的文件，默认不允许 / the query reads or writes a file outside "
+                              "the warehouse, which is not allowed by default[/red]: synergy sql --allow-files if you "
+                              f"mean it ({escape(str(err))})")
             raise typer.Exit(2) from None
         except duckdb.Error as err:
-            console.print(f"[red]SQL 错误 / SQL error:[/red] {escape(str(err))}")
+            err_console.print(f"[red]SQL 错误 / SQL error:[/red] {escape(str(err))}")
             raise typer.Exit(2) from None
         return [d[0] for d in cursor.description or []], cursor.fetchall()
-
-
-def _print(columns: list[str], rows: list[tuple], as_csv: bool, title: str | None = None) -> None:
-    """A rich table, or CSV as a spreadsheet reads it (the output is often opened in one): RFC 4180 line ends, so a
-    cell holding a carriage return is quoted (with "\\n" alone Python leaves it bare and it starts a new row), and
-    no text cell a spreadsheet would run as a formula (tabular_files.inert_cell)."""
-    if as_csv:
-        from pipelines.deliver.tabular_files import inert_cell
-
-        writer = csv.writer(sys.stdout, lineterminator="\r\n")
-        writer.writerow([inert_cell(c) for c in columns])
-        writer.writerows([inert_cell(v) for v in row] for row in rows)
-        return
-    table = Table(*columns, title=title)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table, markup=False)  # values and headers as written: `[/]` in a name is text, not Rich markup
 
 
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against warehouse.duckdb (read-only).")],
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    fmt: FormatOption = OutputFormat.table,
+    as_csv: CsvOption = False,
     allow_files: Annotated[bool, typer.Option("--allow-files", help="Let the query read and write other files "
                                                                     "(read_csv, COPY … TO, ATTACH); off by default.")] = False,
 ) -> None:
     """Query the published warehouse with a read-only connection; it reaches no other file unless --allow-files."""
-    _print(*_query(query, allow_files=allow_files), as_csv)
+    ws = _read_workspace()
+    emit(console, *_query(ws, query, allow_files=allow_files), output_format(fmt, as_csv))
 
 
 @app.command()
@@ -442,23 +503,27 @@ def matches(
     source: Annotated[str | None, typer.Option(help="Only this source system (permit / envstat / ghg).")] = None,
     year: Annotated[int | None, typer.Option(help="Only this reporting year.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many lines.")] = 200,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    fmt: FormatOption = OutputFormat.table,
+    as_csv: CsvOption = False,
 ) -> None:
     """Entity matching: quality by source and year, unmatched records, and the review list for analysts."""
+    ws, chosen = _read_workspace(), output_format(fmt, as_csv)
+    for_people = chosen is OutputFormat.table
     where = {"source": source or None, "year": year or None}
     if review:
-        _print(*_query(query("matches_review"), {**where, "limit": limit}), as_csv, "待复核 review")
-        console.print("Paste a curation_line into curation/matches.csv, fill in who and why, and rebuild.")
+        emit(console, *_query(ws, query("matches_review"), {**where, "limit": limit}), chosen, "待复核 review")
+        if for_people:
+            console.print("Paste a curation_line into curation/matches.csv, fill in who and why, and rebuild.")
         return
     if unmatched:
-        columns, rows = _query(query("matches_unmatched"), {**where, "limit": limit})
-        if not as_csv:  # the English reason in the CSV only: the table stays narrow enough for a terminal
+        columns, rows = _query(ws, query("matches_unmatched"), {**where, "limit": limit})
+        if for_people:  # the English reason in csv and json only: the table stays narrow enough for a terminal
             columns, rows = columns[:-1], [row[:-1] for row in rows]
-        _print(columns, rows, as_csv, "未匹配 unmatched")
+        emit(console, columns, rows, chosen, "未匹配 unmatched")
         return
-    _print(*_query(query("matches_summary"), where), as_csv, "匹配质量 match quality")
-    if not as_csv:
-        _, counts = _query(query("matches_counts"))
+    emit(console, *_query(ws, query("matches_summary"), where), chosen, "匹配质量 match quality")
+    if for_people:
+        _, counts = _query(ws, query("matches_counts"))
         console.print(f"review 待复核: {counts[0][0]} · conflicts held out of sums 冲突: {counts[0][1]} · curation applied "
                       f"已应用: {counts[0][2]} · stale/invalid 失效/无效: {counts[0][3]}  (--unmatched, --review)")
 
@@ -474,7 +539,7 @@ def _city_code(city: str) -> str:
     return code
 
 
-def _explain(finding_id: str, who: str | None, why: str | None, confirm: bool) -> None:
+def _explain(ws: Workspace, finding_id: str, who: str | None, why: str | None, confirm: bool) -> None:
     """Append an analyst's decision on one finding, with the evidence it was taken on, to curation/findings.csv."""
     import datetime as dt
 
@@ -483,12 +548,12 @@ def _explain(finding_id: str, who: str | None, why: str | None, confirm: bool) -
     if not who or not why:
         console.print("[red]须注明 --who 和 --why / --who and --why are required[/red]")
         raise typer.Exit(2)
-    _, rows = _query(query("finding_evidence"), {"finding_id": finding_id})
+    _, rows = _query(ws, query("finding_evidence"), {"finding_id": finding_id})
     if not rows:
         console.print(f"没有问题 {finding_id} / no finding {finding_id} in the warehouse", style="red", markup=False)
         raise typer.Exit(2)
     action = "confirm" if confirm else "explain"
-    path = append_decision(_workspace().curation, finding_id, action, rows[0][0], who, why, dt.date.today().isoformat())
+    path = append_decision(ws.curation, finding_id, action, rows[0][0], who, why, dt.date.today().isoformat())
     console.print(f"{path}: {finding_id} {action} ({rows[0][1]})", markup=False)
     console.print("下次构建生效 / applies from the next `synergy build`; it holds while the data behind the finding "
                   "are unchanged.")
@@ -506,20 +571,26 @@ def checks(
     confirm: Annotated[bool, typer.Option("--confirm", help="With --explain: mark the problem confirmed.")] = False,
     who: Annotated[str | None, typer.Option(help="Analyst deciding (with --explain).")] = None,
     why: Annotated[str | None, typer.Option(help="Reason (with --explain).")] = None,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (every column) instead of a table.")] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table (default; a summary per rule, then the "
+                                                               "findings), or csv / json (every column of the "
+                                                               "findings, nothing else).")] = OutputFormat.table,
+    as_csv: CsvOption = False,
 ) -> None:
     """交叉校核 cross-check findings: a summary per rule, then the findings; --explain records an analyst's decision."""
+    ws = _read_workspace()
     if explain:
-        _explain(explain, who, why, confirm)
+        _explain(ws, explain, who, why, confirm)
         return
+    chosen = output_format(fmt, as_csv)
+    for_people = chosen is OutputFormat.table
     where = {"year": year, "rule": rule, "city": _city_code(city) if city else None, "severity": severity,
              "status": None if status == "all" else status}
-    if not as_csv:
-        _print(*_query(query("checks_summary"), where), False, "交叉校核 cross-checks")
-    columns, rows = _query(query("checks_findings"), {**where, "limit": limit})
-    shown = slice(CHECKS_TABLE_COLUMNS, None) if as_csv else slice(CHECKS_TABLE_COLUMNS)
-    _print(columns[shown], [row[shown] for row in rows], as_csv, "问题 findings")
-    if not as_csv:
+    if for_people:
+        emit(console, *_query(ws, query("checks_summary"), where), chosen, "交叉校核 cross-checks")
+    columns, rows = _query(ws, query("checks_findings"), {**where, "limit": limit})
+    shown = slice(CHECKS_TABLE_COLUMNS) if for_people else slice(CHECKS_TABLE_COLUMNS, None)
+    emit(console, columns[shown], [row[shown] for row in rows], chosen, "问题 findings")
+    if for_people:
         console.print("Explain or confirm one: synergy checks --explain <finding_id> --who <name> --why <reason> "
                       "[--confirm]; one enterprise side by side: synergy enterprise <USCC or name>")
 
@@ -527,15 +598,27 @@ def checks(
 @app.command()
 def status(
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table (default), or csv / json: a record per run, "
+                                                               "failed check, file and publish, full ids.")
+                   ] = OutputFormat.table,
+    as_csv: CsvOption = False,
 ) -> None:
-    """Recent runs (and why a failed one failed), checks not passing, files waiting in the inbox, the last publish;
-    exit 1 when the warehouse file is damaged."""
+    """Recent runs (and why a failed one failed), checks not passing, files waiting in the inbox or not read by the
+    last build, the last publish; exit 1 when the warehouse file is damaged."""
+    ws = _read_workspace()  # before loading Dagster: a missing workspace is refused at once
     from pipelines.orchestration.build import workspace_instance
-    from pipelines.orchestration.status import collect_status, render_status
+    from pipelines.orchestration.status import STATUS_COLUMNS, collect_status, render_status, status_rows
 
-    ws = _workspace()
+    if not ws.dagster_home.is_dir():
+        err_console.print(f"工作区未初始化 / {ws.home} is not an initialised workspace (no dagster/ folder): run "
+                          "`synergy init`", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
     found = collect_status(ws, workspace_instance(), runs=runs)
-    render_status(found, console)
+    chosen = output_format(fmt, as_csv)
+    if chosen is OutputFormat.table:
+        render_status(found, console)
+    else:
+        emit(console, STATUS_COLUMNS, status_rows(found), chosen)
     if found.last_publish.problem:
         raise typer.Exit(1)
 
@@ -545,15 +628,20 @@ def ui(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 3000,
 ) -> None:
     """Serve Dagster's UI and daemon on 127.0.0.1 (schedules, sensors, runs); Ctrl-C or SIGTERM stops both."""
-    _workspace()
+    ws = _read_workspace()
+    init_workspace(ws)  # an existing workspace: its instance settings (DAGSTER_HOME/dagster.yaml) as this version ships them
     # a shell that starts us in the background ignores SIGINT, and a service manager stops us with SIGTERM:
     # both must still reach Dagster as the SIGINT it shuts down its webserver, daemon and code server on
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.orchestration.definitions", "-h", "127.0.0.1",
-               "-p", str(port)]
-    console.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", markup=False)
-    process = subprocess.Popen(command, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # `dagster dev` without the supersession warning (orchestration/ui_server.py says why), run in the workspace: from
+    # a checkout it would find the top-level dagster.yaml (the packaged settings, already copied into DAGSTER_HOME)
+    # and warn that it is ignored; the workspace holds none, and the code server imports the installed package
+    command = [sys.executable, "-m", "pipelines.orchestration.ui_server", "-m", "pipelines.orchestration.definitions",
+               "-h", "127.0.0.1", "-p", str(port)]
+    console.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", markup=False,
+                  soft_wrap=True)
+    process = subprocess.Popen(command, cwd=ws.home, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         process.wait()
     except KeyboardInterrupt:
@@ -574,9 +662,9 @@ def enterprise(
     """一企一档: everything the warehouse knows about one enterprise, the three systems side by side."""
     from rich.text import Text
 
-    from pipelines.deliver.dossier import DossierError, dossier_for, renderables, write_xlsx
+    from pipelines.deliver.dossier import DossierError, dossier_for, show_section, write_xlsx
 
-    ws = workspace_from_env()
+    ws = _read_workspace()
     try:
         lookup, dossier = dossier_for(ws.warehouse, query)
     except DossierError as err:
@@ -602,10 +690,10 @@ def enterprise(
                       f"'{lookup.text}' fits {len(lookup.candidates)} enterprises: give the USCC or a fuller name",
                       style="yellow", markup=False, soft_wrap=True)
         raise typer.Exit(1)
-    console.print(Text.assemble(("一企一档 enterprise dossier", "bold"), f": {dossier.enterprise_name} ({dossier.uscc})"))
+    console.print(Text.assemble(("一企一档 enterprise dossier", "bold"), f": {dossier.enterprise_name} ({dossier.uscc})"),
+                  soft_wrap=True)
     for section in dossier.sections:
-        for renderable in renderables(section, console.width):
-            console.print(renderable)
+        show_section(console, section)
     if out:
         console.print(f"XLSX: {write_xlsx(dossier, out)}", markup=False, soft_wrap=True)
 
@@ -616,11 +704,16 @@ def bench(
                                             "e.g. 1,4 or 16.")] = "1,4",
     cache: Annotated[Path | None, typer.Option(help="Where inputs are generated once and reused "
                                                     "(default $SYNERGY_HOME/bench).")] = None,
+    incremental: Annotated[bool, typer.Option("--incremental", help="Instead: one new GHG file dropped into the built "
+                                                                   "demo (1,500 sites), then `synergy build`.")] = False,
 ) -> None:
     """Run the full build per size: wall time, peak RSS, per-stage time and rows/s, and the two ratios (JSON too)."""
-    from synth.bench import run_size
+    from synth.bench import run_incremental, run_size
 
     folder = (cache or _workspace().home / "bench").resolve()
+    if incremental:
+        _bench_incremental(run_incremental(folder), folder)
+        return
     for size in (int(s) for s in sizes.split(",") if s.strip()):
         result = run_size(folder, size)
         b, cems, fac = result["build"], result["cems_aggregation_vs_bare_duckdb"], result["facility_inventory_vs_pandas"]
@@ -639,6 +732,21 @@ def bench(
                       f"largest difference {fac['max_abs_difference_t']:.1e} t)\nfull build {b['seconds']} s "
                       f"(target < 180 s), peak RSS {b['peak_rss_mb']:,} MB (target < 4,096 MB); "
                       f"JSON: {folder / f'bench-{size}x.json'}")
+
+
+def _bench_incremental(result: dict, folder: Path) -> None:
+    """The incremental benchmark's lines: the build after one new file, its slowest steps, the build with none."""
+    b, unchanged = result["build"], result["unchanged"]
+    table = Table(title=f"synergy bench --incremental: {result['sites']:,} sites + {result['new_file']}; "
+                        f"synergy build {b['seconds']} s ({b['cpu_s']} s CPU), {result['steps_run']} steps")
+    for column in ("stage (Dagster step) 步骤", "seconds 秒"):
+        table.add_column(column, no_wrap=column.startswith("stage"))
+    for s in result["stages"][:12]:
+        table.add_row(s["stage"], f"{s['seconds']:.2f}")
+    console.print(table)
+    console.print(f"一个新文件 one new file: {b['seconds']} s wall, {b['cpu_s']} s CPU, peak RSS {b['peak_rss_mb']:,} MB "
+                  f"(target < 20 s on 2 cores); 无变化 nothing changed: {unchanged['seconds']} s; "
+                  f"JSON: {folder / 'bench-incremental.json'}", markup=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ PARAMETER_SOURCES = ("measured", "default", "mixed")
 SPECIES = ("CO2", "CH4", "N2O", "SO2", "NOx", "PM", "VOCs")
 SCOPES = ("combustion", "process", "indirect_electricity", "indirect_heat")
 SECTOR_SCHEMES = ("all", "gbt4754_section", "gbt4754_division", "gbt4754_group", "carbon_market")
-# --- pollution-carbon synergy vocabularies (inventories/synergy.py; methods-factors.md §7) ---------------------
+# --- pollution-carbon synergy vocabularies (inventories/synergy.py; docs/methods.md) ----------------------------
 SYNERGY_POLLUTANTS = ("SO2", "NOx", "PM", "VOCs", "APeq")
 ELS_READING_ZH = {
     "co_reduction_pollutant_led": "协同减排(污染物减幅大于碳)", "co_reduction_carbon_led": "协同减排(碳减幅大于污染物)",
@@ -379,7 +379,8 @@ _FIELDS: list[Field] = [
     Field("not_applicable_fields", "string", "不适用项",
           "Fields the source marked not applicable (/, 无, 不适用 …); other empty fields were not reported"),
     # --- quarantine and file log ----------------------------------------------------------
-    Field("column_name", "string", "列", "Column the problem was found in"),
+    Field("column_name", "string", "列名", "Header of the column the problem was found in, as written in the file "
+          "(reason_en adds the internal field)"),
     Field("raw_value", "string", "原始值", "Value as it stood in the file"),
     Field("reason_zh", "string", "原因", "Why the row was rejected, in Chinese", nullable=False),
     Field("reason_en", "string", "Reason", "Why the row was rejected, in English", nullable=False),
@@ -468,7 +469,7 @@ _FIELDS: list[Field] = [
     Field("finding_id", "string", "问题编号", "Stable id of a finding: F + 12 hex digits of the rule and what it is about "
           "(site, enterprise, year, subject); a rebuild gives the same finding the same id", nullable=False,
           pattern=r"^F[0-9a-f]{12}$"),
-    Field("rule_id", "string", "规则编号", "Id of the cross-check rule in inventories/crosscheck/catalogue.yaml",
+    Field("rule_id", "string", "规则编号", "Id of the cross-check rule in inventories/rules/crosscheck.yaml",
           nullable=False),
     Field("rule_group", "string", "规则类别", "coverage / activity / implied_co2 / parameters / permit_compliance / "
           "coherence / year_over_year", nullable=False,
@@ -543,7 +544,7 @@ _FIELDS: list[Field] = [
           "like the pollutants (process CO2 may be reported in one year only)", unit="%"),
     Field("els", "float", "协同减排弹性Els", "Cross-elasticity (ΔE_p/E_p) / (ΔE_CO2/E_CO2) with combustion CO2, previous "
           "year as base "
-          "(methods-factors.md §7, V-S); empty where CO2 did not change or a base is missing"),
+          "(docs/methods.md, V-S); empty where CO2 did not change or a base is missing"),
     Field("els_reading", "string", "弹性判读", "Reading of Els from the signs and size of the two changes: "
           + " / ".join(ELS_READING_ZH), nullable=False, isin=tuple(ELS_READING_ZH)),
     Field("els_reading_zh", "string", "弹性判读(中文)", "els_reading in Chinese", nullable=False,
@@ -621,7 +622,8 @@ _FIELDS: list[Field] = [
     Field("substitution_rule_version", "string", "缺失数据替代规则版本", "cems_substitution_rule_version: hj75_2017 "
           "(logic verified in code, text recalled) or hj_t75_2007_recalled", nullable=False,
           isin=("hj75_2017", "hj_t75_2007_recalled")),
-    Field("substitution_rule_status", "string", "替代规则状态", "verified_code_logic / recalled (pollutant-factors.md §6)",
+    Field("substitution_rule_status", "string", "替代规则状态", "verified_code_logic / recalled (docs/methods.md, "
+          "CEMS hourly data)",
           isin=("verified_code_logic", "recalled")),
     Field("substitution", "string", "替代方式", "max_180h / max_720h / max_2160h (maximum of the previous N valid "
           "hours), mean_before_after, none_capture_below_75 (nothing substituted), no_history (no valid hour to use)",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from schemas.headers import split_header
+from schemas.headers import normalise_text, split_header
 
 
 @dataclass(frozen=True)
@@ -431,6 +431,18 @@ LAYOUTS: dict[str, Layout] = {x.table: x for x in (
     ENVSTAT_BOILERS, ENVSTAT_KILNS,
     GHG_FUEL_LINES, GHG_POWER_MONTHLY, GHG_ENERGY_FLOWS, GHG_PROCESS_LINES, GHG_REPORTED_TOTALS,
     REGISTER_PUBLISHED_LIST, CITY_INDICATORS)}
+
+
+HELP_SHEET = "填表说明"
+"""The help sheet every blank template carries (`synergy templates`); readers skip it as help, never as data."""
+HELP_SHEET_NAMES = frozenset({HELP_SHEET, "填报说明", "填写说明", "填表须知", "使用说明", "说明", "readme"})
+"""Sheet names read as help, compared without spaces and case (`README`, `Read me`): the templates' own name and the
+names bureaus give the instructions sheet of the forms they hand out."""
+
+
+def is_help_sheet(name: str | None) -> bool:
+    """True for a sheet named as instructions (填表说明, 说明, README …): it holds no data rows."""
+    return name is not None and normalise_text(name).replace(" ", "").lower() in HELP_SHEET_NAMES
 
 
 def layouts_of(source_system: str) -> list[Layout]:

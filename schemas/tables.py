@@ -379,7 +379,7 @@ _TABLES = [
     ),
     Table(
         "out_key_emitters__register",
-        "重点排放单位名录",
+        "重点排放单位判定(全部企业)",
         "Key-emitter register per enterprise (USCC, its sites summed) and year, on the fused inventory: covered "
         "sector (or captive power) AND emissions or comprehensive energy at or above the threshold in any year of "
         "the window; the criterion, year, basis and evidence behind it, and whether the enterprise reports.",
@@ -407,7 +407,7 @@ _TABLES = [
     Table(
         "out_crosscheck__findings",
         "交叉校核问题清单",
-        "One row per finding of the cross-check rule catalogue (inventories/crosscheck/catalogue.yaml): the site or "
+        "One row per finding of the cross-check rule catalogue (inventories/rules/crosscheck.yaml): the site or "
         "enterprise and year, the two values compared with their sources, difference, ratio and the tolerance broken, a "
         "message in Chinese and English, and whether an analyst explained or confirmed it (curation/findings.csv). "
         "Permit-compliance findings also name the level compared (outlet, main outlets total or site total).",
@@ -503,7 +503,7 @@ _TABLES += [
         "core_cems__gaps",
         "在线监测缺失与替代",
         "Runs of invalid or missing hours per outlet and pollutant, the quarter's capture rate and the substitute "
-        "(pollutant-factors.md §6). The hourly records themselves are Hive Parquet under parquet/core_cems__hourly/.",
+        "(docs/methods.md, CEMS hourly data). The hourly records themselves are Hive Parquet under parquet/core_cems__hourly/.",
         ("mn", "pollutant", "year", "city_code", "gap_start", "gap_hours", "quarter", "capture_rate_pct",
          "substitution_rule_version", "substitution", "window_hours", "substitute_kg_per_h"),
         ("mn", "pollutant", "gap_start"),

@@ -2,21 +2,23 @@
 
 `find_enterprise` resolves what an analyst types (USCC, permit number, a name, former name or old organisation
 code) to enterprises; `build_dossier` reads the published tables for one USCC into `Section`s (title, columns, rows)
-that both `synergy enterprise` (rich tables) and `write_xlsx` (one sheet per section) show unchanged, so the
-terminal and the workbook can never disagree. Only read-only queries on warehouse.duckdb; no Dagster, no typer.
-The workbook states the data's time (数据截至 data as of, with the inputs' fingerprint), not the time of export.
+that both `synergy enterprise` (`show_section`: tables, or one block per row where a table would cut an
+identifier) and `write_xlsx` (one sheet per section) show unchanged, so the terminal and the workbook can never
+disagree; a section without data is one line "<title>: 无数据 / no data" in both. Only read-only queries on
+warehouse.duckdb; no Dagster, no typer. The workbook states the data's time (数据截至 data as of, with the inputs'
+fingerprint), not the time of export.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from rich import box
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
@@ -28,18 +30,20 @@ from inventories.reference import industries, regions
 from pipelines.deliver.output_dirs import atomic_files
 from pipelines.deliver.queries import query
 from pipelines.deliver.tabular_files import DataStamp, column_width, data_stamp, new_workbook
+from pipelines.deliver.terminal import Column, is_identifier, print_records, table_fits
 from pipelines.deliver.warehouse import table_columns
 from schemas.fields import FIELDS
 from schemas.headers import normalise_text
+from schemas.identifiers import org_code_from_uscc
 from schemas.sources import SOURCE_SYSTEM_ZH
 
 DECIMALS = 1  # t, tCO2e, tce and 10^4 Nm3 shown to 0.1; workbook cells keep the stored value under that format
-HEADER_WIDTH = 8  # terminal: a column with short values folds a longer English header at this width
+NO_DATA = "无数据 / no data"  # what a section (or a system group) without a value says, on the terminal and its sheet
 FINDINGS = "out_crosscheck__findings"  # built by the cross-check step; older warehouses have none
 REQUIRED = ("core_enterprise__entity", "core_enterprise__aliases", "core_facility__entity", "core_facility__assn_sources",
             "out_qa__match_review", "out_qa__match_conflicts", "core_ghg__reported_totals", "core_envstat__enterprise",
             "core_permit__execution_emissions", "core_permit__annual_limits", "out_inventory__yearly_enterprise",
-            "out_key_emitters__register")
+            "out_key_emitters__register", "core_qa__rejected_rows", "core_cems__outlets")
 MATCHED_BY_ZH = {"uscc": "统一社会信用代码 USCC", "permit_no": "排污许可证编号 permit number", "name": "名称或代码 name or code"}
 
 
@@ -66,6 +70,17 @@ class Section:
     def title(self) -> str:
         """Chinese title with the English beside it, as every table and sheet list shows it."""
         return f"{self.title_zh} {self.title_en}"
+
+    @property
+    def has_data(self) -> bool:
+        """Whether a row holds a value beside the columns that only name it (a year, an item): rows of years with
+        nothing in them are no data either."""
+        return any(v is not None for row in self.rows for v in row[self.label_columns:])
+
+    @property
+    def no_data_line(self) -> str:
+        """What the terminal prints and the sheet holds for a section without data."""
+        return f"{self.title}: {NO_DATA}"
 
     @property
     def sheet_name(self) -> str:
@@ -339,6 +354,24 @@ def _findings(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
                           decimals={"value_ratio": 3}, details=("message_zh",), keep=FINDING_COLUMNS)
 
 
+REJECTED_HEADERS = {"column_name": "列(表头) column_name", "reason_en": "原因(英文) reason_en",
+                    "tied_by": "关联依据 tied_by"}  # beside schemas.fields: which column, the English reason, the tie
+
+
+def _rejected(con: duckdb.DuckDBPyConnection, uscc: str) -> Section:
+    """拒收记录: rows of the inbox files that name this enterprise (by its USCC, the organisation code in it or an old
+    one, a permit number of its sites, a data logger of those permits, or its name or a former name, in their raw
+    cells: sql/dossier_rejected.sql) but could not enter a core table, so its numbers may lack them."""
+    cursor = con.execute(query("dossier_rejected"), {"uscc": uscc, "ids": [uscc, org_code_from_uscc(uscc)]})
+    names = [d[0] for d in cursor.description or []]
+    return Section("rejected", "拒收记录", "rejected rows", [REJECTED_HEADERS.get(c) or header(c) for c in names],
+                   cursor.fetchall(),
+                   note="关联依据 = 原始行中指向本企业的单元格; 改正文件后放入 inbox 并重新构建 / tied by = the raw cells "
+                        "naming this enterprise; correct the file, put it in the inbox and rebuild",
+                   details=tuple(REJECTED_HEADERS.get(c) or header(c) for c in ("reason_zh", "reason_en")),
+                   label_columns=3)
+
+
 def build_dossier(con: duckdb.DuckDBPyConnection, lookup: Lookup, warehouse: Path | None = None) -> Dossier:
     """The dossier of the one enterprise `lookup` found (a lookup with 0 or several candidates is an error)."""
     if len(lookup.candidates) != 1:
@@ -352,7 +385,8 @@ def build_dossier(con: duckdb.DuckDBPyConnection, lookup: Lookup, warehouse: Pat
     name, identity = _identity(con, uscc)
     facilities = [f for (f,) in con.execute(query("dossier_facility_ids"), {"uscc": uscc}).fetchall()]
     sections = [identity, _aliases(con, uscc), _sites(con, uscc), _sources(con, uscc), _review(con, uscc),
-                _conflicts(con, uscc, facilities), _side_by_side(con, uscc), _register(con, uscc), _findings(con, uscc)]
+                _conflicts(con, uscc, facilities), _side_by_side(con, uscc), _register(con, uscc), _findings(con, uscc),
+                _rejected(con, uscc)]
     built = (dt.datetime.fromtimestamp(warehouse.stat().st_mtime).astimezone().isoformat(timespec="seconds")
              if warehouse and warehouse.exists() else None)
     return Dossier(uscc, name, lookup, warehouse, built, sections, data_stamp(con))
@@ -374,58 +408,82 @@ def dossier_for(warehouse: Path, text: str) -> tuple[Lookup, Dossier | None]:
         return lookup, build_dossier(con, lookup, warehouse.resolve())
 
 
-def _terminal_table(section: Section, title: str, positions: list[int], english: bool, text_width: int | None) -> Table:
-    """Chinese over English headers; text folds rather than being cut (at `text_width` when given); numbers
-    right-aligned and never folded; a column of short values folds a longer English name at HEADER_WIDTH. In a
-    system group the title names the system, so its columns show only the measure (燃烧CO2(t))."""
-    table = Table(title=title, title_justify="left")
-    cells = [[display(row[i], section.decimals.get(section.columns[i], DECIMALS)) for i in positions] for row in section.rows]
+def _line(console: Console, *parts: str | tuple[str, str], style: str = "") -> None:
+    """One line a terminal may soft-wrap but rich never breaks: a copied file name or USCC stays whole."""
+    console.print(Text.assemble(*parts, style=style), soft_wrap=True)
+
+
+LAYOUTS = ((True, False), (False, False), (False, True))  # (English names under the Chinese, Chinese on two lines)
+HEADER_WIDTH = 8  # an English column name longer than its column folds at this width at least (row_number: 2 lines)
+
+
+def _laid_out(section: Section, positions: list[int], cells: list[list[str]], english: bool, fold: bool) -> list[Column]:
+    """Each shown column as terminal.table_fits sees it: numbers and identifiers (terminal.is_identifier on the
+    column's English name and values) are fixed at their widest value, text columns may wrap; either is as wide as
+    its Chinese name (half of it with `fold`: two lines), an English name folding under it at HEADER_WIDTH or wider.
+    In a system group the title names the system, so its columns show only the measure (燃烧CO2(t))."""
+    laid = []
     for n, i in enumerate(positions):
         values = [row[i] for row in section.rows if row[i] is not None]
         numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-        widest = max(cell_len(row[n]) for row in cells)
         zh, _, en = section.columns[i].partition(" ")
+        fixed = numeric or is_identifier(en or zh, values)
         if section.groups and i:
             zh, en = en, ""
-        en = en if english else ""
-        narrow = max(widest, cell_len(zh), HEADER_WIDTH)
-        cap = narrow if cell_len(en) > narrow else None  # fold a long English name, not the values
-        if not numeric and text_width and text_width < (cap or max(widest, cell_len(zh), cell_len(en))):
-            cap = max(text_width, (cell_len(zh) + 1) // 2)  # the Chinese name on two lines at most
-        table.add_column(f"{zh}\n{en}" if en else zh, overflow="fold", justify="right" if numeric else "left",
-                         min_width=widest if numeric else None, max_width=cap)
+        name = f"{zh}\n{en}" if english and en else zh
+        named = max((cell_len(zh) + 1) // 2 if fold else cell_len(zh), min(cell_len(en), HEADER_WIDTH) if english else 0)
+        laid.append(Column(name=section.columns[i], header=name, fixed=fixed, numeric=numeric,
+                           width=max([cell_len(row[n]) for row in cells] + [named])))
+    return laid
+
+
+def _table(laid: list[Column], cells: list[list[str]]) -> Table:
+    """The table in the CLI's style (terminal.table): fixed columns exactly their width, text columns folding."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    for column in laid:
+        width = column.width if column.fixed else None
+        table.add_column(Text(column.header, overflow="fold", no_wrap=False), justify="right" if column.numeric else "left",
+                         no_wrap=column.fixed, overflow="fold", min_width=width, max_width=width)
     for row in cells:
         table.add_row(*(Text(cell) for cell in row))
     return table
 
 
-def _fitted(section: Section, title: str, positions: list[int], width: int | None) -> Table:
-    """The first layout that fits `width`: English column names, then Chinese only, then long texts folded narrower.
-    Numbers stay whole in every layout; when none fits, the narrowest is drawn and rich crops it at the edge."""
-    console = Console(width=width or 200, file=io.StringIO())
-    layouts = ((True, None), (False, None), (False, 16), (False, 10), (False, 6), (False, 4))
-    for english, text_width in layouts:
-        table = _terminal_table(section, title, positions, english, text_width)
-        if width is None or _laid_out_width(table, console) <= width:
-            return table
-    return table
+def _show_part(console: Console, section: Section, title: str, positions: list[int], details: list[int]) -> None:
+    """One table of a section (a system group of a wide one): its title on a line of its own, then the first of
+    LAYOUTS that fits the console with every number and identifier whole, the long texts as lines under it; when
+    none fits, one block per row (terminal.print_records) holding the long texts too."""
+    if not any(row[i] is not None for row in section.rows for i in [*positions, *details] if i >= section.label_columns):
+        _line(console, (title, "bold"), f": {NO_DATA}")
+        return
+    cells = _cells(section, positions)
+    for english, fold in LAYOUTS:
+        laid = _laid_out(section, positions, cells, english, fold)
+        if table_fits(laid, console.width):
+            _line(console, (title, "bold"))
+            console.print(_table(laid, cells))
+            for row in section.rows:
+                label = " · ".join(display(row[i]) for i in range(section.label_columns) if row[i] not in (None, ""))
+                for i in details:
+                    if row[i] is not None:
+                        _line(console, f"  {label} {section.columns[i]}: {display(row[i])}")
+            return
+    shown = [*positions, *details]
+    print_records(console, [section.columns[i] for i in shown], _cells(section, shown), title)
 
 
-def _laid_out_width(table: Table, console: Console) -> int:
-    """The width rich will draw `table` at (its own column layout; Measurement underestimates folded columns)."""
-    try:
-        options = console.options.update_width(console.width - table._extra_width)  # as Table.__rich_console__ does
-        return sum(table._calculate_column_widths(console, options)) + table._extra_width
-    except AttributeError:  # another rich version: trust it to fit
-        return 0
+def _cells(section: Section, positions: list[int]) -> list[list[str]]:
+    """The columns at `positions` of every row as the terminal shows them (0.1 t unless the section says otherwise)."""
+    return [[display(row[i], section.decimals.get(section.columns[i], DECIMALS)) for i in positions]
+            for row in section.rows]
 
 
-def renderables(section: Section, width: int | None = None) -> list[Table | Text]:
-    """What the terminal shows for a section: its table, split per system group with the year repeated when wide, and
-    the long texts (`details`) as lines under it; or a line saying there is nothing; then its note. Same columns and
-    values as the workbook, only laid out for a terminal `width` characters wide."""
-    if not section.rows:
-        shown: list[Table | Text] = [Text.assemble((section.title, "bold"), ": 无记录 / none")]
+def show_section(console: Console, section: Section) -> None:
+    """A section on the terminal, with the workbook's columns and values laid out for `console.width`: per system
+    group when it has groups (the year repeated), columns empty in every row left out and named; one line
+    "<title>: 无数据 / no data" for a section or group without a value; then its note."""
+    if not section.has_data:
+        _line(console, (section.no_data_line, "bold"))
     else:
         details = [section.columns.index(c) for c in section.details]
         empty = [i for i in range(1, len(section.columns)) if all(row[i] is None for row in section.rows)]
@@ -435,16 +493,13 @@ def renderables(section: Section, width: int | None = None) -> list[Table | Text
             for title, count in section.groups:
                 parts.append((f"{section.title} · {title}", [0, *(i for i in range(start, start + count) if i not in empty)]))
                 start += count
-        shown = [_fitted(section, title, positions, width) for title, positions in parts]
-        for row in section.rows:
-            label = " · ".join(display(row[i]) for i in range(section.label_columns))
-            shown.extend(Text(f"  {label} {section.columns[i]}: {display(row[i])}") for i in details if row[i] is not None)
+        for title, positions in parts:
+            _show_part(console, section, title, positions, [i for i in details if i not in empty])
         if empty:
-            shown.append(Text(f"  空列未显示 / empty columns not shown: {', '.join(section.columns[i] for i in empty)}",
-                              style="dim"))
+            _line(console, f"  空列未显示 / empty columns not shown: {', '.join(section.columns[i] for i in empty)}",
+                  style="dim")
     if section.note:
-        shown.append(Text(f"  {section.note}", style="dim"))
-    return shown
+        _line(console, f"  {section.note}", style="dim")
 
 
 def _notes(dossier: Dossier) -> list[tuple[str, object]]:
@@ -471,7 +526,8 @@ def write_xlsx(dossier: Dossier, path: Path) -> Path:
 
 
 def _fill_workbook(book: Workbook, bold: Format, dossier: Dossier) -> None:
-    """说明 first, then one sheet per section (frozen header, autofilter, 0.1 display)."""
+    """说明 first, then one sheet per section (frozen header, autofilter, 0.1 display); a section without data is
+    its one line (and note), as on the terminal, and counts 0 rows."""
     numbers = {d: book.add_format({"num_format": "#,##0." + "0" * d if d else "#,##0"}) for d in range(4)}
     readme = book.add_worksheet("说明")
     readme.write_row(0, 0, ["项目 item", "内容 content"], bold)
@@ -481,13 +537,19 @@ def _fill_workbook(book: Workbook, bold: Format, dossier: Dossier) -> None:
     start = len(notes) + 2
     readme.write_row(start, 0, ["工作表 sheet", "内容 content", "行数 rows", "说明 note"], bold)
     for row, section in enumerate(dossier.sections, start=start + 1):
-        readme.write_row(row, 0, [section.sheet_name, section.title, len(section.rows), section.note or ""])
+        readme.write_row(row, 0, [section.sheet_name, section.title, len(section.rows) if section.has_data else 0,
+                                  section.note or ""])
     readme.set_column(0, 0, 32)
     readme.set_column(1, 1, 70)
     readme.set_column(3, 3, 100)
     readme.freeze_panes(1, 0)
     for section in dossier.sections:
         sheet = book.add_worksheet(section.sheet_name)
+        if not section.has_data:
+            sheet.write(0, 0, section.no_data_line, bold)
+            if section.note:
+                sheet.write(1, 0, section.note)
+            continue
         sheet.write_row(0, 0, section.columns, bold)
         for position, column in enumerate(section.columns):
             values = section.column(column)

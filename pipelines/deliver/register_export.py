@@ -7,13 +7,17 @@ Two exports, each as XLSX (data sheet + 说明 README sheet) and CSV (UTF-8 with
 
 Only out_key_emitters__register (and core_qa__file_manifest for the data's time, if present) is read (read-only), so the
 export runs on any published warehouse without Dagster. The files depend on the warehouse's data only (rows in a fixed
-order, 数据截至 data as of and the inputs' fingerprint instead of the time of export), and the folder may be shared
-(several year ranges, a user's own folder), so each set of files is written under temporary names and renamed in
-only once all are written (output_dirs.atomic_files): nothing else in the folder is touched.
+order, 数据截至 data as of and the inputs' fingerprint instead of the time of export). `synergy register` may write
+into a shared folder (several year ranges, a user's own folder), so each set of files is written under temporary names
+and renamed in only once all are written (output_dirs.atomic_files): nothing else in the folder is touched. Every
+build refreshes exports/register/ whole (`refresh_register`, output_dirs.atomic_dir), like exports/<year>/.
+Both files are for people: the CSV carries the same labelled columns as the workbook (the layout of the published
+lists), unlike the yearly export's CSV, which keeps the codes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,9 +27,11 @@ import polars as pl
 import polars.selectors as cs
 
 from inventories.reference import industries, key_emitter_rule, regions, sector_scope
-from pipelines.deliver.output_dirs import atomic_files
+from pipelines.deliver.output_dirs import atomic_dir, atomic_files
 from pipelines.deliver.tabular_files import (
     CSV_TEXT_NOTE,
+    INT_FORMAT,
+    UNIT_FORMATS,
     DataStamp,
     data_stamp,
     new_workbook,
@@ -34,6 +40,7 @@ from pipelines.deliver.tabular_files import (
     write_table,
 )
 from pipelines.deliver.warehouse import table_columns
+from schemas.labels import BASIS_ZH, CRITERION_ZH, STATUS_ZH
 from schemas.sources import SOURCE_SYSTEM_ZH
 
 TABLE = "out_key_emitters__register"
@@ -42,12 +49,11 @@ COLUMNS = ("uscc", "enterprise_name", "industry_code", "city_code", "year", "sec
            "threshold_co2e_t", "threshold_energy_tce", "window_years", "is_ghg_reporter", "is_newly_entering",
            "register_status", "evidence_zh", "source_systems", "gwp_set", "factor_set", "has_recalled_factor")
 RULE_ZH = "覆盖行业(含任何行业的自备电厂) 且 任一年排放量≥门槛 或 综合能耗≥门槛"
-CRITERION_ZH = {"co2e": "排放量", "energy_tce": "综合能耗", "co2e_and_energy_tce": "排放量及综合能耗"}
-STATUS_ZH = {"reporting": "已报告", "missing_from_ghg_reporting": "未报告温室气体排放", "newly_entering": "新纳入",
-             "below_threshold": "低于门槛", "insufficient_data": "数据不足无法判定", "not_covered_sector": "非覆盖行业"}
-BASIS_ZH = {"direct": "直接排放", "direct_plus_indirect": "直接排放+外购电力热力间接排放"}
 DECIMALS = 3  # t, tCO2e and tce kept to the kilogram in both files
-TONNES_FORMAT = "#,##0.0"  # every float column of both exports is in t, tCO2e or tce
+TONNES_FORMAT = UNIT_FORMATS["tCO2e"]  # every float column of both exports is in t, tCO2e or tce
+STEMS = ("重点排放单位名录", "未报告重点排放单位")
+# a file this export writes into a folder (any year range), or its temporary (output_dirs) left by a crash
+OUR_FILE = re.compile(rf"\.?(?:{'|'.join(STEMS)})(?:_\d{{4}}-\d{{4}})?\.(?:xlsx|csv)(?:\.building-\d+-[0-9a-f]+)?")
 
 
 class RegisterExportError(RuntimeError):
@@ -191,8 +197,8 @@ def _write(frame: pl.DataFrame, stage: Callable[[str], Path], stem: str, sheet_n
     headers and rows, each to its staged temporary path; returns the two file names."""
     xlsx, csv = f"{stem}.xlsx", f"{stem}.csv"
     book, bold = new_workbook(stage(xlsx), created=stamp.as_of)
-    write_table(book, bold, sheet_name, frame,
-                num_formats=[TONNES_FORMAT if dtype.is_float() else None for dtype in frame.dtypes])
+    write_table(book, bold, sheet_name, frame, num_formats=[
+        TONNES_FORMAT if dtype.is_float() else INT_FORMAT if dtype.is_integer() else None for dtype in frame.dtypes])
     write_readme(book, bold, [(("项目 item", "内容 content"), notes)], widths=(30, 100))
     book.close()
     write_csv(frame, stage(csv))
@@ -214,17 +220,36 @@ def export_register(warehouse: Path, out_dir: Path, years: tuple[int, int] | Non
     empty = "无记录 no rows: 所选年度内没有{} (文件只有表头 headers only)"
     with atomic_files(out_dir) as stage:
         names = [
-            *_write(register, stage, f"重点排放单位名录{suffix}", "重点排放单位名录", _notes(
+            *_write(register, stage, f"{STEMS[0]}{suffix}", STEMS[0], _notes(
                 "重点排放单位名录 (key-emitter register)",
                 "所选年度内任一年为重点排放单位的企业(统一社会信用代码, 各厂址合计), 每年的判定排放量与综合能耗; "
-                "名录状态与判定说明为最近一年",
+                "名录状态与判定说明为最近一年 / the enterprises (USCC, their sites summed) that are key emitters in "
+                "any selected year, with their emissions and energy on the register's basis per year; status and "
+                "evidence are the latest year's",
                 f"{register.height} 家企业 enterprises" if register.height else empty.format("重点排放单位"),
                 rows, register_rows, label, warehouse, stamp), stamp),
-            *_write(follow_up, stage, f"未报告重点排放单位{suffix}", "未报告重点排放单位", _notes(
+            *_write(follow_up, stage, f"{STEMS[1]}{suffix}", STEMS[1], _notes(
                 "未报告重点排放单位 (key emitters without a GHG report, follow-up list)",
-                "为重点排放单位但当年未报送温室气体排放报告的企业-年度, 供督促报告",
+                "为重点排放单位但当年未报送温室气体排放报告的企业-年度, 供督促报告 / every enterprise-year on the "
+                "register without a GHG report for that year, to follow up",
                 f"{follow_up.height} 行(企业-年度) enterprise-years" if follow_up.height
                 else empty.format("未报告的重点排放单位"),
                 rows, follow_up_rows, label, warehouse, stamp), stamp),
         ]
     return [out_dir / name for name in names]
+
+
+def register_files(folder: Path) -> set[str]:
+    """The files in folder this export wrote, for any year range (and their leftover temporaries): what a build may
+    replace in exports/register/."""
+    return {p.name for p in folder.iterdir() if OUR_FILE.fullmatch(p.name)} if folder.is_dir() else set()
+
+
+def refresh_register(warehouse: Path, folder: Path) -> list[Path]:
+    """exports/register/ as every build leaves it: the register and follow-up list of every year in the warehouse,
+    swapped in whole (output_dirs.atomic_dir), so a recipient never finds the files of an older build or a year range
+    the data no longer has. Raises RegisterExportError, before writing, if the folder holds files this export did not
+    write (they would be lost); returns the four paths."""
+    with atomic_dir(folder, register_files, RegisterExportError) as building:
+        names = [path.name for path in export_register(warehouse, building)]
+    return [folder / name for name in names]

@@ -30,9 +30,21 @@ README_SHEET = "说明 README"
 TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm:ss"
 HEADER_STYLE = {"bold": True, "text_wrap": True, "align": "center", "valign": "vcenter", "border": 1,
                 "bg_color": "#DDEBF7"}
+# display formats (the cell keeps the full value): masses and energy to the kilogram, shares as percent
+MASS_FORMAT = "#,##0.000"  # t, tCO2, tCO2e, tce; also pollution equivalents and outputs
+UNIT_FORMATS = {"t": MASS_FORMAT, "tCO2": MASS_FORMAT, "tCO2e": MASS_FORMAT, "tce": MASS_FORMAT,
+                "%": "0.0"}  # a (%) column holds the percent itself (12.5 for 12.5 %)
+SHARE_FORMAT = "0.0%"  # a share from 0 to 1
+RATIO_FORMAT = "0.000"  # ratios and elasticities
+SCORE_FORMAT = "0.00"  # index scores (0-100)
+VARIABLE_FORMAT = "#,##0.0#####"  # a value whose unit is in another column or a factor: up to 6 decimals, as stored
+COUNT_FORMAT, INT_FORMAT = "#,##0", "0"  # counts with thousands separators; years, ranks and codes without
+DATE_FORMATS = {"date": "yyyy-mm-dd", "datetime": TIMESTAMP_FORMAT}
 # how a float shows under each number format the exports use: sizes its column as Excel will show it
-SHOWN: dict[str, Callable[[float], str]] = {"#,##0.0": "{:,.1f}".format, "#,##0.000": "{:,.3f}".format,
-                                            "0.0%": "{:.1%}".format, "0.0": "{:.1f}".format}
+SHOWN: dict[str, Callable[[float], str]] = {
+    "#,##0.0": "{:,.1f}".format, MASS_FORMAT: "{:,.3f}".format, SHARE_FORMAT: "{:.1%}".format,
+    "0.00%": "{:.2%}".format, "0.0": "{:.1f}".format, RATIO_FORMAT: "{:.3f}".format, SCORE_FORMAT: "{:.2f}".format,
+    VARIABLE_FORMAT: lambda v: f"{v:,.6f}".rstrip("0")}  # as wide as shown, give or take the one trailing 0
 FILE_MANIFEST = "core_qa__file_manifest"  # one row per inbox file: its received_at and file_sha256
 AS_OF_LABEL = "数据截至 data as of (UTC)"
 INPUTS_LABEL = "输入指纹 inputs sha256"

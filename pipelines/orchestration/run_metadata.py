@@ -5,24 +5,42 @@ Rows in (read by the step from its upstream tables) and out, the step's duration
 factor set(s) a table's rows were computed with (its `factor_set` column: a table without one stands on no factor),
 and the fingerprint of the input files the run stands on: sha256 over the sorted SHA-256 of every inbox file, taken
 when the run was launched (run tags) or, for a run launched without it, over the sources' file logs.
+
+A planned build (pipelines.orchestration.build) also tags its run with what else its results stand on (code
+version, factor set, curation/ and config/ files) and, per data year, what that year's tables read across years,
+so the next build can tell what changed since.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import resource
 import time
 from collections import defaultdict
+from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from inventories.reference import accounting_settings
+from pipelines.orchestration.resources import SynergyConfig
+from pipelines.read.files import sha256_of
 from pipelines.read.inbox_scan import InboxFile
 
 INPUTS_TAG = "synergy/inputs_sha256"
 INPUT_FILES_TAG = "synergy/input_files"
+SETTINGS_TAGS = {  # what results stand on besides the inbox -> its run tag
+    "code": "synergy/code_version", "factor_set": "synergy/factor_set_sha256",
+    "curation": "synergy/curation_sha256", "config": "synergy/config_sha256"}
+YEAR_INPUTS_TAG = "synergy/year_inputs"
+# What a yearly table reads across years: who each record belongs to (core_facility__assn_sources) and the attributes
+# of those enterprises and sites, and the power units that make an enterprise a captive-power one (key-emitter
+# register). The entity columns that sum up all years (counts, first/last year, systems) are read by no yearly table.
+ACROSS_YEARS = ("core_facility__assn_sources", "core_enterprise__entity", "core_facility__entity",
+                 "core_ghg__power_monthly")
+_ALL_YEAR_SUMMARIES = ("record_count", "facility_count", "source_systems", "first_year", "last_year")
 _ROWS_LOADED: dict[tuple[str, str], int] = defaultdict(int)
 
 
@@ -40,6 +58,65 @@ def fingerprint(hashes: set[str]) -> dict[str, str]:
 def inbox_tags(files: list[InboxFile]) -> dict[str, str]:
     """The fingerprint run tags of an inbox listing (every run launcher stamps its run with them)."""
     return fingerprint({f.sha256 for f in files})
+
+
+def _folder_sha256(folder: Path) -> str:
+    """sha256 over the relative name and SHA-256 of every file under folder (a missing folder: no files)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return hashlib.sha256("\n".join(f"{p.relative_to(folder).as_posix()} {sha256_of(p)}" for p in files).encode()
+                          ).hexdigest()
+
+
+def code_version() -> str:
+    """The package version and a digest of the files of the packages that compute (pipelines, inventories, schemas):
+    an edited rule, query or reference table changes numbers without a new version number (some 30 ms)."""
+    roots = [Path(__file__).resolve().parents[2] / name for name in ("pipelines", "inventories", "schemas")]
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(f"{path.relative_to(root.parent).as_posix()}\n".encode())
+            digest.update(path.read_bytes())
+    return f"{version('synergy-inventory')}+{digest.hexdigest()[:16]}"
+
+
+def settings_tags(config: SynergyConfig) -> dict[str, str]:
+    """Run tags naming what a build's results stand on besides the inbox: the code (code_version), the factor set's
+    files, the analysts' curation/ files, and config/ with the run settings that change numbers. The factor set
+    counts by contents, not path: the same files elsewhere give the same numbers."""
+    ws = config.workspace
+    index = Path(config.synergy_index_path)
+    settings = {"synergy_index": sha256_of(index) if index.is_file() else "",
+                "cems_substitution_rule_version": config.cems_substitution_rule_version,
+                "min_matched_share": config.min_matched_share, "workspace_config": _folder_sha256(ws.config)}
+    parts = {"code": code_version(), "factor_set": _folder_sha256(Path(config.factor_set_path)),
+             "curation": _folder_sha256(ws.curation),
+             "config": hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()}
+    return {SETTINGS_TAGS[k]: v for k, v in parts.items()}
+
+
+def _digest(frame: pl.DataFrame) -> str:
+    """sha256 over a table's rows, whatever their order."""
+    return hashlib.sha256(frame.hash_rows().sort().to_numpy().tobytes()).hexdigest()
+
+
+def year_inputs(parquet_dir: Path, years: list[int]) -> dict[str, str]:
+    """Per data year, a digest of what its yearly tables read across years (ACROSS_YEARS): that year's (and the
+    yearless) records with their enterprise and site assignments, the attributes of those enterprises and sites, and
+    every power unit. Data of one year changing another year's digest (a new report that merges two sites or names an
+    enterprise anew) is what makes a build also rebuild that other year. Empty before the first build."""
+    paths = [parquet_dir / f"{name}.parquet" for name in ACROSS_YEARS]
+    if not all(p.exists() for p in paths):
+        return {}
+    assn = pl.read_parquet(paths[0])
+    firms, sites = (pl.read_parquet(p).drop(_ALL_YEAR_SUMMARIES, strict=False) for p in paths[1:3])
+    units = _digest(pl.read_parquet(paths[3], columns=["uscc", "unit_id"]).unique())
+    out = {}
+    for year in years:
+        records = assn.filter((pl.col("record_year") == year) | pl.col("record_year").is_null())
+        used = (records, firms.filter(pl.col("uscc").is_in(records["uscc"].drop_nulls().implode())),
+                sites.filter(pl.col("facility_id").is_in(records["facility_id"].drop_nulls().implode())))
+        out[str(year)] = hashlib.sha256(" ".join([units, *map(_digest, used)]).encode()).hexdigest()[:16]
+    return out
 
 
 def _logged_inputs(parquet_dir: Path) -> dict[str, str]:

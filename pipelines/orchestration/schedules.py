@@ -3,17 +3,17 @@
 - permit annual execution reports (排污许可执行报告年报) are due in January: build the previous year on 1 February;
 - GHG reports of cement, aluminium and steel are due 30 September: build the previous year on 1 October;
 - the other GHG reports are due 31 December: build the year before last on 1 January.
-An annual build re-ingests every source and rebuilds the data year and every later year; a year with no data yet
-is skipped with a reason. The run key makes each schedule build a year once.
+An annual build is planned as `synergy build --years <year>` plans it (pipelines.orchestration.build.plan_build): the
+data year and every later year in full, plus the sources whose files changed, so the next build can start from it. A
+year with no data yet is skipped with a reason. The run key makes each schedule build a year once.
 """
 
 import dagster as dg
 
+from pipelines.orchestration.build import plan_build
 from pipelines.orchestration.jobs import build_all, quality_check
-from pipelines.orchestration.partitions import REPORTING_YEAR, affected_years, range_tags
+from pipelines.orchestration.partitions import REPORTING_YEAR, affected_years
 from pipelines.orchestration.resources import SynergyConfig
-from pipelines.orchestration.run_metadata import inbox_tags
-from pipelines.read.inbox_scan import inbox_contents
 
 TIMEZONE = "Asia/Shanghai"
 
@@ -29,9 +29,10 @@ def annual_build(name: str, cron: str, lag_years: int, deadline: str) -> dg.Sche
         keys = list(context.instance.get_dynamic_partitions(REPORTING_YEAR))
         if str(year) not in keys:
             return dg.SkipReason(f"{year}年尚无数据 / no data for {year} in the inbox yet")
-        tags = {**inbox_tags(inbox_contents(synergy.workspace)), "synergy/trigger": name,
-                **range_tags(keys, affected_years({year}, keys))}
-        return dg.RunRequest(run_key=f"{name}-{year}", tags=tags)
+        plan = plan_build(synergy.workspace, context.instance, context.repository_def.asset_graph, synergy,
+                          years=affected_years({year}, keys))
+        return dg.RunRequest(run_key=f"{name}-{year}", asset_selection=plan.selection,
+                             tags={**plan.tags, "synergy/trigger": name})
 
     return _schedule
 

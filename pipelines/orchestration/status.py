@@ -1,10 +1,12 @@
 """`synergy status`: what the data team asks before and after a build, without opening the Dagster UI.
 
 Recent runs (and why a failed one failed), checks whose latest evaluation did not pass, inbox files dropped since
-the last ingest, and when the warehouse was last published, or that the file is damaged (then the command exits 1).
-`collect_status` gathers plain values (tests read them);
+the last ingest, files the last build did not read or read with rejected rows, and when the warehouse was last
+published, or that the file is damaged (then the command exits 1).
+`collect_status` gathers plain values (tests read them); `status_rows` gives them as records (--format csv / json);
 `render_status` prints them in Chinese with English beside, laid out to stay readable in an 80-column terminal:
-short never-wrapped table columns, and long text (why a run failed, check metadata) on lines of its own.
+short never-wrapped table columns, long text (why a run failed, check metadata) on lines of its own, and file names
+and paths on lines rich never breaks (the terminal may soft-wrap one; a copy still gets it whole).
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from pipelines.deliver.coverage_gaps import CoverageGaps, coverage_gaps, gaps_line
+from pipelines.deliver.file_problems import NEXT_STEP, FileProblem, file_problems, print_problems
 from pipelines.deliver.unconfirmed_values import UnconfirmedValues, unconfirmed_line, unconfirmed_values
 from pipelines.deliver.warehouse import read_published
 from pipelines.orchestration.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
@@ -95,6 +99,15 @@ class Status:
     coverage: CoverageGaps | None = None  # None: no warehouse, or one built before coverage was kept
     unconfirmed: UnconfirmedValues | None = None  # values resting on recalled or judgement factor rows
     config_problems: tuple[str, ...] = ()  # why config/limits.toml or config/plausibility_bounds.csv is (partly) ignored
+    checks_evaluated: int = 0  # checks with an evaluation in the last CHECK_RUNS runs (passed or not)
+    file_problems: tuple[FileProblem, ...] = ()  # files the last published build did not read or read with rejections
+    inbox: Path | None = None  # the workspace's inbox, named when the workspace is empty
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to show yet: no run or check, no file waiting, no warehouse (a new workspace, or a wrong one)."""
+        return (not self.runs and not self.checks_evaluated and not self.pending_files
+                and self.last_publish.warehouse_modified is None)
 
 
 def _local(timestamp: float | None) -> dt.datetime | None:
@@ -153,8 +166,9 @@ def _run_rows(instance: dg.DagsterInstance, records) -> list[RunRow]:
     return rows
 
 
-def _failed_checks(instance: dg.DagsterInstance, records) -> list[FailedCheck]:
-    """Checks whose latest evaluation in `records` (newest run first) did not pass."""
+def _failed_checks(instance: dg.DagsterInstance, records) -> tuple[list[FailedCheck], int]:
+    """Checks whose latest evaluation in `records` (newest run first) did not pass, and how many checks were
+    evaluated there at all (so "every check passed" is never said of none)."""
     latest: dict[tuple[str, str, str | None], FailedCheck | None] = {}
     for record in records:
         for entry in reversed(instance.all_logs(record.dagster_run.run_id,
@@ -168,7 +182,7 @@ def _failed_checks(instance: dg.DagsterInstance, records) -> list[FailedCheck]:
                 severity=evaluation.severity.value, blocking=bool(evaluation.blocking), run_id=entry.run_id,
                 evaluated=_local(entry.timestamp), metadata=metadata_summary(evaluation.metadata, 160, 50))
     failed = [c for c in latest.values() if c is not None]
-    return sorted(failed, key=lambda c: (c.severity != "ERROR", not c.blocking, c.asset, c.check, c.partition or ""))
+    return sorted(failed, key=lambda c: (c.severity != "ERROR", not c.blocking, c.asset, c.check, c.partition or "")), len(latest)
 
 
 def pending_files(ws: Workspace) -> list[PendingFile]:
@@ -248,10 +262,13 @@ def last_publish(ws: Workspace, instance: dg.DagsterInstance) -> LastPublish:
 def collect_status(ws: Workspace, instance: dg.DagsterInstance, runs: int = 10) -> Status:
     """Everything `synergy status` shows, as plain values: the last `runs` runs, failing checks, pending files, publish."""
     records = instance.get_run_records(limit=max(runs, CHECK_RUNS))
-    return Status(runs=_run_rows(instance, records[:runs]), failed_checks=_failed_checks(instance, records),
+    failed, evaluated = _failed_checks(instance, records)
+    return Status(runs=_run_rows(instance, records[:runs]), failed_checks=failed,
                   pending_files=pending_files(ws), last_publish=last_publish(ws, instance),
                   coverage=read_published(ws.warehouse, coverage_gaps),
-                  unconfirmed=read_published(ws.warehouse, unconfirmed_values), config_problems=config_problems(ws))
+                  unconfirmed=read_published(ws.warehouse, unconfirmed_values), config_problems=config_problems(ws),
+                  checks_evaluated=evaluated, file_problems=tuple(read_published(ws.warehouse, file_problems) or ()),
+                  inbox=ws.inbox)
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -324,9 +341,14 @@ def _render_runs(runs: list[RunRow], console: Console) -> None:
         console.print("完整说明与日志 / full explanation and log: synergy ui (Runs)", style="dim")
 
 
-def _render_checks(checks: list[FailedCheck], console: Console) -> None:
+def _render_checks(checks: list[FailedCheck], evaluated: int, console: Console) -> None:
+    if not checks and not evaluated:
+        console.print(f"未通过的检查 failed checks: 尚无检查结果，最近 {CHECK_RUNS} 次运行中没有检查 / none evaluated: no "
+                      f"check ran in the last {CHECK_RUNS} runs")
+        return
     if not checks:
-        console.print("未通过的检查 failed checks: 无，最近一次评估均已通过 / none: every check passed its latest evaluation")
+        console.print(f"未通过的检查 failed checks: 无，{evaluated} 项检查最近一次评估均已通过 / none: all {evaluated} checks "
+                      "passed their latest evaluation")
         return
     errors = [c for c in checks if c.severity == "ERROR"]
     counts = [f"{len(errors)} ERROR ({sum(c.blocking for c in errors)} blocking)" if errors else "",
@@ -353,51 +375,78 @@ def _render_checks(checks: list[FailedCheck], console: Console) -> None:
                       "synergy ui (Assets → Checks)", style="dim")
 
 
+def _padded(label: Text, width: int) -> Text:
+    padded = label.copy()
+    padded.pad_right(width - padded.cell_len)
+    return padded
+
+
+def _named_line(console: Console, label: Text, width: int, *parts: str | tuple[str, str]) -> None:
+    """`  label  value`, never broken by rich: the file or path in it stays whole to copy (the terminal may wrap it)."""
+    console.print(Text.assemble("  ", _padded(label, width), " ", *parts), soft_wrap=True)
+
+
+def _pending_label(file: PendingFile) -> Text:
+    if file.removed:
+        return Text("已移除 removed", style="yellow")
+    return Text("不读 not read", style="yellow") if file.source == UNSORTED else Text("新 new", style="green")
+
+
 def _render_pending(files: list[PendingFile], console: Console) -> None:
-    if files:
-        console.print("待处理文件 pending files (new, changed or removed since the last ingest)", style="bold")
-        grid = _grid({}, {})
-        noted: set[str] = set()
-        for file in files:
-            if file.note and file.source not in noted:
-                noted.add(file.source)
-                grid.add_row(Text(file.source, style="bold"), Text(file.note, style="yellow"))
-            if file.removed:
-                grid.add_row(Text("已移除 removed", style="yellow"), Text(file.path))
-            else:
-                label = Text("不读 not read", style="yellow") if file.source == UNSORTED else Text("新 new", style="green")
-                grid.add_row(label, Text.assemble(
-                    file.path, (f" · {_size(file.size)} · {_short_when(file.modified)}", "dim")))
-        console.print(_indented(grid))
-        if any(not f.removed and f.source != UNSORTED for f in files):
-            console.print("运行 synergy build 以读取这些文件 / run synergy build to read these files")
-        if any(f.removed for f in files):
-            console.print("已移除 removed: 已从收件箱移除 / removed from the inbox since the last ingest")
-    else:
+    if not files:
         console.print("待处理文件 pending files: 无，收件箱已全部入库 / none: every inbox file was read by the last ingest")
+        return
+    console.print("待处理文件 pending files (new, changed or removed since the last ingest)", style="bold")
+    width = max(cell_len(label) for label in ("已移除 removed", "不读 not read", *(f.source for f in files if f.note)))
+    noted: set[str] = set()
+    for file in files:
+        if file.note and file.source not in noted:
+            noted.add(file.source)
+            grid = _grid({"width": width}, {})
+            grid.add_row(Text(file.source, style="bold"), Text(file.note, style="yellow"))
+            console.print(_indented(grid))
+        meta = [] if file.removed else [(f" · {_size(file.size)} · {_short_when(file.modified)}", "dim")]
+        _named_line(console, _pending_label(file), width, file.path, *meta)
+    if any(not f.removed and f.source != UNSORTED for f in files):
+        console.print("运行 synergy build 以读取这些文件 / run synergy build to read these files")
+    if any(f.removed for f in files):
+        console.print("已移除 removed: 已从收件箱移除 / removed from the inbox since the last ingest")
 
 
 def _render_publish(publish: LastPublish, console: Console) -> None:
     console.print("最近发布 last publish", style="bold")
-    grid = _grid({}, {})
+    width = cell_len("数据仓库 warehouse")
     if publish.problem:
+        grid = _grid({"width": width}, {})
         grid.add_row(Text("损坏 DAMAGED", style="bold red"), Text(publish.problem, style="red"))
-    grid.add_row("发布时间 published", "从未发布 / never published" if publish.never_published else _when(publish.published))
-    grid.add_row("运行 run", publish.run_id or "—")
-    grid.add_row("数据仓库 warehouse", Text(str(publish.warehouse) if publish.warehouse_modified else
-                                       f"{publish.warehouse} (不存在 / not present)"))
-    grid.add_row("文件 file", f"{_when(publish.warehouse_modified)} · {_size(publish.warehouse_size)}")
-    console.print(_indented(grid))
+        console.print(_indented(grid))
+    _named_line(console, Text("发布时间 published"), width,
+                "从未发布 / never published" if publish.never_published else _when(publish.published))
+    _named_line(console, Text("运行 run"), width, publish.run_id or "—")
+    _named_line(console, Text("数据仓库 warehouse"), width, str(publish.warehouse) if publish.warehouse_modified else
+                f"{publish.warehouse} (不存在 / not present)")
+    _named_line(console, Text("文件 file"), width, f"{_when(publish.warehouse_modified)} · {_size(publish.warehouse_size)}")
 
 
 def render_status(status: Status, console: Console) -> None:
-    """Print the four sections and the latest year's inventory coverage, headings in Chinese with English beside;
-    fits an 80-column terminal."""
+    """Print the sections and the latest year's inventory coverage, headings in Chinese with English beside;
+    fits an 80-column terminal but for a file name or path longer than a line."""
+    if status.empty:
+        console.print(Text.assemble(("工作区是空的 / empty workspace", "bold yellow"), ": 还没有运行、文件或数据仓库 / no runs, "
+                                    "no files, no warehouse yet. Drop files into inbox/<source>/ or run `synergy ingest "
+                                    "<files>`, then `synergy build`."))
+        if status.inbox:
+            _named_line(console, Text("收件箱 inbox"), cell_len("收件箱 inbox"), str(status.inbox))
+        console.print()
     _render_runs(status.runs, console)
     console.print()
-    _render_checks(status.failed_checks, console)
+    _render_checks(status.failed_checks, status.checks_evaluated, console)
     console.print()
     _render_pending(status.pending_files, console)
+    if status.file_problems:
+        console.print()
+        print_problems(console, list(status.file_problems), "上次构建未读取或有拒收行的文件 files the last build did not read "
+                       "or read with rejected rows")
     console.print()
     _render_publish(status.last_publish, console)
     if status.config_problems:
@@ -413,3 +462,38 @@ def render_status(status: Status, console: Console) -> None:
         console.print()
         console.print("待核实/专业判断因子 values on unconfirmed factors (latest year; methods-factors §10)", style="bold")
         console.print(_indented(Text(unconfirmed_line(status.unconfirmed))))
+
+
+STATUS_COLUMNS = ("section", "item", "status", "time", "years", "detail")
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def status_rows(status: Status) -> list[tuple]:
+    """Everything `synergy status` shows as records of STATUS_COLUMNS, full ids and paths (--format csv / json)."""
+    rows: list[tuple] = [
+        ("run", r.run_id, r.status, _iso(r.started), r.years,
+         "; ".join(filter(None, (r.job, r.started_by, r.duration_s is not None and f"{r.duration_s:.1f} s", r.failure))))
+        for r in status.runs]
+    rows += [("failed_check", f"{c.asset}:{c.check}", c.severity + (" blocking" if c.blocking else ""),
+              _iso(c.evaluated), c.partition, f"run {c.run_id}; {c.metadata}") for c in status.failed_checks]
+    rows += [("pending_file", f.path, "removed" if f.removed else "not_read" if f.source == UNSORTED else "new",
+              _iso(f.modified), None, "; ".join(filter(None, (f.size is not None and f"{f.size} B", f.note))))
+             for f in status.pending_files]
+    rows += [("file_problem", p.file, p.kind, None, None, "; ".join(filter(None, (p.label, p.message, NEXT_STEP[p.kind]))))
+             for p in status.file_problems]
+    publish = status.last_publish
+    state = "damaged" if publish.problem else "never_published" if publish.never_published else "published"
+    rows.append(("publish", str(publish.warehouse), state, _iso(publish.published), None,
+                 "; ".join(filter(None, (publish.run_id and f"run {publish.run_id}",
+                                         publish.warehouse_size is not None and f"{publish.warehouse_size} B",
+                                         publish.problem)))))
+    if status.coverage is not None:
+        rows.append(("coverage", "out_qa__coverage", None, None, str(status.coverage.year), gaps_line(status.coverage)))
+    if status.unconfirmed is not None:
+        rows.append(("unconfirmed_factors", "core_inventory__yearly_facility_species", None, None,
+                     str(status.unconfirmed.year), unconfirmed_line(status.unconfirmed)))
+    rows += [("config", "config", "ignored", None, None, problem) for problem in status.config_problems]
+    return rows

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.read.files import archive_copy
-from pipelines.read.layouts import FileRead, raw_frame, read_layout_file
+from pipelines.read.layouts import FileRead, help_note, raw_frame, read_layout_file
 from pipelines.read.limits import FileRefused, ReadLimits, load_limits
 from pipelines.workspace import Workspace
 from schemas.layouts import LAYOUTS, Layout
@@ -133,6 +133,8 @@ def archive_entry(item: InboxEntry, archive: Path, supported: tuple[str, ...]) -
 
 def _status_message(read) -> tuple[str, str | None]:
     notes = [f"{zh} / {en}" for zh, en in (*read.notes, *read.layout_errors, *read.misplaced)]
+    if read.help_sheets:
+        notes.append(help_note(read.help_sheets))
     if read.skipped_sheets and read.tables:
         notes.append(f"跳过工作表(未识别) / sheets skipped (not recognised): {', '.join(read.skipped_sheets)}")
     if read.extra_headers:

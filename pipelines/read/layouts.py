@@ -3,7 +3,9 @@
 Works for any source system: a sheet's header row (or two-row header, joined `parent/child`) is matched
 against every candidate layout in `schemas.layouts`; the layout naming all its required columns with the
 most matched headers wins. A sheet that clearly means a layout but lacks a required column is a
-file-level error with the missing headers named; other sheets (说明, 封面) are listed as skipped.
+file-level error with the missing headers named; help sheets (填表说明, 说明, README) are listed as help and
+other sheets (封面) as skipped. Each raw row keeps the headers as the file writes them (`source_headers`), so a
+rejected row names the column the way the user typed it, not by its internal name.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import polars as pl
 from pipelines.read.files import Sheet, gb18030_doubt, read_sheets
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
 from schemas.headers import YEAR_SPAN, normalise_text, split_header
-from schemas.layouts import Layout, header_key, lookup
+from schemas.layouts import Layout, header_key, is_help_sheet, lookup
 
 SCAN_ROWS = 15
 PROVENANCE = ("source_file", "sheet_name", "row_number", "file_sha256", "source_encoding")
+SOURCE_HEADERS = "source_headers"
+"""Raw column holding, as JSON, {"found": {raw column: header as written}, "absent": {raw column: official header}}."""
 _YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PERMIT_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([0-9A-HJ-NPQRTUWXY]{18}\d{3}[A-Z])(?![0-9A-Za-z])")
@@ -41,6 +45,7 @@ class HeaderMatch:
     units: dict[str, str]  # raw column -> unit written in its header
     extra: dict[int, str]  # cell position -> header text that maps to no column (kept, listed)
     missing: tuple[str, ...]  # required raw columns not found
+    headers: dict[str, str] = field(default_factory=dict)  # raw column -> header as written (two rows: parent/child)
 
     @property
     def first_data_index(self) -> int:
@@ -55,6 +60,7 @@ class FileRead:
     tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     sheets_read: list[str] = field(default_factory=list)
     skipped_sheets: list[str] = field(default_factory=list)
+    help_sheets: list[str] = field(default_factory=list)  # 填表说明 and the like: instructions, not data
     layout_errors: list[tuple[str, str]] = field(default_factory=list)  # (zh, en) per sheet
     misplaced: list[tuple[str, str]] = field(default_factory=list)  # sheets in another source system's layout
     notes: list[tuple[str, str]] = field(default_factory=list)  # file-level doubts (a likely mis-decoding)
@@ -107,22 +113,27 @@ def _column_of(text: str, table: dict[str, str]) -> tuple[str | None, str | None
     return None, None
 
 
-def _match(cells: list[str | None], layout: Layout) -> tuple[dict[int, str], dict[str, str], dict[int, str]]:
+def _match(cells: list[str | None], layout: Layout) -> tuple[dict[int, str], dict[str, str], dict[int, str],
+                                                             dict[str, str]]:
+    """(position -> raw column, raw column -> header unit, position -> unmapped header, raw column -> header as
+    written: only its runs of whitespace (line breaks in a cell) made one space)."""
     table = lookup(layout)
     columns: dict[int, str] = {}
     units: dict[str, str] = {}
     extra: dict[int, str] = {}
+    headers: dict[str, str] = {}
     for position, cell in enumerate(cells):
         if cell is None:
             continue
         column, unit = _column_of(cell, table)
         if column and column not in columns.values():
             columns[position] = column
+            headers[column] = " ".join(cell.split())
             if unit:
                 units[column] = unit
         else:
             extra[position] = normalise_text(cell)
-    return columns, units, extra
+    return columns, units, extra, headers
 
 
 def detect_header(sheet: Sheet, layouts: list[Layout]) -> HeaderMatch | None:
@@ -133,10 +144,10 @@ def detect_header(sheet: Sheet, layouts: list[Layout]) -> HeaderMatch | None:
         for header_rows in (1, 2):
             cells = _header_cells(sheet, index, header_rows == 2)
             for layout in layouts:
-                columns, units, extra = _match(cells, layout)
+                columns, units, extra, headers = _match(cells, layout)
                 found = set(columns.values())
                 missing = tuple(c for c in layout.required if c not in found)
-                candidate = HeaderMatch(layout, index, header_rows, columns, units, extra, missing)
+                candidate = HeaderMatch(layout, index, header_rows, columns, units, extra, missing, headers)
                 if not missing and (best is None or len(columns) > len(best.columns)):
                     best = candidate
                 elif missing and set(layout.signature) <= found and (
@@ -171,10 +182,23 @@ def _cell(row: list[str | None], position: int) -> str | None:
     return (normalise_text(value) or None) if value is not None else None
 
 
+def help_note(sheets: list[str] | tuple[str, ...]) -> str:
+    """The file log's word on the help sheets it skipped (every reader says it the same way)."""
+    return f"跳过填表说明工作表 / help sheets skipped (instructions, not data): {', '.join(sheets)}"
+
+
+def headers_json(match: HeaderMatch) -> str:
+    """The sheet's `source_headers`: each found column's header as written; the official header of the others."""
+    absent = {c: match.layout.official_header(c) for c in match.layout.columns if c not in match.headers}
+    return json.dumps({"found": match.headers, "absent": absent}, ensure_ascii=False, sort_keys=True)
+
+
 def sheet_rows(sheet: Sheet, match: HeaderMatch, base: dict[str, object]) -> list[dict[str, object]]:
-    """Raw rows under the header: every mapped cell as normalised text, unmapped cells as JSON."""
+    """Raw rows under the header: every mapped cell as normalised text, unmapped cells as JSON, the headers as
+    written (one string shared by the sheet's rows)."""
     layout = match.layout
     units = {f"{c}_header_unit": match.units.get(c) for c in layout.unit_columns}
+    headers = headers_json(match)
     out = []
     for index in range(match.first_data_index, len(sheet.rows)):
         row = sheet.rows[index]
@@ -183,13 +207,14 @@ def sheet_rows(sheet: Sheet, match: HeaderMatch, base: dict[str, object]) -> lis
         if all(v is None for v in record.values()) and not extras:
             continue
         out.append({**base, "row_number": index + 1, **{c: record.get(c) for c in layout.columns}, **units,
-                    "extra_columns": json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None})
+                    "extra_columns": json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None,
+                    SOURCE_HEADERS: headers})
     return out
 
 
 def raw_frame(layout: Layout, rows: list[dict[str, object]]) -> pl.DataFrame:
     """Raw rows of one layout as an all-text frame (row_number as integer), empty frames included."""
-    schema = {c: pl.String for c in (*PROVENANCE, *layout.raw_columns, "extra_columns")}
+    schema = {c: pl.String for c in (*PROVENANCE, *layout.raw_columns, "extra_columns", SOURCE_HEADERS)}
     schema["row_number"] = pl.Int64
     return pl.DataFrame(rows, schema=schema)
 
@@ -203,6 +228,9 @@ def read_layout_file(path: Path, source_file: str, file_sha256: str, layouts: li
         result.notes.append(doubt)
     for sheet in sheets:
         label = sheet.name or Path(source_file).name
+        if is_help_sheet(sheet.name):  # instructions, even where a line of them reads like a header
+            result.help_sheets.append(label)
+            continue
         match = detect_header(sheet, layouts)
         if match is None:
             result.skipped_sheets.append(label)

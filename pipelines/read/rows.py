@@ -1,14 +1,14 @@
 """The one row engine every source uses: raw text rows -> typed core rows, or quarantine with reasons.
 
 A table's transform is a list of `Rule`s (one per target field or group of fields). A row is accepted
-only if every rule succeeds; otherwise all its problems are recorded (zh + en; the first problem's column
-and raw value) with the whole raw row. Accepted rows then pass the pandera schema generated from
-`schemas/` (values checked) and rows failing a value check are quarantined the same way.
+only if every rule succeeds; otherwise all its problems are recorded (zh + en, each naming its column by the
+header as written in the file; the first problem's column and raw value) with the whole raw row. Accepted rows
+then pass the pandera schema generated from `schemas/` (values checked) and rows failing a value check are
+quarantined the same way.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -17,7 +17,7 @@ import polars as pl
 from inventories.units import UnitError, to_canonical, unit_in_remark
 from pipelines.read.bounds import refresh as refresh_bounds
 from pipelines.read.bounds import within
-from pipelines.read.quarantine import rejected_frame, split_by_schema
+from pipelines.read.quarantine import column_label, raw_record, rejected_frame, split_by_schema
 from pipelines.read.values import CellError, is_not_applicable, parse_number
 from schemas.generate import conform
 from schemas.tables import TABLES
@@ -103,11 +103,23 @@ def apply_rules(raw: Raw, rules: Iterable[Rule]) -> tuple[dict[str, object], lis
 
 
 def _rejected_row(raw: Raw, problems: list[tuple[str, CellError]]) -> dict:
+    """The QA row of a rejected raw row: every problem named by its column's header as written in the file."""
+    reasons = [column_label(raw, column).reasons(p.zh, p.en) for column, p in problems]
     column, _ = problems[0]
-    return {**{k: raw[k] for k in PROVENANCE}, "column_name": column, "raw_value": raw.get(column),
-            "reason_zh": "；".join(p.zh for _, p in problems), "reason_en": "; ".join(p.en for _, p in problems),
-            "raw_record": json.dumps({k: v for k, v in raw.items() if k not in PROVENANCE and v is not None},
-                                     ensure_ascii=False, sort_keys=True)}
+    value = raw.get(column)
+    return {**{k: raw[k] for k in PROVENANCE}, "column_name": column_label(raw, column).name,
+            "raw_value": value if value is not None else raw.get(f"{column}_from_context"),
+            "reason_zh": "；".join(zh for zh, _ in reasons), "reason_en": "; ".join(en for _, en in reasons),
+            "raw_record": raw_record(raw)}
+
+
+def _blame(rules: Iterable[Rule]) -> dict[str, str]:
+    """Typed field -> the raw column its rule reads, to name a schema failure by the file's header."""
+    out: dict[str, str] = {}
+    for rule in rules:
+        targets = rule.target if isinstance(rule.target, tuple) else (rule.target or rule.column,)
+        out.update(dict.fromkeys(targets, rule.column))
+    return out
 
 
 def transform_rows(raw: pl.DataFrame, rules: list[Rule], target_table: str, source_system: str,
@@ -132,7 +144,7 @@ def transform_rows(raw: pl.DataFrame, rules: list[Rule], target_table: str, sour
     frame = pl.DataFrame(accepted, infer_schema_length=None) if accepted else pl.DataFrame({c: [] for c in columns})
     typed_frame = conform(frame.with_columns([pl.lit(None).alias(c) for c in columns if c not in frame.columns]),
                           target_table)
-    good, schema_rejects = split_by_schema(typed_frame, target_table, raw)
+    good, schema_rejects = split_by_schema(typed_frame, target_table, raw, _blame(rules))
     return good, pl.concat([rejected_frame(rejected, source_system, target_table), schema_rejects], how="vertical")
 
 

@@ -22,6 +22,9 @@ FINDINGS_CURATION_FILE = "findings.csv"
 HEADER = ("finding_id", "action", "evidence_hash", "who", "why", "decided_on")
 HEADER_ZH = {"问题编号": "finding_id", "处理决定": "action", "证据指纹": "evidence_hash", "决定人": "who", "理由": "why",
              "日期": "decided_on"}
+# a new file gets the Chinese names (as curation/matches.csv, the reader maps either language through HEADER_ZH):
+# the analysts open it in Excel, and files begun with the English names still read and take appended rows
+WRITTEN_HEADER = tuple({field: zh for zh, field in HEADER_ZH.items()}[field] for field in HEADER)
 ACTIONS = {"explain": "explain", "解释": "explain", "已解释": "explain", "confirm": "confirm", "确认": "confirm",
            "确认问题": "confirm"}
 STATUS_OF_ACTION = {"explain": "explained", "confirm": "confirmed"}
@@ -33,7 +36,8 @@ ECHOED = ("finding_id", "finding_action", "evidence_hash", "decided_by", "decisi
 
 def append_decision(folder: Path, finding_id: str, action: str, evidence_hash: str, who: str, why: str,
                     decided_on: str) -> Path:
-    """Add one decision (the CLI's `synergy checks --explain`); a new file gets the header, with a BOM for Excel.
+    """Add one decision (the CLI's `synergy checks --explain`); a new file gets the Chinese header, with a BOM for
+    Excel. Rows go in HEADER order, the order of both header languages.
 
     Analysts open the file in Excel: a who or why beginning like a formula (=, +, -, @) is written with a leading
     apostrophe (tabular_files.inert_cell) and read back with it."""
@@ -43,7 +47,7 @@ def append_decision(folder: Path, finding_id: str, action: str, evidence_hash: s
     with path.open("a", encoding="utf-8-sig" if is_new else "utf-8", newline="") as handle:
         writer = csv.writer(handle)
         if is_new:
-            writer.writerow(HEADER)
+            writer.writerow(WRITTEN_HEADER)
         writer.writerow([inert_cell(v) for v in (finding_id, action, evidence_hash, who, why, decided_on)])
     return path
 

@@ -15,8 +15,20 @@ from pipelines.orchestration.assets.entities import core_entity
 from schemas.layouts import LAYOUTS
 
 
+def _stdout(home: Path, *args: str) -> str:
+    """What `synergy <args>` printed on stdout alone (the workspace line goes to stderr) in the workspace at home."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SYNERGY_HOME", str(home))
+        env.setenv("DAGSTER_HOME", str(home / "dagster"))
+        result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
 def test_sql_before_any_build_is_a_clear_error(tmp_path):
-    run_cli(tmp_path / "home", "sql", "select 1", exit_code=2)  # no warehouse yet: clear error, not a crash
+    run_cli(tmp_path / "home", "init")
+    output = run_cli(tmp_path / "home", "sql", "select 1", exit_code=2)  # no warehouse yet: clear error, not a crash
+    assert "没有数据仓库 / no warehouse at" in output and "synergy build" in output
 
 
 def test_synth_writes_the_inbox_and_its_truth(tmp_path):
@@ -29,15 +41,18 @@ def test_synth_writes_the_inbox_and_its_truth(tmp_path):
 
 def test_build_then_sql(cli_built):
     ws, output = cli_built
-    assert "key-emitter rows" in output
-    duplicates = run_cli(ws.home, "sql", "select count(*) as n from core_qa__file_manifest where file_status = "
+    assert output.startswith(f"工作区 workspace: {ws.home}\n")
+    years = next(line for line in output.splitlines() if line.startswith("年度 year"))
+    assert years.split() == ["年度", "year", "2023", "2022", "2021"]  # a column a year, the latest first
+    assert "重点排放单位 key emitters" in output and "demo sites" not in output
+    duplicates = _stdout(ws.home, "sql", "select count(*) as n from core_qa__file_manifest where file_status = "
                                          "'duplicate'", "--csv")
     assert duplicates.splitlines() == ["n", "1"]
     assert (ws.dagster_home / "dagster.yaml").is_file()
 
 
 def _csv_rows(home: Path, *args: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(run_cli(home, *args, "--csv"))))
+    return list(csv.DictReader(io.StringIO(_stdout(home, *args, "--csv"))))
 
 
 def test_a_curated_rejection_survives_rebuilds(built, tmp_path):
@@ -83,8 +98,8 @@ def test_ingest_a_handwritten_file_then_quality_and_templates(tmp_path, monkeypa
         rejected = dict(con.execute("select row_number, column_name from core_qa__rejected_rows").fetchall())
         kept = dict(con.execute("select row_number, emission_mass_t from core_permit__execution_emissions").fetchall())
     assert log == [(14, 8, 6)]
-    assert rejected == {6: "pollutant_name", 8: "annual_total", 11: "year", 12: "permit_no", 13: "annual_total",
-                        14: "pollutant_code"}
+    assert rejected == {6: "污染物名称", 8: "合计(t)", 11: "报告年份", 12: "许可证编号", 13: "合计(t)",
+                        14: "污染物代码"}  # the headers as the file has them
     assert kept[4] == 896.2 and kept[7] == 4.5 and kept[3] == 1204.5 and kept[16] is None  # 全角, 千克, 1,204.5, /
     assert "二氧化琉" in result.output and "not a number: '1O.5'" in result.output
 
@@ -92,5 +107,15 @@ def test_ingest_a_handwritten_file_then_quality_and_templates(tmp_path, monkeypa
     assert result.exit_code == 0, result.output
     assert (tmp_path / "home" / "reports" / "data_docs" / "index.html").is_file()
     result = runner.invoke(app, ["templates", "--out", str(tmp_path / "t")])
-    assert result.exit_code == 0 and len(list((tmp_path / "t").glob("*.xlsx"))) == len(LAYOUTS)
+    assert result.exit_code == 0 and len(list((tmp_path / "t").glob("*.xlsx"))) == len(LAYOUTS) + 2  # + CEMS two
+    assert {p.name for p in (tmp_path / "t").glob("模板_cems_*.xlsx")} == {
+        "模板_cems_hourly_在线监测小时数据(HJ212宽表).xlsx", "模板_cems_outlets_监测点位对照表.xlsx"}
     assert len(list((tmp_path / "t").glob("模板_register_published_list_*.xlsx"))) == 1  # the published-list layout too
+
+
+@pytest.mark.slow  # a (nearly empty) Dagster build
+def test_build_of_an_empty_workspace_says_there_is_no_data_yet(tmp_path):
+    """It printed "succeeded (years: none)", then a traceback from the summary (issue 27)."""
+    output = " ".join(run_cli(tmp_path / "home", "build").split())
+    assert f"新建工作区 / new workspace created at {tmp_path / 'home'}" in output
+    assert "尚无数据 / no data yet" in output and "synergy ingest" in output and "0.0 t" not in output

@@ -1,15 +1,21 @@
-"""`synergy ui` serves Dagster's webserver and daemon with the schedules and the inbox sensor running."""
+"""`synergy ui` serves Dagster's webserver and daemon with the schedules and the inbox sensor running, and starts
+without warnings a user cannot act on."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
 
 pytestmark = pytest.mark.slow  # starts `dagster dev`: webserver, daemon and code server processes
 
@@ -34,12 +40,22 @@ def _graphql(port: int) -> dict:
         return json.loads(response.read())["data"]
 
 
+def test_ui_refuses_a_workspace_that_does_not_exist(tmp_path):
+    result = CliRunner().invoke(app, ["ui"], env={"SYNERGY_HOME": str(tmp_path / "nowhere")})
+    assert result.exit_code == 2 and "no workspace at" in result.output
+    assert not (tmp_path / "nowhere").exists()
+
+
 def test_ui_runs_the_schedules_and_the_sensor_with_its_daemon(tmp_path):
     port = _free_port()
     env = {**os.environ, "SYNERGY_HOME": str(tmp_path / "home")}
     env.pop("DAGSTER_HOME", None)
-    ui = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    subprocess.run([sys.executable, "-m", "pipelines.cli", "init"], env=env, check=True, capture_output=True)
+    log = tmp_path / "ui.log"
+    with log.open("wb") as out:  # a file, not a pipe: nobody reads a pipe while the UI runs, and a full one blocks it
+        ui = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)], env=env,
+                              cwd=Path(__file__).parents[2],  # the checkout: its top-level dagster.yaml is beside
+                              stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline, data = time.time() + 150, None
         while time.time() < deadline and ui.poll() is None:
@@ -53,6 +69,12 @@ def test_ui_runs_the_schedules_and_the_sensor_with_its_daemon(tmp_path):
                 pass
             time.sleep(2)
         assert data is not None, "the Dagster UI never answered"
+        startup = log.read_text(encoding="utf-8", errors="replace")
+        assert "Serving dagster-webserver on http://127.0.0.1" in startup  # the log holds Dagster's startup output
+        # `dagster dev` superseded by `dg dev`, the checkout's dagster.yaml "will not be used": nothing a user can act on
+        assert "SupersessionWarning" not in startup and "dg dev" not in startup
+        assert "dagster.yaml" not in startup, startup
+        assert not re.search(r"\w+Warning: ", startup), startup  # nor any other Python warning
         repository = data["repositoriesOrError"]["nodes"][0]
         schedules = {s["name"]: (s["cronSchedule"], s["executionTimezone"], s["scheduleState"]["status"])
                      for s in repository["schedules"]}

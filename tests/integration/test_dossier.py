@@ -150,8 +150,11 @@ def test_workbook_has_every_section_with_the_same_values(built, dossier, subject
     assert notes["数据仓库生成时间 warehouse built"]
     for section in dossier.sections:
         sheet = book[section.sheet_name]
-        assert sheet.freeze_panes == "A2"
         values = list(sheet.iter_rows(values_only=True))
+        if not section.has_data:  # as on the terminal: one line, then the note
+            assert values == [(section.no_data_line,), *([(section.note,)] if section.note else [])], section.key
+            continue
+        assert sheet.freeze_panes == "A2"
         assert list(values[0]) == section.columns
         assert len(values) - 1 == len(section.rows), section.key
         for got, row in zip(values[1:], section.rows, strict=True):
@@ -191,3 +194,52 @@ def test_findings_only_when_the_warehouse_has_them(built, subject, tmp_path):
     findings = _section(found, "findings")
     assert findings.note is None
     assert findings.column("问题编号 finding_id") == ["F000000000004", "F000000000002", "F000000000003", "F000000000001"]
+
+
+def _lines(built, monkeypatch, uscc: str) -> list[str]:
+    """`synergy enterprise` on an 80-column terminal, line by line."""
+    monkeypatch.setenv("SYNERGY_HOME", str(built[0].home))
+    result = CliRunner().invoke(app, ["enterprise", uscc], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    return result.output.splitlines()
+
+
+def test_rejected_rows_naming_the_enterprise_are_in_its_dossier(built, sql, monkeypatch):
+    """A rejected row whose USCC cell is an enterprise's: file, row, column and raw value in its dossier, the file
+    name whole on an 80-column terminal; each row shown says which cells tied it, and other enterprises' stay out."""
+    found = sql("""
+        select e.uscc, r.source_file, r.row_number, r.column_name, r.raw_value
+        from core_qa__rejected_rows r join core_enterprise__entity e
+          on e.uscc = upper(trim(json_extract_string(r.raw_record, '$.uscc')))
+        where r.raw_value is not null order by r.source_file, r.row_number limit 1""")
+    assert found.height == 1, "the demo plants rejected GHG rows of known enterprises"
+    uscc, file, row, column, raw = found.row(0)
+    _, dossier = dossier_for(built[0].warehouse, uscc)
+    rejected = _section(dossier, "rejected")
+    assert (file, row, column, raw) in [(r[0], r[2], r[3], r[4]) for r in rejected.rows]
+    assert all(rejected.column("关联依据 tied_by"))
+    lines = _lines(built, monkeypatch, uscc)
+    assert any(file in line for line in lines)
+    assert not [line for line in lines if file[:8] in line and file not in line]  # the name never cut
+    assert any(raw in line for line in lines) and any(column in line for line in lines)
+
+    everything = sql("select count(*) as n from core_qa__rejected_rows").item()
+    assert len(rejected.rows) < everything  # other enterprises' rejects stay out
+
+
+def test_empty_sections_print_one_line_at_80_columns(built, sql, monkeypatch):
+    """An enterprise no rejected row names and without a GHG report: `<title>: 无数据 / no data` on one line each,
+    never a one-column table with the title folded into short lines."""
+    uscc = sql("""
+        select uscc from core_enterprise__entity
+        where uscc not in (select uscc from core_ghg__reported_totals)
+          and uscc in (select uscc from out_inventory__yearly_enterprise)
+          and uscc not in (select f.uscc from core_facility__entity f join core_cems__outlets o using (permit_no))
+          and not exists (select 1 from core_qa__rejected_rows r where contains(r.raw_record, uscc)
+                          or contains(r.raw_record, substr(uscc, 9, 9)) or contains(r.raw_record, enterprise_name))
+        order by uscc limit 1""").item()
+    lines = _lines(built, monkeypatch, uscc)
+    assert "拒收记录 rejected rows: 无数据 / no data" in lines
+    assert ("各系统数据对照 the systems side by side per year · 温室气体报告 GHG report (core_ghg__reported_totals): "
+            "无数据 / no data") in lines
+    assert not [line for line in lines if line.strip() in ("拒收记录", "rejected rows", "各系统数据对照", "温室气体报告")]

@@ -49,7 +49,7 @@ def test_every_row_read_is_accepted_or_rejected(sql):
     assert all(r["rows_read"] == r["rows_accepted"] + r["rows_rejected"] for r in files.iter_rows(named=True))
     assert files["rows_rejected"].sum() == 1  # the monthly row of month 13
     rejected = _one(sql, "select column_name, reason_en from core_qa__rejected_rows")
-    assert rejected["column_name"] == "period"
+    assert rejected["column_name"] == "年月"
 
 
 def test_statistics_only_enterprise_with_uncomputable_coal_keeps_its_energy_and_is_a_key_emitter(sql):

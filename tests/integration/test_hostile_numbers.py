@@ -115,7 +115,7 @@ def test_absurd_rows_are_rejected_with_raw_value_and_reason_and_every_row_is_cou
     assert set(rejected) == set(REJECTED)
     for row_number, (raw, zh, en) in REJECTED.items():
         row = rejected[row_number]
-        assert (row["source_file"], row["column_name"], row["raw_value"]) == (FILE, "fuel_quantity", raw)
+        assert (row["source_file"], row["column_name"], row["raw_value"]) == (FILE, "消耗量", raw)
         assert zh in row["reason_zh"] and en in row["reason_en"], row
         assert f'"{raw}"' in row["raw_record"]
     assert "widened for the test" in rejected[8]["reason_en"]  # the override row's own basis

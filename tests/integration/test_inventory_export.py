@@ -3,6 +3,7 @@ checks them, plus the errors a user meets and the repeatability two exports of o
 
 import hashlib
 import json
+import re
 import shutil
 import zipfile
 from datetime import datetime
@@ -23,6 +24,7 @@ from pipelines.deliver.inventory_export import (
     export_year,
     parse_formats,
     sheet_names,
+    vocabularies,
 )
 from pipelines.deliver.tabular_files import AS_OF_LABEL, INPUTS_LABEL
 from schemas.generate import polars_schema
@@ -57,6 +59,12 @@ def data_stamp_expected(sql) -> tuple[datetime, str]:
 
 def _headers(name: str) -> list[str]:
     return [f.header_zh for f in TABLES[name].fields]
+
+
+def _sheet_headers(name: str) -> list[str]:
+    """The CSV's headers with a name column after each city or region code (unless the table names its regions)."""
+    named = {} if "region_name" in TABLES[name].columns else {"city_code": "所在地市", "region_code": "行政区划名称"}
+    return [h for f in TABLES[name].fields for h in (f.header_zh, named.get(f.name)) if h]
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -101,7 +109,7 @@ def test_inventory_xlsx_headers_formats_notes_and_readme(exported, expected_rows
     assert book.sheetnames == ["说明 README", *(sheets[name] for name in EXPORT_TABLES)]
     for name in EXPORT_TABLES:
         sheet = book[sheets[name]]
-        assert [c.value for c in sheet[1]] == _headers(name), name
+        assert [c.value for c in sheet[1]] == _sheet_headers(name), name
         assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref, name
         assert sheet.max_row == expected_rows[name] + 1, name
         first = TABLES[name].fields[0]
@@ -131,7 +139,7 @@ def test_inventory_xlsx_headers_formats_notes_and_readme(exported, expected_rows
     flagged = sql(f"select count(*) as n from out_inventory__yearly_facility where year = {YEAR} and has_recalled_factor")
     assert f"{recalled} 条因子状态为待核实" in text and f"{flagged['n'][0]} 行设施记录" in text
     assert "不是零" in text and "排污许可" in text and "温室气体报告" in text
-    listed = {row[1]: row[3] for row in readme if len(row) == 5 and row[1] in EXPORT_TABLES}
+    listed = {row[1]: row[2] for row in readme if len(row) == 5 and row[1] in EXPORT_TABLES}
     assert listed == expected_rows
     times = {row[0]: row[1] for row in readme if len(row) == 2 and isinstance(row[1], datetime)}
     as_of, inputs = data_stamp_expected
@@ -139,6 +147,28 @@ def test_inventory_xlsx_headers_formats_notes_and_readme(exported, expected_rows
     assert dict(row for row in readme if len(row) == 2)[INPUTS_LABEL] == inputs
     assert book.properties.created == as_of  # the workbook's date: the data's too
     assert "生成时间" not in text and "修改时间" not in text
+
+
+def test_inventory_xlsx_shows_no_code_where_a_label_exists_and_names_every_city(exported):
+    out, _ = exported
+    book = openpyxl.load_workbook(out / f"融合清单_{YEAR}.xlsx", read_only=True)
+    labels, sheets, cities = vocabularies(), sheet_names(EXPORT_TABLES), set()
+    for name in EXPORT_TABLES:
+        rows = book[sheets[name]].iter_rows(values_only=True)
+        headers = next(rows)
+        columns = dict(zip(headers, zip(*rows, strict=True), strict=True)) if book[sheets[name]].max_row > 1 else {}
+        for field in TABLES[name].fields:
+            values = {v for v in columns.get(field.header_zh, ()) if v is not None}
+            if field.dtype == "bool":
+                assert values <= {"是", "否"}, (name, field.name)
+            codes = {c for c, zh in labels.get(field.name, {}).items() if c != zh}
+            parts = {part for v in values for part in re.split(r"[+、]", str(v))}
+            assert not parts & codes, (name, field.name, parts & codes)  # e.g. warn, combustion, CO2, city
+        if "所在地市" in columns:
+            pairs = set(zip(columns["所在地市代码"], columns["所在地市"], strict=True))
+            assert all(city for code, city in pairs if code), name  # every city code has its name
+            cities |= pairs
+    assert ("410100", "郑州市") in cities
 
 
 def test_inventory_manifest_lists_every_file_with_size_hash_and_rows(exported, expected_rows, sql, data_stamp_expected):

@@ -104,7 +104,7 @@ def test_real_list_is_read_with_its_periods_and_the_bad_code_rejected(national):
     bad = rejected.row(0, named=True)
     assert (bad["source_file"], bad["sheet_name"], bad["row_number"]) == ("register/全国碳市场重点排放单位名录.xlsx",
                                                                           *where[BAD_USCC])
-    assert bad["column_name"] == "uscc" and bad["raw_value"] == BAD_USCC
+    assert bad["column_name"] == "统一社会信用代码" and bad["raw_value"] == BAD_USCC
     assert "校验位错误" in bad["reason_zh"] and "check character" in bad["reason_en"]
     assert json.loads(bad["raw_record"])["enterprise_name"] == "湖南裕华科技集团股份有限公司"  # raw values kept
 
@@ -197,7 +197,7 @@ def test_cli_ingest_detects_a_list_and_takes_source_register(tmp_path, monkeypat
         compared = con.execute("select uscc, list_periods, comparison, published_name_variants "
                                "from out_key_emitters__published_comparison").fetchall()
     assert files == [("register/全国名录.xlsx", 2, 1, 1), ("register/名录_2025.csv", 1, 1, 0)]
-    assert rejected == [("register/全国名录.xlsx", "名录", 4, "uscc", BAD_USCC)]
+    assert rejected == [("register/全国名录.xlsx", "名录", 4, "统一社会信用代码", BAD_USCC)]
     assert compared == [("91310000660722180A", "2019-2020;2025", "only_published",
                          "华能国际电力股份有限公司上海石洞口笫一电厂;华能国际电力股份有限公司上海石洞口第一电厂")]
 

@@ -25,3 +25,10 @@ def test_register_export_on_the_demo(built, sql, tmp_path):
     anomaly = next(a for a in manifest["anomalies"] if a["kind"] == "missing_from_ghg_reporting")
     assert anomaly["uscc"] in set(follow_up["统一社会信用代码"])
     assert anomaly["uscc"] in set(register["统一社会信用代码"])
+
+
+def test_every_build_refreshes_the_register_files(built, tmp_path):
+    ws = built[0]  # built by run_build, as `synergy build`, `ingest` and the sensor's runs are: not by `demo`
+    fresh = {p.name: p.read_bytes() for p in export_register(ws.warehouse, tmp_path)}
+    folder = ws.exports / "register"
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == fresh  # exactly the current set, byte for byte

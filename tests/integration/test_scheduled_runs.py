@@ -17,17 +17,18 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import openpyxl
 import polars as pl
 import pytest
 from worlds import copy_workspace, run_cli
 
+from pipelines.orchestration.build import plan_build
 from pipelines.orchestration.definitions import build_defs
 from pipelines.orchestration.partitions import REPORTING_YEAR
 from pipelines.orchestration.resources import SynergyConfig
 from pipelines.workspace import Workspace
 from schemas.sources import SOURCE_SYSTEMS
 from schemas.tables import TABLES
+from synth.bench import resubmitted_report
 
 
 def _instance(ws: Workspace) -> dg.DagsterInstance:
@@ -97,23 +98,6 @@ def test_backfill_from_the_cli_builds_every_year_as_a_partition(built, cli_built
     assert built_years == built[1]["years"]
 
 
-def _correct_one_2023_fuel_line(ws: Workspace) -> tuple[str, float, float]:
-    """A resubmitted 2023 GHG fuel sheet holding one enterprise's first coal line, doubled; it supersedes that
-    enterprise's whole 2023 report. Returns (uscc, quantity before, quantity after)."""
-    source = next((ws.inbox / "ghg").glob("2023年度温室气体排放报告*.xlsx"))
-    sheet = openpyxl.load_workbook(source, read_only=True).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    header, line = rows[0], next(r for r in rows[1:] if r[6] == "烟煤" and isinstance(r[7], (int, float)))
-    changed = list(line)
-    changed[7] = round(line[7] * 2, 2)
-    book = openpyxl.Workbook()
-    book.active.title = sheet.title
-    book.active.append(header)
-    book.active.append(changed)
-    book.save(ws.inbox / "ghg" / "2023年度温室气体排放报告_更正_演示数据.xlsx")
-    return str(line[1]), line[7], changed[7]
-
-
 LINES = ("select fuel_consumed_units, co2_mass_t from core_inventory__ghg_fuel_line_co2 where uscc = ? "
          "and year = 2023")
 CHOSEN_COMBUSTION = ("select method, sum(mass_t) from core_inventory__yearly_facility_species where uscc = ? "
@@ -135,6 +119,8 @@ def test_inbox_sensor_reruns_only_the_changed_source_and_year(built, tmp_path):
     query = "select year, co2e_t from out_inventory__yearly_enterprise where uscc = ? order by year"
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(REPORTING_YEAR, [str(y) for y in built[1]["years"]])  # as the build left them
+        build = plan_build(ws, instance, defs.resolve_asset_graph(), config, full=True)  # the build that made ws
+        instance.add_run(dg.DagsterRun(job_name="build_all", tags=build.tags, status=dg.DagsterRunStatus.SUCCESS))
         sensor = defs.resolve_sensor_def("inbox_sensor")
 
         def tick() -> dg.SensorResult | dg.SkipReason:
@@ -142,7 +128,7 @@ def test_inbox_sensor_reruns_only_the_changed_source_and_year(built, tmp_path):
                 return sensor(context)
 
         assert isinstance(tick(), dg.SkipReason)
-        uscc, old, new = _correct_one_2023_fuel_line(ws)
+        uscc, old, new = resubmitted_report(ws.inbox)
         with duckdb.connect(str(ws.warehouse), read_only=True) as con:
             before = dict(con.execute(query, [uscc]).fetchall())
             (old_co2,) = con.execute(f"{LINES} and fuel_consumed_units = ?", [uscc, old]).fetchone()[1:]

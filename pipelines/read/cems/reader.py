@@ -1,16 +1,19 @@
-"""Read one HJ 212-style hourly export (CSV or Parquet, wide or long) into the Hive layout, streaming.
+"""Read one HJ 212-style hourly export (CSV, Parquet or XLSX, wide or long) into the Hive layout, streaming.
 
 Wide exports have one row per outlet and hour with `<code>-<Suffix>` columns; long exports one row per
 outlet, hour and factor code with avg / zsavg / cou / flag columns, pivoted here to outlet-hours. Rows are
 checked in order (outlet known, hour, numbers, flags); the first failure rejects the row, with file, row,
-column, raw value and a reason in Chinese and English. Accepted rows go to
-`<hourly>/year=<Y>/city=<C>/<sha12>.parquet` (one part per file and partition), rejected rows to
-`<rejected>/<sha12>.parquet`. polars runs the whole file as one streaming query, so memory stays flat.
+column (the header as the file writes it; the English reason adds the internal column), raw value and a reason
+in Chinese and English. Accepted rows go to `<hourly>/year=<Y>/city=<C>/<sha12>.parquet` (one part per file and
+partition), rejected rows to `<rejected>/<sha12>.parquet`. polars runs a CSV or Parquet file as one streaming
+query, so memory stays flat. A workbook (the `synergy templates` CEMS template, a platform XLSX export) is read whole
+within the read limits, from its first sheet with MN and DataTime headers; help sheets (填表说明) are skipped as such.
 """
 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +23,10 @@ import polars as pl
 from inventories.cems.codes import AUXILIARY, CODE_HEADERS, FLAGS, MN_HEADERS, POLLUTANTS, TIME_HEADERS
 from pipelines.read.bounds import bound
 from pipelines.read.bounds import refresh as refresh_bounds
-from pipelines.read.files import ENCODINGS
+from pipelines.read.files import ENCODINGS, Sheet, read_xlsx_rows
+from pipelines.read.layouts import help_note
+from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
+from schemas.layouts import is_help_sheet
 
 TIME_FORMATS = ("%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 WIDE_COLUMN = re.compile(r"^(a\d{5})-(avg|zsavg|min|max|cou|flag)$")
@@ -82,23 +88,92 @@ def utf8_copy(path: Path, scratch: Path) -> Path:
     raise UnicodeDecodeError("gb18030", head, 0, 1, "none of utf-8-sig, utf-8, gb18030 decodes this file")
 
 
-def scan(path: Path, scratch: Path) -> pl.LazyFrame:
-    """The file as a LazyFrame with `row_number` as a spreadsheet user counts (the header is row 1)."""
+XLSX = (".xlsx", ".xlsm")
+HEADER_ROWS = 15
+"""Rows of a sheet searched for the MN/DataTime header (a title row may come first), as for the other sources."""
+_TYPED_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2})?$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the reader reads of one file: its rows, the sheet they come from and the sheets passed over."""
+
+    frame: pl.LazyFrame
+    sheet: str | None = None
+    help_sheets: tuple[str, ...] = ()
+    other_sheets: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str | None:
+        notes = [help_note(self.help_sheets) if self.help_sheets else "",
+                 f"跳过工作表(无MN和DataTime表头) / sheets skipped (no MN and DataTime headers): "
+                 f"{', '.join(self.other_sheets)}" if self.other_sheets else ""]
+        return "; ".join(n for n in notes if n) or None
+
+
+def scan(path: Path, scratch: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Source:
+    """The file's rows with `row_number` as a spreadsheet user counts (the header is row 1)."""
     if path.suffix.lower() == ".parquet":
-        return pl.scan_parquet(path, row_index_name="row_number", row_index_offset=1)
-    return pl.scan_csv(utf8_copy(path, scratch), infer_schema=False, row_index_name="row_number", row_index_offset=2,
-                       encoding="utf8-lossy")
+        return Source(pl.scan_parquet(path, row_index_name="row_number", row_index_offset=1))
+    if path.suffix.lower() in XLSX:
+        return _scan_xlsx(path, limits)
+    return Source(pl.scan_csv(utf8_copy(path, scratch), infer_schema=False, row_index_name="row_number",
+                              row_index_offset=2, encoding="utf8-lossy"))
 
 
-def _long_to_wide(frame: pl.LazyFrame, columns: dict[str, str], mn: str, time: str, code: str) -> pl.LazyFrame:
-    """One row per outlet and hour from one row per factor code; `source_rows` keeps the long-row count."""
+def _header_index(sheet: Sheet) -> int | None:
+    """The first row naming both the outlet (MN) and the hour (DataTime) column."""
+    for index, row in enumerate(sheet.rows[:HEADER_ROWS]):
+        keys = {header_key(c) for c in row if c}
+        if keys & set(MN_HEADERS) and keys & set(TIME_HEADERS):
+            return index
+    return None
+
+
+def _typed_time(text: str | None) -> str | None:
+    """A date or time Excel stores as a number (the reader gives `2024-01-01T01:00:00`, or `2024-01-01` at midnight)
+    as YYYYMMDDhhmmss, so typed and keyed-in hours share one format; other text stays as written."""
+    if text is None or not _TYPED_TIME.match(text):
+        return text
+    return dt.datetime.fromisoformat(text).strftime("%Y%m%d%H%M%S")
+
+
+def _scan_xlsx(path: Path, limits: ReadLimits) -> Source:
+    """The first sheet with MN and DataTime headers as all-text rows (empty rows dropped, Excel row numbers kept)."""
+    sheets = read_xlsx_rows(path, limits=limits)
+    helps = tuple(s.name or "" for s in sheets if is_help_sheet(s.name))
+    data = [(s, i) for s in sheets if not is_help_sheet(s.name) and (i := _header_index(s)) is not None]
+    if not data:
+        raise ValueError("没有含MN和DataTime表头的工作表 / no sheet has MN and DataTime headers")
+    sheet, index = data[0]
+    positions: dict[str, int] = {}
+    for position, cell in enumerate(sheet.rows[index]):
+        if cell and cell.strip() and cell.strip() not in positions:
+            positions[cell.strip()] = position
+    time = next(h for h in positions if header_key(h) in TIME_HEADERS)
+    rows = [(number, row) for number, row in enumerate(sheet.rows[index + 1:], start=index + 2) if any(row)]
+    columns = {header: [row[p] if p < len(row) else None for _, row in rows] for header, p in positions.items()}
+    columns[time] = [_typed_time(v) for v in columns[time]]
+    frame = pl.DataFrame({"row_number": [n for n, _ in rows], **columns},
+                         schema={"row_number": pl.Int64, **dict.fromkeys(positions, pl.String)})
+    others = tuple(s.name or "" for s in sheets if s is not sheet and not is_help_sheet(s.name))
+    return Source(frame.lazy(), sheet.name, helps, others)
+
+
+def _long_to_wide(frame: pl.LazyFrame, columns: dict[str, str], mn: str, time: str, code: str,
+                  ) -> tuple[pl.LazyFrame, dict[str, tuple[str, str]]]:
+    """One row per outlet and hour from one row per factor code; `source_rows` keeps the long-row count. Also each
+    pivoted column's (value header as written, factor code), to name it in a rejection."""
     values = {suffix: _find(columns, names) for suffix, names in LONG_VALUE_HEADERS.items()}
     wanted = {**{c: ("avg", "zsavg", "cou", "flag") for c in POLLUTANTS}, **{c: (s.lower(),) for c, (_, s, _) in
                                                                             AUXILIARY.items()}, "a00000": ("cou", "flag")}
+    pivoted = {f"{c}-{suffix}": (values[suffix], c) for c, suffixes in wanted.items() for suffix in suffixes
+               if values.get(suffix)}
     code_key = pl.col(code).cast(pl.String).str.strip_chars().str.to_lowercase()
-    aggs = [pl.col(values[suffix]).filter(code_key == c).first().alias(f"{c}-{suffix}")
-            for c, suffixes in wanted.items() for suffix in suffixes if values.get(suffix)]
-    return frame.group_by(mn, time).agg(pl.col("row_number").min(), pl.len().cast(pl.Int32).alias("source_rows"), *aggs)
+    aggs = [pl.col(header).filter(code_key == c).first().alias(alias) for alias, (header, c) in pivoted.items()]
+    frame = frame.group_by(mn, time).agg(pl.col("row_number").min(), pl.len().cast(pl.Int32).alias("source_rows"),
+                                         *aggs)
+    return frame, pivoted  # type: ignore[return-value]
 
 
 def _number(frame_schema: pl.Schema, column: str) -> pl.Expr:
@@ -123,50 +198,70 @@ def _hour(frame: pl.LazyFrame, schema: pl.Schema, column: str) -> pl.Expr:
 
 @dataclass(frozen=True)
 class Check:
-    """A row check: where it failed (column header), the failing expression and the bilingual reason."""
+    """A row check: the frame column it reads, the internal field it guards, the failing expression, the bilingual
+    reason, and the column's header as the file writes it (in a long export: the value header and factor code)."""
 
     column: str
+    field: str
     failed: pl.Expr
     zh: str
     en: str
+    header: str
+    code: str | None = None
+
+    @property
+    def where_zh(self) -> str:
+        return f"“{self.header}”列" + (f"(因子代码{self.code})" if self.code else "")
+
+    @property
+    def where_en(self) -> str:
+        return f"column {self.header!r} ({f'{self.code}, ' if self.code else ''}{self.field})"
 
 
-def _checks(mn: str, time: str, fields: dict[str, str], schema: pl.Schema) -> list[Check]:
+def _checks(mn: str, time: str, fields: dict[str, str], schema: pl.Schema,
+            written: dict[str, tuple[str, str]]) -> list[Check]:
+    """Every row check in order; `written`: pivoted column -> (header as written, factor code) of a long export."""
+
+    def check(column: str, field: str, failed: pl.Expr, zh: str, en: str) -> Check:
+        return Check(column, field, failed, zh, en, *written.get(column, (column, None)))
+
     raw_mn = _text(mn)
     checks = [
-        Check(mn, raw_mn.is_null() | (raw_mn == ""), "缺少数采仪编号MN", "outlet code (MN) missing"),
-        Check(mn, pl.col("_known").is_null(), "MN未在监测点位对照表中登记", "MN not in the outlet map (监测点位对照表)"),
-        Check(time, pl.col("data_time").is_null(), "监测时间无法识别(应为YYYYMMDDhhmmss)",
+        check(mn, "mn", raw_mn.is_null() | (raw_mn == ""), "缺少数采仪编号MN", "outlet code (MN) missing"),
+        check(mn, "mn", pl.col("_known").is_null(), "MN未在监测点位对照表中登记", "MN not in the outlet map (监测点位对照表)"),
+        check(time, "data_time", pl.col("data_time").is_null(), "监测时间无法识别(应为YYYYMMDDhhmmss)",
               "hour not recognised (expected YYYYMMDDhhmmss)"),
-        Check(time, pl.col("data_time") != pl.col("data_time").dt.truncate("1h"), "监测时间不是整点(小时数据)",
-              "time is not on the hour (hourly data)"),
+        check(time, "data_time", pl.col("data_time") != pl.col("data_time").dt.truncate("1h"),
+              "监测时间不是整点(小时数据)", "time is not on the hour (hourly data)"),
     ]
     for target, header in fields.items():
         if target.endswith("_flag"):
-            checks.append(Check(header, pl.col(target).is_not_null() & ~pl.col(target).is_in(list(FLAGS)),
+            checks.append(check(header, target, pl.col(target).is_not_null() & ~pl.col(target).is_in(list(FLAGS)),
                                 f"数据标记无效(应为{'/'.join(FLAGS)})", f"unknown data flag (expected one of {'/'.join(FLAGS)})"))
             continue
         if not schema[header].is_numeric():  # a typed (Parquet) number cannot fail to parse
             raw = _text(header)
-            checks.append(Check(header, raw.is_not_null() & (raw != "") & pl.col(target).is_null(),
+            checks.append(check(header, target, raw.is_not_null() & (raw != "") & pl.col(target).is_null(),
                                 "数值无法识别", "not a number"))
-        checks += _bound_checks(header, target, "数值", "value")
+        checks += [check(header, target, *rest) for rest in _bound_checks(target, "数值", "value")]
     for target, header in _derived_mass(fields).items():  # concentration x flow, checked as a -Cou value would be
-        checks += _bound_checks(header, target, "由浓度×流量推算的小时排放量", "hourly mass from concentration × flow")
+        checks += [check(header, target, *rest)
+                   for rest in _bound_checks(target, "由浓度×流量推算的小时排放量", "hourly mass from concentration × flow")]
     return checks
 
 
-def _bound_checks(header: str, target: str, zh: str, en: str) -> list[Check]:
-    """Finite, then within the plausibility bound of the column's quantity (inf, NaN and 1E+400 never pass)."""
+def _bound_checks(target: str, zh: str, en: str) -> list[tuple[pl.Expr, str, str]]:
+    """(failing expression, zh, en): finite, then within the plausibility bound of the column's quantity (inf, NaN
+    and 1E+400 never pass)."""
     found = bound(next(q for suffix, q in BOUNDS.items() if target.endswith(suffix)))
     value, unit, (basis_zh, basis_en) = pl.col(target), found.shown_unit, found.cite()
     below = (f"{zh}为负", f"negative {en}") if found.lower == 0 else (
         f"{zh}低于合理下限{found.lower:g}{unit}{basis_zh}", f"{en} below the plausible {found.lower:g}{unit} {basis_en}")
-    return [Check(header, value.is_nan() | value.is_infinite(), f"{zh}不是有限数(无穷大或NaN)",
-                  f"{en} not a finite number (infinity or NaN)"),
-            Check(header, value < found.lower, *below),
-            Check(header, value > found.upper, f"{zh}超出合理上限{found.upper:g}{unit}{basis_zh}",
-                  f"{en} above the plausible {found.upper:g}{unit} {basis_en}")]
+    return [(value.is_nan() | value.is_infinite(), f"{zh}不是有限数(无穷大或NaN)",
+             f"{en} not a finite number (infinity or NaN)"),
+            (value < found.lower, *below),
+            (value > found.upper, f"{zh}超出合理上限{found.upper:g}{unit}{basis_zh}",
+             f"{en} above the plausible {found.upper:g}{unit} {basis_en}")]
 
 
 def _derived_mass(fields: dict[str, str]) -> dict[str, str]:
@@ -200,9 +295,10 @@ def normalised(frame: pl.LazyFrame, outlets: pl.DataFrame, sha: str) -> tuple[pl
         raise ValueError(f"缺少列 {'/'.join(missing)} / missing column(s) {', '.join(missing)}")
     code = _find(columns, CODE_HEADERS)
     layout = "wide"
+    written: dict[str, tuple[str, str]] = {}
     if code is not None:
         layout = "long"
-        frame = _long_to_wide(frame, columns, mn, time, code)
+        frame, written = _long_to_wide(frame, columns, mn, time, code)
         schema = frame.collect_schema()
         columns = {header_key(c): c for c in schema.names()}
     else:
@@ -218,7 +314,7 @@ def normalised(frame: pl.LazyFrame, outlets: pl.DataFrame, sha: str) -> tuple[pl
         if target not in frame.collect_schema().names():
             frame = frame.with_columns(pl.lit(None, pl.String if target.endswith("_flag") else pl.Float64).alias(target))
     frame = _derive_mass(frame, fields)
-    checks = _checks(mn, time, fields, schema)
+    checks = _checks(mn, time, fields, schema, written)
     failed = pl.coalesce(*(pl.when(c.failed).then(pl.lit(i, pl.Int32)) for i, c in enumerate(checks)))
     frame = frame.with_columns(failed.alias("_failed"), pl.lit(sha).alias("file_sha256"),
                                pl.col("row_number").cast(pl.Int64))
@@ -232,7 +328,8 @@ def _derive_mass(frame: pl.LazyFrame, fields: dict[str, str]) -> pl.LazyFrame:
     return frame.with_columns(derived) if derived else frame
 
 
-def _rejected(frame: pl.LazyFrame, checks: list[Check], source_file: str, raw_columns: list[str]) -> pl.LazyFrame:
+def _rejected(frame: pl.LazyFrame, checks: list[Check], source_file: str, sheet: str | None,
+              raw_columns: list[str]) -> pl.LazyFrame:
     """Rejected rows in the QA shape (core_qa__rejected_rows) plus `source_rows`."""
     def pick(attr: str) -> pl.Expr:
         return pl.col("_failed").replace_strict(list(range(len(checks))), [getattr(c, attr) for c in checks],
@@ -240,10 +337,10 @@ def _rejected(frame: pl.LazyFrame, checks: list[Check], source_file: str, raw_co
     raw_value = pl.coalesce(*(pl.when(pl.col("_failed") == i).then(_text(c.column)) for i, c in enumerate(checks)))
     return frame.filter(pl.col("_failed").is_not_null()).select(
         pl.lit("cems").alias("source_system"), pl.lit("core_cems__hourly").alias("target_table"),
-        pl.lit(source_file).alias("source_file"), pl.lit("").alias("sheet_name"), "row_number", "file_sha256",
-        pick("column").alias("column_name"), raw_value.alias("raw_value"),
-        pl.format("{}：第{}行“{}”列{}", pl.lit(source_file), "row_number", pick("column"), pick("zh")).alias("reason_zh"),
-        pl.format("{}: row {}, column '{}': {}", pl.lit(source_file), "row_number", pick("column"), pick("en"))
+        pl.lit(source_file).alias("source_file"), pl.lit(sheet or "").alias("sheet_name"), "row_number", "file_sha256",
+        pick("header").alias("column_name"), raw_value.alias("raw_value"),
+        pl.format("{}：第{}行{}{}", pl.lit(source_file), "row_number", pick("where_zh"), pick("zh")).alias("reason_zh"),
+        pl.format("{}: row {}, {}: {}", pl.lit(source_file), "row_number", pick("where_en"), pick("en"))
         .alias("reason_en"),
         pl.struct([pl.col(c).cast(pl.String) for c in raw_columns]).struct.json_encode().alias("raw_record"),
         "source_rows",
@@ -251,10 +348,11 @@ def _rejected(frame: pl.LazyFrame, checks: list[Check], source_file: str, raw_co
 
 
 def read_file(path: Path, source_file: str, sha: str, outlets: pl.DataFrame, hourly_dir: Path,
-              rejected_dir: Path) -> FileResult:
+              rejected_dir: Path, limits: ReadLimits = DEFAULT_LIMITS) -> FileResult:
     """Stream one export into the Hive layout and the rejected file; counts come back from what was written."""
     refresh_bounds()  # the workspace's override file as it is now
-    source = scan(path, rejected_dir / "_utf8")
+    read = scan(path, rejected_dir / "_utf8", limits)
+    source = read.frame
     frame, checks, layout, raw_columns = normalised(source, outlets, sha)
     sha12 = sha[:12]
     accepted = pl.col("_failed").is_null()
@@ -278,8 +376,8 @@ def read_file(path: Path, source_file: str, sha: str, outlets: pl.DataFrame, hou
     # then only the failing rows again (the row filter runs right after the scan), for their reasons and raw values
     rejected_path = rejected_dir / f"{sha12}.parquet"
     rejected_dir.mkdir(parents=True, exist_ok=True)
-    _rejected(frame.filter(pl.col("row_number").is_in(failing.implode())), checks, source_file, raw_columns).sink_parquet(
-        rejected_path)
+    _rejected(frame.filter(pl.col("row_number").is_in(failing.implode())), checks, source_file, read.sheet,
+              raw_columns).sink_parquet(rejected_path)
     parts = sorted(hourly_dir.glob(f"year=*/city=*/{sha12}.parquet"))
     accepted_counts = (pl.scan_parquet(parts, hive_partitioning=True).group_by("year")
                        .agg(pl.col("source_rows").sum()).collect() if parts else pl.DataFrame())
@@ -287,5 +385,5 @@ def read_file(path: Path, source_file: str, sha: str, outlets: pl.DataFrame, hou
     rows_read = int(source.select(pl.len()).collect().item())
     rows_accepted = int(accepted_counts["source_rows"].sum()) if parts else 0
     years = tuple(sorted(int(y) for y in accepted_counts["year"])) if parts else ()
-    return FileResult(layout, rows_read, rows_accepted, rows_rejected, years)
+    return FileResult(layout, rows_read, rows_accepted, rows_rejected, years, read.message)
 

@@ -24,7 +24,7 @@ from pipelines.read.limits import FileRefused, ReadLimits, load_limits
 from pipelines.workspace import Workspace
 
 SUPPORTED = (".csv", ".parquet", ".xlsx")  # what inbox/cems reads: hourly exports (CSV, Parquet) and outlet maps
-HOURLY = (".csv", ".parquet")
+HOURLY = (".csv", ".parquet", ".xlsx")
 FILE_LOG = {"source_system": pl.String, "source_file": pl.String, "file_sha256": pl.String, "received_at": pl.Datetime("us"),
             "file_status": pl.String, "duplicate_of": pl.String, "layout": pl.String, "years": pl.String,
             "rows_read": pl.Int64, "rows_accepted": pl.Int64, "rows_rejected": pl.Int64, "rows_superseded": pl.Int64,
@@ -101,9 +101,9 @@ def ingest(store: CemsStore, folder: Path, archive: Path, outlets: pl.DataFrame,
             log.append(entry | {"file_status": "outlet_map", "message": "监测点位对照表 / outlet map"})
             continue
         if item.path.suffix.lower() not in HOURLY:
-            log.append(entry | {"file_status": "unrecognised", "message": "不是监测点位对照表；小时数据只读CSV或Parquet / "
+            log.append(entry | {"file_status": "unrecognised", "message": "不是监测点位对照表；小时数据只读CSV、XLSX或Parquet / "
                                                                           "not an outlet map; hourly data are read from "
-                                                                          "CSV or Parquet only"})
+                                                                          "CSV, XLSX or Parquet only"})
             continue
         if sha in seen:
             log.append(entry | {"file_status": "duplicate", "duplicate_of": seen[sha],
@@ -127,7 +127,7 @@ def _outcome(store: CemsStore, path: Path, name: str, sha: str, outlets: pl.Data
     try:
         if path.suffix.lower() == ".csv":  # polars holds a whole line, and a rejected row its raw text, many times over
             check_line_lengths(path, limits)
-        result = read_file(path, name, sha, outlets, store.root, store.rejected)
+        result = read_file(path, name, sha, outlets, store.root, store.rejected, limits)
     except FileRefused as err:
         return err.log_fields()
     except Exception as err:  # noqa: BLE001 - one unreadable file is logged; the others go on

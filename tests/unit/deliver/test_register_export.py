@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.deliver import register_export
-from pipelines.deliver.register_export import RULE_ZH, RegisterExportError, export_register
+from pipelines.deliver.register_export import RULE_ZH, RegisterExportError, export_register, refresh_register
 from pipelines.deliver.tabular_files import AS_OF_LABEL, INPUTS_LABEL, NO_FILE_MANIFEST
 
 HOME = "410100"  # 郑州市
@@ -160,7 +160,7 @@ def test_xlsx_frozen_header_formats_and_readme(warehouse, tmp_path):
     book = openpyxl.load_workbook(paths["重点排放单位名录_2022-2023.xlsx"])
     data, readme = book.worksheets
     assert data.freeze_panes == "A2"
-    assert data["F2"].number_format == "#,##0.0"
+    assert data["F2"].number_format == "#,##0.000" and data["A2"].number_format == "0"  # t to the kilogram; 序号
     assert readme.title == "说明 README"
     notes = {item: content for item, content in readme.iter_rows(min_row=2, values_only=True)}
     assert notes["排放量门槛 CO2e threshold"] == "26,000 tCO2e"
@@ -220,6 +220,37 @@ def test_a_failed_export_keeps_the_previous_files_and_the_users_own(warehouse, t
     assert written and _files(tmp_path) == before  # the first new CSV was written, but not renamed in
 
 
+def test_the_builds_refresh_replaces_the_folder_whole(warehouse, tmp_path):
+    folder = tmp_path / "exports" / "register"
+    export_register(warehouse, folder, years=(2022, 2022))  # an older set (`synergy register --years 2022`)
+    paths = refresh_register(warehouse, folder)
+    assert sorted(p.name for p in paths) == sorted(_files(folder)) == sorted(
+        f"{stem}_2022-2023.{ext}" for stem in ("重点排放单位名录", "未报告重点排放单位") for ext in ("xlsx", "csv"))
+    export_register(warehouse, tmp_path / "direct")
+    assert _files(folder) == _files(tmp_path / "direct")  # the same files `synergy register` writes
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["register"]  # no temporary left beside it
+
+
+def test_the_builds_refresh_keeps_the_previous_files_on_failure_and_refuses_foreign_ones(warehouse, tmp_path,
+                                                                                          monkeypatch):
+    folder = tmp_path / "register"
+    refresh_register(warehouse, folder)
+    before = _files(folder)
+
+    def disk_full(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(register_export, "write_csv", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        refresh_register(warehouse, folder)
+    assert _files(folder) == before and sorted(p.name for p in tmp_path.iterdir()) == ["register", "warehouse.duckdb"]
+    monkeypatch.undo()
+    (folder / "mine.txt").write_text("the user's")
+    with pytest.raises(RegisterExportError, match=r"mine\.txt.*choose an empty folder"):
+        refresh_register(warehouse, folder)
+    assert _files(folder) == {**before, "mine.txt": b"the user's"}
+
+
 def test_empty_selection_writes_headers_and_says_so(warehouse, tmp_path):
     paths = _by_name(export_register(warehouse, tmp_path, years=(2019, 2020)))
     assert _csv(paths["重点排放单位名录_2019-2020.csv"]) == [
@@ -254,5 +285,8 @@ def test_cli_register(warehouse, tmp_path, monkeypatch):
     assert "重点排放单位名录_2022-2023.xlsx" in result.output
     assert (tmp_path / "cli" / "未报告重点排放单位_2022-2023.csv").is_file()
     monkeypatch.setenv("SYNERGY_HOME", str(tmp_path / "empty_home"))
+    result = CliRunner().invoke(app, ["register"])
+    assert result.exit_code == 2 and "no workspace at" in result.output  # a read-only command creates none
+    (tmp_path / "empty_home").mkdir()
     result = CliRunner().invoke(app, ["register"])
     assert result.exit_code == 2 and "请先运行 synergy build" in result.output

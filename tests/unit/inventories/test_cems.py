@@ -58,7 +58,7 @@ def test_wide_gbk_csv_rows_accounted_with_each_rejection_named(tmp_path: Path) -
     assert rejected["raw_value"].to_list() == ["MN09", "2023-01-01 02:30:00", "-1", "X", "abc"]
     assert "cems/郑州_小时.csv：第5行“a21026-Cou”列数值为负" in rejected["reason_zh"].to_list()
     assert rejected["reason_en"][1].endswith("hour not recognised (expected YYYYMMDDhhmmss)")
-    assert "row 6, column 'a21026-Flag': unknown data flag" in rejected["reason_en"][3]
+    assert "row 6, column 'a21026-Flag' (so2_flag): unknown data flag" in rejected["reason_en"][3]  # + internal name
     hourly = pl.read_parquet(store.parts(2023, "410100")).sort("data_time")
     assert hourly["so2_flag"].to_list() == ["N", "D"] and hourly["so2_mass_kg"].to_list() == [1.5, 1.5]
 

@@ -97,18 +97,22 @@ def test_cems_files_are_watched_with_the_years_in_their_names(tmp_path):
 def test_annual_builds_follow_the_reporting_deadlines(tmp_path, name, when, year):
     config = SynergyConfig(home=str(tmp_path))
     with dg.instance_for_test() as instance:
-        schedule = build_defs({"synergy": config}).resolve_schedule_def(name)
+        defs = build_defs({"synergy": config})
+        schedule = defs.resolve_schedule_def(name)
         assert schedule.execution_timezone == "Asia/Shanghai"
         assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
         instance.add_dynamic_partitions(REPORTING_YEAR, ["2021", "2022", "2023"])
         # entered as context managers, so the resources' ephemeral Dagster instance is disposed afterwards
-        with dg.build_schedule_context(instance=instance, resources={"synergy": config},
+        with dg.build_schedule_context(instance=instance, resources={"synergy": config}, repository_def=defs.get_repository_def(),
                                        scheduled_execution_time=when.replace(tzinfo=ZoneInfo("Asia/Shanghai"))) as context:
             request = schedule(context)
         assert isinstance(request, dg.RunRequest)
-        assert (request.tags[START], request.tags[END]) == (str(year), "2023")  # the year and every later one
+        built = [int(y) for y in request.tags["synergy/years"].split(",")]
+        # the year and every later one, and (nothing built yet) the earlier years its register look-back reads
+        assert request.tags[END] == "2023" and set(range(year, 2024)) <= set(built)
+        assert request.tags["synergy/plan"] == "full"  # planned, so the next build can start from it
         assert request.run_key == f"{name}-{year}"
-        with dg.build_schedule_context(instance=instance, resources={"synergy": config},
+        with dg.build_schedule_context(instance=instance, resources={"synergy": config}, repository_def=defs.get_repository_def(),
                                        scheduled_execution_time=dt.datetime(2031, 1, 1, tzinfo=ZoneInfo("UTC"))) as later:
             assert isinstance(schedule(later), dg.SkipReason)  # no data for that year yet
 

@@ -13,8 +13,10 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
+from pipelines.deliver.file_problems import NEXT_STEP, FileProblem
 from pipelines.orchestration.run_failures import explain_run_failure, failure_hint
 from pipelines.orchestration.status import (
+    STATUS_COLUMNS,
     FailedCheck,
     LastPublish,
     PendingFile,
@@ -23,6 +25,7 @@ from pipelines.orchestration.status import (
     collect_status,
     pending_files,
     render_status,
+    status_rows,
 )
 from pipelines.read import inbox_scan
 from pipelines.read.files import sha256_of
@@ -227,9 +230,11 @@ def _folded(lines: list[str], start: int) -> str:
     return " ".join(line.strip() for line in lines[start:end])
 
 
-def _lines(text: str, width: int) -> list[str]:
+def _lines(text: str, width: int, whole: tuple[str, ...] = ()) -> list[str]:
+    """The lines of `text`, none wider than `width` but a line holding one of the names in `whole` (a file or path
+    longer than the room left for it: printed whole, for the terminal to soft-wrap and a copy to get in one piece)."""
     lines = text.splitlines()
-    too_wide = [line for line in lines if cell_len(line) > width]
+    too_wide = [line for line in lines if cell_len(line.rstrip()) > width and not any(name in line for name in whole)]
     assert not too_wide, too_wide
     return [line.rstrip() for line in lines]
 
@@ -240,7 +245,9 @@ def test_render_status_prints_the_four_sections(failed_build_status, width):
     console = Console(record=True, width=width)
     render_status(status, console)
     text = console.export_text()
-    lines = _lines(text, width)
+    warehouse = str(status.last_publish.warehouse)
+    lines = _lines(text, width, whole=(warehouse,))
+    assert f"  数据仓库 warehouse {warehouse} (不存在 / not present)" in lines
     for title in ("最近运行 recent runs", "未通过的检查 failed checks", "待处理文件 pending files", "最近发布 last publish"):
         assert title in text
     assert "从未发布 / never published" in text
@@ -285,7 +292,9 @@ def test_render_status_fits_80_columns():
     console = Console(width=80, record=True)
     render_status(Status(runs, checks, pending, publish), console)
     text = console.export_text()
-    lines = _lines(text, 80)
+    lines = _lines(text, 80, whole=(pending[0].path, str(publish.warehouse)))
+    assert any(line.strip().startswith("新 new") and pending[0].path in line for line in lines)  # on one line, whole
+    assert f"  数据仓库 warehouse {publish.warehouse}" in lines
 
     rows = [line for line in lines if line[:8] in {r[:8] for r in run_ids}]
     assert [row[:8] for row in rows] == [r[:8] for r in run_ids]  # one row each: nothing wrapped
@@ -303,3 +312,61 @@ def test_render_status_fits_80_columns():
         [True] * 14 + [False] * 5)
     assert "另有 5 项未列出 / 5 more not listed" in text
     assert "2.4 MB" in text and run_ids[0] in text and "ghg/old.csv" in text
+
+
+def _rendered(status: Status, width: int = 80) -> str:
+    console = Console(width=width, record=True)
+    render_status(status, console)
+    return " ".join(console.export_text().split())
+
+
+def test_status_of_an_empty_workspace_says_so_and_claims_no_passed_check(tmp_path):
+    ws = Workspace(tmp_path / "home")
+    never = LastPublish(None, None, ws.warehouse, None, None)
+    text = _rendered(Status([], [], [], never, inbox=ws.inbox))
+    assert "工作区是空的 / empty workspace" in text and f"收件箱 inbox {ws.inbox}" in text
+    assert "none evaluated: no check ran in the last 50 runs" in text
+    assert "passed" not in text
+    assert "工作区是空的" not in _rendered(Status([], [], [], never, checks_evaluated=3))  # checks ran: not new
+    passed = _rendered(Status([], [], [], LastPublish(None, None, ws.warehouse, dt.datetime(2024, 1, 1), 10),
+                              checks_evaluated=42))
+    assert "none: all 42 checks passed their latest evaluation" in passed and "工作区是空的" not in passed
+
+
+PROBLEMS = (FileProblem("permit/扫描件_2023.pdf", "unrecognised", 0, "不支持的文件类型“.pdf” / unsupported file type '.pdf'"),
+            FileProblem("envstat/基101.csv", "missing_columns", 0, "缺少列 / missing columns: 年度"),
+            FileProblem("ghg/2023年报.xlsx", "ingested", 7, ""), FileProblem("ghg/2022年报.xlsx", "ingested", 2, ""))
+
+
+def test_status_lists_the_files_the_last_build_did_not_read_with_what_to_do(tmp_path):
+    publish = LastPublish(dt.datetime(2024, 1, 1), "r" * 36, tmp_path / "warehouse.duckdb", dt.datetime(2024, 1, 1), 10)
+    text = _rendered(Status([], [], [], publish, checks_evaluated=1, file_problems=PROBLEMS))
+    assert "files the last build did not read or read with rejected rows (4)" in text
+    for problem in PROBLEMS:
+        assert problem.file in text
+    assert "未识别 unrecognised" in text and "缺少列 missing_columns" in text and "有拒收行 7 rows rejected" in text
+    steps = text[text.index("下一步 next steps"):]
+    assert steps.count("rows rejected:") == 1  # a step per kind of problem, not per file
+    assert "synergy templates" in steps and "add the missing columns" in steps and "core_qa__rejected_rows" in steps
+
+
+def test_status_rows_are_records_with_full_ids_and_paths(tmp_path):
+    when = dt.datetime(2024, 3, 5, 9, 7, tzinfo=dt.UTC)
+    run_id = "0a1b2c3d-94e7-4c62-8fc2-4c4309081791"
+    status = Status([RunRow(run_id, "build_all", "FAILURE", when, 62.0, "2023", "synergy build", "step failed: x")],
+                    [FailedCheck("rows_accounted_for", "core_qa__file_manifest", "2023", "ERROR", True, run_id, when,
+                                 "files=12")],
+                    [PendingFile("ghg", "ghg/2024年报.xlsx", 2048, when, None)],
+                    LastPublish(None, None, tmp_path / "warehouse.duckdb", None, None), file_problems=PROBLEMS[:1])
+    rows = [dict(zip(STATUS_COLUMNS, row, strict=True)) for row in status_rows(status)]
+    assert rows == [
+        {"section": "run", "item": run_id, "status": "FAILURE", "time": "2024-03-05T09:07:00+00:00", "years": "2023",
+         "detail": "build_all; synergy build; 62.0 s; step failed: x"},
+        {"section": "failed_check", "item": "core_qa__file_manifest:rows_accounted_for", "status": "ERROR blocking",
+         "time": "2024-03-05T09:07:00+00:00", "years": "2023", "detail": f"run {run_id}; files=12"},
+        {"section": "pending_file", "item": "ghg/2024年报.xlsx", "status": "new", "time": "2024-03-05T09:07:00+00:00",
+         "years": None, "detail": "2048 B"},
+        {"section": "file_problem", "item": "permit/扫描件_2023.pdf", "status": "unrecognised", "time": None,
+         "years": None, "detail": f"未识别 unrecognised; {PROBLEMS[0].message}; {NEXT_STEP['unrecognised']}"},
+        {"section": "publish", "item": str(tmp_path / "warehouse.duckdb"), "status": "never_published", "time": None,
+         "years": None, "detail": ""}]

@@ -120,12 +120,12 @@ def test_sql_reaches_no_file_by_default(home, tmp_path, query):
 
 def test_sql_queries_the_warehouse_and_files_when_asked(home, tmp_path):
     result = _run("sql", "--csv", "select rows_read, rows_rejected from core_qa__file_manifest")
-    assert result.exit_code == 0 and result.output.splitlines() == ["rows_read,rows_rejected", "2,1"]
+    assert result.exit_code == 0 and result.stdout.splitlines() == ["rows_read,rows_rejected", "2,1"]
     out = tmp_path / "x.csv"
     result = _run("sql", "--allow-files", f"COPY (select 42 as answer) TO '{out}'")
     assert result.exit_code == 0 and out.read_text().splitlines() == ["answer", "42"]
     result = _run("sql", "--allow-files", "--csv", f"select count(*) as n from read_csv('{out}')")
-    assert result.exit_code == 0 and result.output.splitlines() == ["n", "1"]
+    assert result.exit_code == 0 and result.stdout.splitlines() == ["n", "1"]
 
 
 @pytest.mark.slow

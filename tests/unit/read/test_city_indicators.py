@@ -17,6 +17,8 @@ from pipelines.read.sources.city import normalise_unit
 from schemas.layouts import CITY_INDICATORS, LAYOUTS
 
 HEADER = "年份,城市代码,城市名称,指标代码,指标名称,数值,单位,数据来源"
+WRITTEN = dict(zip(("year", "city_code", "city_name", "indicator_id", "indicator_name", "value", "unit",
+                    "data_source_note"), HEADER.split(","), strict=True))  # raw column -> its header in HEADER
 GOOD = [
     "2022,410100,郑州市,pm25_annual_mean,PM2.5年均浓度,41.2,微克/立方米,环境状况公报",
     "2022,,郑州,good_air_days_share,,71.5,百分比,环境状况公报",  # city by name only, indicator name from the tree
@@ -91,9 +93,11 @@ def test_each_rule_rejects_with_a_reason_naming_the_column(tmp_path, row, column
         return
     assert table["row_number"].to_list() == [2] and rejected.height == 1
     bad = rejected.row(0, named=True)
-    assert (bad["row_number"], bad["column_name"], bad["source_system"]) == (3, column, "city")
+    assert (bad["row_number"], bad["column_name"], bad["source_system"]) == (3, WRITTEN[column], "city")
     assert all(word in bad["reason_zh"] for word in zh), bad["reason_zh"]
     assert all(word in bad["reason_en"] for word in en), bad["reason_en"]
+    assert bad["reason_zh"].startswith(f"“{WRITTEN[column]}”列：")  # the header as the file writes it
+    assert bad["reason_en"].startswith(f"column '{WRITTEN[column]}' ({column}): ")  # and the internal column
 
 
 def test_a_city_given_by_name_alone_resolves_to_its_code(tmp_path):
@@ -115,7 +119,7 @@ def test_a_second_row_for_the_same_city_year_and_indicator_is_a_duplicate(tmp_pa
     read, table, rejected = _ingest(_csv(tmp_path / "城市指标.csv", lines))
     assert sorted(table["row_number"].to_list()) == [2, 4, 5]
     assert table.filter(pl.col("row_number") == 2)["indicator_value"].to_list() == [41.2]  # the first row is kept
-    assert sorted(rejected["row_number"].to_list()) == [3, 6] and set(rejected["column_name"]) == {"indicator_id"}
+    assert sorted(rejected["row_number"].to_list()) == [3, 6] and set(rejected["column_name"]) == {"指标代码"}
     first = rejected.sort("row_number").row(0, named=True)
     assert "重复" in first["reason_zh"] and "第2行" in first["reason_zh"] and "指标代码" in first["reason_zh"]
     assert "duplicate" in first["reason_en"] and "row 2" in first["reason_en"] and "indicator code" in first["reason_en"]
@@ -136,7 +140,10 @@ def test_year_from_the_file_name_or_title_row(tmp_path):
     assert table.select("year", "city_code", "indicator_id").rows() == [(2021, "410200", "industrial_value_added")]
     undated = _csv(tmp_path / "城市指标.csv", ["城市,指标名称,数值", "郑州市,地区生产总值,13000"])
     _, table, rejected = _ingest(undated)
-    assert table.height == 0 and rejected["column_name"].to_list() == ["year"]
+    assert table.height == 0 and rejected["column_name"].to_list() == ["报告年度"]  # the official header: none written
+    assert rejected["reason_zh"][0] == "“报告年度”列(文件中没有此列，标题行、工作表名和文件名中也没有)：年度为空"
+    assert rejected["reason_en"][0] == ("column '报告年度' (year; not in the file, nor in its title rows, sheet name or "
+                                        "file name): year is missing")
 
 
 def test_the_inbox_scan_finds_a_city_file_s_years(tmp_path):
@@ -174,7 +181,7 @@ def test_the_city_template_round_trip(tmp_path):
     from pipelines.deliver.templates import write_templates
 
     paths = write_templates(tmp_path / "t")
-    assert len(paths) == len(LAYOUTS)
+    assert len(paths) == len(LAYOUTS) + 2  # and the CEMS hourly template with its outlet map
     path = next(p for p in paths if p.name.startswith("模板_city_indicators_"))
     header = [c.value for c in openpyxl.load_workbook(path).worksheets[0][1]]
     match = detect_header(read_sheets(path)[0][0], [CITY_INDICATORS])
@@ -186,7 +193,8 @@ def test_the_city_template_round_trip(tmp_path):
     book.save(path)
     assert detect_source(path) == "city"
     read, table, rejected = _ingest(path)
-    assert rejected.height == 0 and read.skipped_sheets == ["填表说明"]  # the notes sheet is never read as data
+    assert rejected.height == 0 and read.help_sheets == ["填表说明"]  # the notes sheet is never read as data
+    assert read.skipped_sheets == []
     assert table.sort("row_number").select("city_code", "indicator_id", "indicator_value", "indicator_unit").rows() == [
         ("410100", "gdp", 13600.5, "亿元"), ("410200", "pm25_annual_mean", 45.1, "ug/m3")]
 
@@ -207,7 +215,7 @@ def test_the_demo_city_file_ingests_with_exactly_its_two_bad_rows(tmp_path):
     read, table, rejected = _ingest(path)
     assert read.rows_read == entry["rows"] and rejected.height == entry["rejected"] == 2
     assert sorted(zip(rejected["row_number"], rejected["column_name"], strict=True)) == sorted(
-        (b["row_number"], b["column"]) for b in entry["bad_rows"])
+        (b["row_number"], WRITTEN[b["column"]]) for b in entry["bad_rows"])
     assert set(rejected["raw_value"]) == {"mg/m3", "made_up_indicator"}
     missing = entry["missing_green_building_city"]
     assert missing == max(entry["cities"])

@@ -127,9 +127,10 @@ def test_handwritten_gb18030_fuel_lines():
     assert {(r["year"], r["uscc"], r["industry_code"], r["region_code"]) for r in rows.values()} == {
         (2023, "91130200699229617X", "3011", "410100")}
     bad = rejected.row(0, named=True)
-    assert rejected.height == 1 and (bad["row_number"], bad["column_name"], bad["raw_value"]) == (7, "fuel_name",
+    assert rejected.height == 1 and (bad["row_number"], bad["column_name"], bad["raw_value"]) == (7, "燃料品种",
                                                                                                    "天然气(烟煤)")
     assert "contradicts itself" in bad["reason_en"] and "自相矛盾" in bad["reason_zh"]
+    assert bad["reason_en"].startswith("column '燃料品种' (fuel_name): ") and bad["reason_zh"].startswith("“燃料品种”列：")
 
 
 def test_boiler_kiln_and_permit_fuel_rows_take_the_rank_from_the_remark(tmp_path):

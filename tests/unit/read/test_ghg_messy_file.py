@@ -26,6 +26,7 @@ def test_messy_export(tmp_path):
     assert line["fuel_consumed_units"] == 12_000.0 and line["ncv_gj_per_unit"] == 21.5
     assert line["oxidation_fraction"] == 0.93 and line["carbon_content_tc_per_gj"] is None
     reasons = {r["row_number"]: (r["column_name"], r["reason_en"]) for r in rejected.iter_rows(named=True)}
-    assert reasons[5][0] == "fuel_name" and "subtotal" in reasons[5][1]
-    assert reasons[7][0] == "uscc" and "check character" in reasons[7][1]
-    assert reasons[8][0] == "fuel_quantity" and "does not fit" in reasons[8][1]
+    assert reasons[5][0] == "燃料品种" and "subtotal" in reasons[5][1]  # the headers as the file writes them
+    assert reasons[7][0] == "统一社会信用代码" and "check character" in reasons[7][1]
+    assert reasons[8][0] == "消耗量(万吨)" and "column '消耗量(万吨)' (fuel_quantity): " in reasons[8][1]
+    assert "does not fit" in reasons[8][1]

@@ -12,6 +12,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from pipelines.orchestration.build import plan_build
+from pipelines.orchestration.definitions import build_defs
 from pipelines.orchestration.resources import SynergyConfig
 from pipelines.orchestration.sensors import inbox_sensor
 from pipelines.read.cems.store import CemsStore, ingest
@@ -143,8 +145,13 @@ def test_read_parquet_is_neither_new_nor_removed_and_starts_no_run(tmp_path):
         "cems/readme.txt": "unrecognised"}
     assert log.filter(pl.col("file_status") == "ingested")["rows_accepted"].to_list() == [1]
     assert inbox_changes(ws) == {}  # not listed as removed (`synergy status`), nor the skipped entries
-    context = dg.build_sensor_context(resources={"synergy": SynergyConfig(home=str(ws.home))})
-    assert isinstance(inbox_sensor(context), dg.SkipReason)
+    config = SynergyConfig(home=str(ws.home))
+    defs = build_defs({"synergy": config})
+    with dg.instance_for_test() as instance:  # the sensor compares with the last build: record one over this inbox
+        built = plan_build(ws, instance, defs.resolve_asset_graph(), config, full=True)
+        instance.add_run(dg.DagsterRun(job_name="build_all", tags=built.tags, status=dg.DagsterRunStatus.SUCCESS))
+        with dg.build_sensor_context(instance=instance, definitions=defs, resources={"synergy": config}) as context:
+            assert isinstance(inbox_sensor(context), dg.SkipReason)
     (ws.inbox / "cems" / "410100_2023_小时数据.parquet").unlink()  # a read file that goes is a change
     assert inbox_changes(ws)["cems"].removed == ["cems/410100_2023_小时数据.parquet"]
 

@@ -114,7 +114,7 @@ def test_a_published_list_file_is_detected_and_read(tmp_path):
         (1, "上海市", "华能国际电力股份有限公司上海石洞口笫一电厂", "44"), (2, "江苏省", "玖龙纸业(太仓)有限公司", "44"),
         (4, "福建省", "演示水泥有限公司", "3011")]
     bad = rejected.row(0, named=True)
-    assert (bad["row_number"], bad["column_name"], bad["raw_value"]) == (5, "uscc", BAD)
+    assert (bad["row_number"], bad["column_name"], bad["raw_value"]) == (5, "统一社会信用代码", BAD)
     assert "校验位错误" in bad["reason_zh"] and "check character" in bad["reason_en"]
 
 
@@ -133,7 +133,7 @@ def test_period_from_a_column_or_the_file_name(tmp_path):
     undated = tmp_path / "名录.csv"
     undated.write_text("企业名称,统一社会信用代码\n演示甲,91130200699229617X\n", encoding="utf-8")
     _, core, rejected = transform_file(undated, "register")
-    assert core["core_register__published_list"].height == 0 and rejected["column_name"].to_list() == ["list_period"]
+    assert core["core_register__published_list"].height == 0 and rejected["column_name"].to_list() == ["名录年度"]
 
 
 def test_name_and_code_only_list_in_the_register_folder_is_read_as_a_list(tmp_path):

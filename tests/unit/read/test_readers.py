@@ -94,7 +94,9 @@ def test_permit_registry_gb18030_dms_and_ranges(tmp_path):
     assert second["issue_date"] == dt.date(2023, 5, 28)  # Excel serial number 45074
     assert (second["city_code"], second["management_category"]) == ("411100", "简化管理")
     bad = rejected.row(0, named=True)
-    assert bad["row_number"] == 4 and bad["column_name"] == "region"
+    assert bad["row_number"] == 4 and bad["column_name"] == "所在地区"
+    assert bad["reason_en"].startswith("column '所在地区' (region): ")  # each problem opens with its column
+    assert "column '有效期限' (validity): " in bad["reason_en"] and "“有效期限”列：" in bad["reason_zh"]
     assert "不存在区" in bad["reason_zh"] and "validity" in bad["reason_en"] and "longitude" not in bad["reason_en"]
     assert "经度" in bad["reason_zh"]  # every problem of the row is named, not just the first
 
@@ -114,7 +116,7 @@ def test_execution_report_units_from_header_and_remark(tmp_path):
     assert rows[2]["emission_mass_t"] == 1234.5 and rows[2]["pollutant"] == "SO2"
     assert rows[3]["emission_mass_t"] == pytest.approx(0.5) and rows[3]["pollutant"] == "NOx"  # 千克 in the remark
     assert rows[4]["emission_scope"] == "site_total" and rows[4]["outlet_code"] is None
-    assert _reasons(rejected)[5][0] == "pollutant_code" and "disagree" in _reasons(rejected)[5][1]
+    assert _reasons(rejected)[5][0] == "污染物代码" and "disagree" in _reasons(rejected)[5][1]
 
 
 def test_envstat_org_codes_former_names_and_wan_units(tmp_path):
@@ -169,7 +171,7 @@ def test_ghg_monthly_periods_and_energy_flows(tmp_path):
     _, core, rejected = transform_file(path, "ghg")
     got = core["core_ghg__power_monthly"].sort("row_number")
     assert got.select("year", "month").rows() == [(2023, 6), (2023, 7)]
-    assert _reasons(rejected)[4][0] == "period"
+    assert _reasons(rejected)[4][0] == "年月"
     flows = ("报告年度,统一社会信用代码,单位名称,类别,数量,计量单位,排放因子,排放量\n"
              "2023,91130200699229617X,演示甲,购入电力,12.5,万千瓦时,0.5703,71.29\n"
              "2023,91130200699229617X,演示甲,购入热力,1000,GJ,0.11,110\n"
@@ -180,7 +182,7 @@ def test_ghg_monthly_periods_and_energy_flows(tmp_path):
     got = core["core_ghg__energy_flows"].sort("row_number")
     assert got.select("energy_flow", "electricity_mwh", "heat_gj").rows() == [
         ("purchased_electricity", 125.0, None), ("purchased_heat", None, 1000.0)]
-    assert _reasons(rejected)[4][0] == "quantity"  # GJ is not an electricity unit
+    assert _reasons(rejected)[4][0] == "数量"  # GJ is not an electricity unit
 
 
 def test_missing_required_column_and_extra_columns(tmp_path):

@@ -48,6 +48,25 @@ def test_explanation_holds_until_the_data_change(tmp_path, table_frame):
     assert log["curation_status"].to_list() == ["stale"] and "changed" in log["message_en"][0]
 
 
+def test_a_new_file_has_chinese_headers_and_an_old_english_one_still_reads(tmp_path, table_frame):
+    findings = _findings(62.0, table_frame)
+    (first, second), (e1, e2) = findings["finding_id"].to_list(), findings["evidence_hash"].to_list()
+    append_decision(tmp_path / "new", first, "explain", e1, "张三", "已核实", "2026-11-21")
+    text = (tmp_path / "new" / "findings.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines() == ["问题编号,处理决定,证据指纹,决定人,理由,日期", f"{first},explain,{e1},张三,已核实,2026-11-21"]
+
+    old = tmp_path / "old"  # begun before the headers were Chinese: read as written, and appended to in its order
+    old.mkdir()
+    (old / "findings.csv").write_text(f"finding_id,action,evidence_hash,who,why,decided_on\n"
+                                      f"{first},confirm,{e1},李四,复核确认,2026-11-01\n", encoding="utf-8-sig")
+    append_decision(old, second, "explain", e2, "王五", "计量表更换", "2026-11-22")
+    header = (old / "findings.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == "finding_id,action,evidence_hash,who,why,decided_on"
+    decided, log = apply_decisions(findings, old)
+    assert decided["finding_status"].to_list() == ["confirmed", "explained"]
+    assert log["curation_status"].to_list() == ["applied", "applied"] and log["decided_by"].to_list() == ["李四", "王五"]
+
+
 def test_bad_rows_are_logged_and_the_last_decision_wins(tmp_path, table_frame):
     findings = _findings(62.0, table_frame)
     fid, evidence = findings["finding_id"][0], findings["evidence_hash"][0]
