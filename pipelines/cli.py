@@ -37,6 +37,8 @@ SANDBOX = {"enable_external_access": False, "lock_configuration": True}
 CHECKS_TABLE_COLUMNS = 9  # checks_findings.sql: the terminal table's columns, then every column (--csv)
 FILE_PROBLEMS_SHOWN = 20  # files needing someone listed in the build summary; the rest are counted
 Source = StrEnum("Source", [(s, s) for s in SOURCE_SYSTEMS])  # --source of `synergy ingest`: a typo is a usage error
+Severity = StrEnum("Severity", [(s, s) for s in ("error", "warn", "info")])  # --severity of `synergy checks`
+FindingStatus = StrEnum("FindingStatus", [(s, s) for s in ("open", "explained", "confirmed", "all")])
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (default), csv, or json (one array of "
                                                                      "records); csv and json print only the data.")]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Shorthand for --format csv.")]
@@ -91,7 +93,7 @@ def _parse_years(text: str) -> tuple[int, int]:
 def init() -> None:
     """Create the workspace folders (inbox/<source>, archive, parquet, exports, reports, curation, dagster)."""
     ws = _workspace()
-    console.print(f"[green]Workspace ready[/green] at {escape(str(ws.home))}")
+    console.print(f"[green]工作区已就绪 / workspace ready[/green]: {escape(str(ws.home))}")
     for folder in sorted(p for p in ws.home.iterdir() if p.is_dir()):
         console.print(f"  {escape(folder.name)}/")
 
@@ -110,11 +112,12 @@ def synth(
     if not span:
         raise typer.BadParameter("expected YEAR or FIRST-LAST, e.g. 2021-2023", param_hint="--years")
     ws = _workspace()
-    with console.status(f"Generating {sites} synthetic sites…"):
+    with console.status(f"生成 {sites} 个演示站点 / generating {sites} synthetic sites…"):
         manifest = generate(ws.inbox, ws.manifest, seed=seed, n_sites=sites, years=(span[0], span[-1]))
     counts = manifest["counts"]
-    console.print(f"[green]Synthetic demo data written[/green] to {escape(str(ws.inbox))} "
-                  f"({counts['sites']} sites, {counts['enterprises']} enterprises); truth in {escape(str(ws.manifest))}")
+    console.print(f"[green]演示数据已写入 / synthetic demo data written[/green]: {escape(str(ws.inbox))} "
+                  f"({counts['sites']} 站点 sites, {counts['enterprises']} 企业 enterprises); 真值 truth: "
+                  f"{escape(str(ws.manifest))}")
 
 
 def _run_build(ws: Workspace, years: list[int], factor_set: Path | None, full: bool = False) -> bool:
@@ -417,7 +420,7 @@ def templates(
     from pipelines.deliver.templates import write_templates
 
     for path in write_templates(out):
-        console.print(f"  {path}", markup=False)
+        console.print(f"  {path}", markup=False, soft_wrap=True)  # a path is never broken
 
 
 @app.command()
@@ -500,7 +503,7 @@ def sql(
 def matches(
     unmatched: Annotated[bool, typer.Option("--unmatched", help="Records feeding no entity, a line per identity.")] = False,
     review: Annotated[bool, typer.Option("--review", help="What needs an analyst, with a curation line.")] = False,
-    source: Annotated[str | None, typer.Option(help="Only this source system (permit / envstat / ghg).")] = None,
+    source: Annotated[Source | None, typer.Option(help="Only this source system (permit / envstat / ghg).")] = None,
     year: Annotated[int | None, typer.Option(help="Only this reporting year.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many lines.")] = 200,
     fmt: FormatOption = OutputFormat.table,
@@ -509,11 +512,12 @@ def matches(
     """Entity matching: quality by source and year, unmatched records, and the review list for analysts."""
     ws, chosen = _read_workspace(), output_format(fmt, as_csv)
     for_people = chosen is OutputFormat.table
-    where = {"source": source or None, "year": year or None}
+    where = {"source": str(source) if source else None, "year": year or None}
     if review:
         emit(console, *_query(ws, query("matches_review"), {**where, "limit": limit}), chosen, "待复核 review")
         if for_people:
-            console.print("Paste a curation_line into curation/matches.csv, fill in who and why, and rebuild.")
+            console.print("把 curation_line 粘贴到 curation/matches.csv，填写决定人和理由后重新构建 / paste a curation_line into "
+                          "curation/matches.csv, fill in who and why, and rebuild.")
         return
     if unmatched:
         columns, rows = _query(ws, query("matches_unmatched"), {**where, "limit": limit})
@@ -564,8 +568,8 @@ def checks(
     year: Annotated[int | None, typer.Option(help="Only this reporting year.")] = None,
     rule: Annotated[str | None, typer.Option(help="Only this rule id (see the summary).")] = None,
     city: Annotated[str | None, typer.Option(help="Only this prefecture: 6-digit code or name (郑州).")] = None,
-    severity: Annotated[str | None, typer.Option(help="Only error / warn / info.")] = None,
-    status: Annotated[str, typer.Option(help="open / explained / confirmed / all.")] = "open",
+    severity: Annotated[Severity | None, typer.Option(help="Only error / warn / info.")] = None,
+    status: Annotated[FindingStatus, typer.Option(help="open / explained / confirmed / all.")] = FindingStatus.open,
     limit: Annotated[int, typer.Option(help="At most this many findings.")] = 200,
     explain: Annotated[str | None, typer.Option(help="Finding id to mark explained (with --who and --why).")] = None,
     confirm: Annotated[bool, typer.Option("--confirm", help="With --explain: mark the problem confirmed.")] = False,
@@ -583,16 +587,17 @@ def checks(
         return
     chosen = output_format(fmt, as_csv)
     for_people = chosen is OutputFormat.table
-    where = {"year": year, "rule": rule, "city": _city_code(city) if city else None, "severity": severity,
-             "status": None if status == "all" else status}
+    where = {"year": year, "rule": rule, "city": _city_code(city) if city else None,
+             "severity": str(severity) if severity else None, "status": None if status == "all" else str(status)}
     if for_people:
         emit(console, *_query(ws, query("checks_summary"), where), chosen, "交叉校核 cross-checks")
     columns, rows = _query(ws, query("checks_findings"), {**where, "limit": limit})
     shown = slice(CHECKS_TABLE_COLUMNS) if for_people else slice(CHECKS_TABLE_COLUMNS, None)
     emit(console, columns[shown], [row[shown] for row in rows], chosen, "问题 findings")
     if for_people:
-        console.print("Explain or confirm one: synergy checks --explain <finding_id> --who <name> --why <reason> "
-                      "[--confirm]; one enterprise side by side: synergy enterprise <USCC or name>")
+        console.print("说明或确认一个问题 / explain or confirm one: synergy checks --explain <finding_id> --who <name> "
+                      "--why <reason> [--confirm]; 一企一档 one enterprise side by side: synergy enterprise <USCC or "
+                      "name>")
 
 
 @app.command()

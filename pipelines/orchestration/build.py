@@ -26,6 +26,7 @@ import dagster as dg
 
 from inventories.reference import key_emitter_rule
 from pipelines.deliver.output_dirs import process_alive
+from pipelines.orchestration.io_manager import stored_files
 from pipelines.orchestration.jobs import BUILD_SELECTION, MEMORY_HEAVY, WAREHOUSE_PUBLISH
 from pipelines.orchestration.partitions import (
     REPORTING_YEAR,
@@ -49,6 +50,7 @@ from pipelines.orchestration.run_metadata import (
 from pipelines.read.inbox_scan import InboxFile, SourceChanges, inbox_changes, inbox_contents, inbox_years
 from pipelines.workspace import Workspace
 from schemas.sources import SOURCE_SYSTEMS
+from schemas.tables import TABLES
 
 PLAN_TAG = "synergy/plan"  # full | incremental: a run without it was not planned (e.g. started from the UI)
 SOURCES_TAG = "synergy/sources"  # the sources the run re-ingested
@@ -113,12 +115,23 @@ def _latest(instance: dg.DagsterInstance, statuses: list[dg.DagsterRunStatus]) -
     return max(records, key=lambda r: r.create_timestamp).dagster_run if records else None
 
 
-def _why_full(last: dg.DagsterRun | None, settings: dict[str, str], full: bool) -> list[str]:
+def _missing_outputs(ws: Workspace) -> list[str]:
+    """What an earlier build wrote but is gone (parquet/ or the warehouse deleted, e.g. a reset): an incremental
+    build would read it."""
+    missing = [name for name in TABLES if not stored_files(ws.parquet, name)]
+    return missing + ([ws.warehouse.name] if not ws.warehouse.exists() else [])
+
+
+def _why_full(ws: Workspace, last: dg.DagsterRun | None, settings: dict[str, str], full: bool) -> list[str]:
     """Why everything must be rebuilt (empty: an incremental build will do)."""
     if full:
         return ["按要求全部重建 / --full: everything rebuilt"]
     if last is None:
         return ["此工作区尚无构建记录 / no earlier build in this workspace: everything built"]
+    missing = _missing_outputs(ws)
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" … (+{len(missing) - 3})" if len(missing) > 3 else "")
+        return [f"上次构建的结果已缺失 / outputs of earlier builds are missing ({shown}): everything rebuilt"]
     if PLAN_TAG not in last.tags:
         return [f"上次运行 {last.run_id} 非由 synergy build 或收件箱传感器发起(例如界面中物化), 无法判断其范围 / the last "
                 f"run {last.run_id} was not planned by synergy build or the inbox sensor (e.g. materialised in the UI): "
@@ -169,7 +182,7 @@ def plan_build(ws: Workspace, instance: dg.DagsterInstance, graph: Any, config: 
     last, done = _latest(instance, _FINISHED), _latest(instance, [dg.DagsterRunStatus.SUCCESS])
     tags = {**inbox_tags(contents), **settings_tags(config), YEAR_INPUTS_TAG: json.dumps(
         year_inputs(ws.parquet, [int(y) for y in existing]), sort_keys=True), SINCE_TAG: done.run_id if done else ""}
-    why_full = _why_full(last, tags, full)
+    why_full = _why_full(ws, last, tags, full)
     if why_full:
         chosen = years_to_build(contents, instance, years or None)
         return _plan(graph, existing, chosen, set(SOURCE_SYSTEMS), None, why_full, tags)

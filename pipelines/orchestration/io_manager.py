@@ -7,6 +7,7 @@ team audits a build with (pipelines.orchestration.run_metadata).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -45,14 +46,29 @@ def _read_years(paths: list[Path]) -> pl.DataFrame:
     return pl.concat([pl.read_parquet(p) for p in paths], how="vertical")
 
 
+def stored_files(base_dir: Path, name: str) -> list[Path]:
+    """The Parquet files a table is stored in: its one file, or every stored year (none if never built)."""
+    if (single := table_path(base_dir, name)).exists():
+        return [single]
+    pattern = year_path(base_dir, name, "*")
+    return sorted(pattern.parent.glob(pattern.name))
+
+
 def read_stored(base_dir: Path, name: str) -> pl.DataFrame:
     """A table as the IO manager stored it: its one file, or every stored year; empty, with its schema, if never built."""
-    if (single := table_path(base_dir, name)).exists():
-        return pl.read_parquet(single)
-    pattern = year_path(base_dir, name, "*")
-    if years := sorted(pattern.parent.glob(pattern.name)):
-        return _read_years(years)
+    if files := stored_files(base_dir, name):
+        return _read_years(files)
     return pl.DataFrame(schema=polars_schema(TABLES[name]))
+
+
+def stored_version(base_dir: Path, name: str) -> str:
+    """A digest of the name, size and modification time of a table's files: every write goes through a rename of a
+    new file (write_atomic), so a table written since gives another digest, without reading a byte of it."""
+    lines = []
+    for path in stored_files(base_dir, name):
+        stat = path.stat()
+        lines.append(f"{path.relative_to(base_dir).as_posix()} {stat.st_size} {stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 class StoredTables(Mapping[str, pl.DataFrame]):

@@ -140,10 +140,22 @@ def city_name(text: str | None) -> str | None:
     return code
 
 
+@cache
+def _parents() -> dict[str, str]:
+    return dict(zip(regions()["region_code"].to_list(), regions()["parent_code"].to_list(), strict=True))
+
+
 def region_path(text: str | None) -> dict[str, str | None]:
-    """`河南省-郑州市-中原区` (split on - － —) -> city_code and region_code (county where given)."""
+    """`河南省-郑州市-中原区` (split on - － —), or a 6-digit code (`410102`) -> city_code and region_code (county
+    where given): teams that re-key a list often type the code where the platform writes the names."""
     if is_missing(text):
         return {"city_code": None, "region_code": None}
+    code = normalise_text(text or "").strip()
+    if re.fullmatch(r"\d{6}", code):
+        parent = _parents().get(code)
+        if parent is None:
+            raise CellError(f"无法识别的行政区划代码“{text}”", f"unknown region code {text!r}")
+        return {"city_code": code if parent == "410000" else parent, "region_code": code}
     parts = [p for p in re.split(r"[-－—–]+", normalise_text(text or "").replace(" ", "")) if p]
     if parts and parts[0].endswith("省"):
         parts = parts[1:]

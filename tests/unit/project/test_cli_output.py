@@ -55,6 +55,10 @@ def template(tmp_path_factory):
             con.execute("insert into core_qa__file_manifest (source_system, source_file, file_status, rows_read, "
                         "rows_accepted, rows_rejected, rows_superseded, message) values (?, ?, ?, ?, ?, ?, 0, ?)",
                         [source, name, status, read, accepted, rejected, message])
+        for row_number, reason in ((7, "“消耗量”列：无法识别的数值“一点二”"), (4, "“统一社会信用代码”列：校验位错误")):
+            con.execute("insert into core_qa__rejected_rows (source_system, source_file, row_number, column_name, "
+                        "raw_value, reason_zh, reason_en) values ('ghg', ?, ?, '消耗量', 'x', ?, 'bad')",
+                        [LONG_FILE, row_number, reason])
         facilities = [(PERMIT_A, USCC_A, 2023, 1000.5, 10.0), (USCC_B + "-E", USCC_B, 2023, 2000.2, 5.5),
                       (PERMIT_A, USCC_A, 2022, 500.0, 3.0)]
         for facility, uscc, year, co2e, so2 in facilities:
@@ -231,6 +235,7 @@ def test_build_summary_per_year_latest_first_and_the_files_that_need_someone(hom
     assert "需要处理的文件 files that need you (2)" in out
     assert UNRECOGNISED in out and LONG_FILE in out  # whole, though longer than half the terminal
     assert "未识别 unrecognised" in out and "有拒收行 2 rows rejected" in out
+    assert "首行原因 first: “统一社会信用代码”列：校验位错误" in " ".join(out.split())  # its first rejected row's reason
     assert "synergy templates" in out and "core_qa__rejected_rows" in out
     assert f"数据仓库 warehouse: {home / 'warehouse.duckdb'}" in out.splitlines()
 

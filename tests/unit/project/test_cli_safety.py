@@ -92,7 +92,7 @@ def test_paths_print_as_written(tmp_path, monkeypatch):
     monkeypatch.setenv("SYNERGY_HOME", str(home))
     monkeypatch.setenv("COLUMNS", "250")
     result = _run("init")
-    assert result.exit_code == 0 and f"Workspace ready at {home}" in result.output
+    assert result.exit_code == 0 and f"工作区已就绪 / workspace ready: {home}" in result.output
 
 
 @pytest.mark.slow  # `status` opens the workspace's Dagster instance on disk: seconds

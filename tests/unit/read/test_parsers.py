@@ -58,3 +58,19 @@ def test_pollutants_and_missing_states():
     assert is_not_applicable("/") and is_not_applicable("无") and not is_not_applicable("")
     assert to_canonical(0.123456, "万吨", "mass_t") == 1234.56  # decimal arithmetic: exactly the float of 1234.56
     assert to_canonical(12.5, "万千瓦时", "electricity_mwh") == 125.0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("河南省-郑州市-中原区", ("410100", "410102")),
+    ("410102", ("410100", "410102")),  # a county code typed where the platform writes names
+    ("410100", ("410100", "410100")),  # a prefecture code
+    ("419001", ("419001", "419001")),  # 济源, a county-level city directly under the province
+])
+def test_region_path_reads_names_and_codes(text, expected):
+    found = parsers.region_path(text)
+    assert (found["city_code"], found["region_code"]) == expected
+
+
+def test_region_path_names_an_unknown_code():
+    with pytest.raises(CellError, match="unknown region code '999999'"):
+        parsers.region_path("999999")
