@@ -30,8 +30,8 @@ def out_publish__warehouse(context: dg.AssetExecutionContext, synergy: SynergyCo
 
     The tables are read from their Parquet one at a time as they are written, not loaded all at once as inputs: the
     step's memory is that of the largest table (the CEMS gaps at scale), not of the whole warehouse. A table whose
-    Parquet files were not rewritten since the last publish (and with the same code) is copied from the last
-    warehouse instead (publish_warehouse's versions): an incremental build rewrites only what it rebuilt.
+    Parquet files hold the same bytes as at the last publish (and with the same code) is copied from the last
+    warehouse instead (publish_warehouse's versions): an incremental build rewrites only the tables it changed.
     """
     ws = synergy.workspace
     code = code_version()  # a table's definition, conforming and checks are code: a new version rewrites every table
