@@ -35,7 +35,8 @@ def test_synth_writes_the_inbox_and_its_truth(tmp_path):
     output = run_cli(tmp_path / "home", "synth", "--sites", "10", "--seed", "3", "--years", "2023")
     truth = json.loads((tmp_path / "home" / "manifest" / "demo_manifest.json").read_text(encoding="utf-8"))
     assert truth["years"] == [2023] and truth["seed"] == 3
-    assert f"({truth['counts']['sites']} 站点 sites, {truth['counts']['enterprises']} 企业 enterprises)" in " ".join(output.split())
+    counts = truth["counts"]
+    assert f"({counts['sites']} 站点 sites, {counts['enterprises']} 企业 enterprises)" in " ".join(output.split())
     assert {p.parent.name for p in (tmp_path / "home" / "inbox").rglob("*.*")} >= {"ghg", "permit", "envstat"}
 
 
