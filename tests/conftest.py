@@ -2,6 +2,10 @@
 
 from pathlib import Path
 
+# pandera imports hypothesis on its first validation; under pytest that import is assertion-rewritten (ast.parse),
+# and CPython 3.11.7's AST constructor fails ("recursion depth mismatch") when that happens deep inside a Dagster
+# step's generators. Imported here, at the top of the stack, it never is.
+import hypothesis  # noqa: F401
 import pytest
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"

@@ -1,86 +1,21 @@
-"""Asset checks: row accounting, key uniqueness, the generated pandera contract, and warnings that
-a reviewer must see (recalled factors used, fuel lines that could not be computed)."""
+"""Asset checks that read more than the one table they judge, so they run as steps of their own: the inventory
+totals against the facility rows and the source rows behind a mismatch, and the matched share against the run's
+setting. Checks that need only their own table run in the asset's step (pipelines/orchestration/step_checks.py)."""
 
 
 import dagster as dg
 import polars as pl
-from pandera.errors import SchemaErrors
 
 from inventories.sql_models import region_sector_mismatches
 from pipelines.orchestration.resources import SynergyConfig
-from schemas.generate import pandera_schema
-from schemas.tables import TABLES
-
-
-@dg.asset_check(asset="core_qa__file_manifest", blocking=True,
-                description="Per file: rows read = rows accepted + rows rejected (nothing silently dropped).")
-def rows_accounted_for(core_qa__file_manifest: pl.DataFrame) -> dg.AssetCheckResult:
-    manifest = core_qa__file_manifest
-    bad = manifest.filter(pl.col("rows_read") != pl.col("rows_accepted") + pl.col("rows_rejected"))
-    return dg.AssetCheckResult(passed=bad.height == 0, metadata={
-        "files": manifest.height, "files_not_balanced": bad.height,
-        "unbalanced": ", ".join(bad["source_file"].to_list()[:10]),
-        "rows_read": int(manifest["rows_read"].sum()), "rows_rejected": int(manifest["rows_rejected"].sum()),
-        "rows_superseded": int(manifest["rows_superseded"].sum())})
-
-
-def contract_check(table_name: str) -> dg.AssetChecksDefinition:
-    """A blocking pandera check for one published table."""
-
-    @dg.multi_asset_check(
-        specs=[dg.AssetCheckSpec("schema_contract", asset=table_name, blocking=True,
-                                 description="Passes the pandera schema generated from schemas/ (values checked).")],
-        ins={"frame": dg.AssetIn(key=table_name)},
-        name=f"{table_name}__schema_contract",
-    )
-    def _check(frame: pl.DataFrame):
-        try:
-            pandera_schema(table_name).validate(frame, lazy=True)
-        except SchemaErrors as err:
-            rows = _provenance(frame, err.failure_cases["index"].drop_nulls().unique().cast(pl.Int64).to_list())
-            what = _rows_text(f"{table_name}有行未通过数据契约", f"rows of {table_name} fail the data contract", rows)
-            yield dg.AssetCheckResult(asset_key=table_name, check_name="schema_contract", passed=False, description=what,
-                                      metadata={"failures": err.failure_cases.height,
-                                                "first": str(err.failure_cases.head(5)), **_rows_metadata(rows)})
-            return
-        yield dg.AssetCheckResult(asset_key=table_name, check_name="schema_contract", passed=True,
-                                  metadata={"rows": frame.height})
-
-    return _check
-
-
-@dg.asset_check(asset="core_inventory__yearly_facility_species_candidates",
-                description="Chosen values using a factor whose status is 'recalled' (not yet checked against the "
-                            "official text), and candidates left out because a line could not be computed.")
-def recalled_or_uncomputed(core_inventory__yearly_facility_species_candidates: pl.DataFrame) -> dg.AssetCheckResult:
-    candidates = core_inventory__yearly_facility_species_candidates
-    recalled = candidates.filter(pl.col("is_chosen") & pl.col("has_recalled_factor")).height
-    incomplete = candidates.filter(pl.col("selection") == "incomplete").height
-    return dg.AssetCheckResult(passed=recalled == 0 and incomplete == 0, severity=dg.AssetCheckSeverity.WARN,
-                               metadata={"chosen_values_with_recalled_factor": recalled,
-                                         "incomplete_candidates": incomplete,
-                                         "uncomputed_lines": int(candidates["uncomputed_line_count"].sum())})
-
+from pipelines.orchestration.step_checks import rows_metadata, rows_text
 
 RECONCILED = {"co2_combustion_t": ("CO2 combustion",), "co2_process_t": ("CO2 process",),
               "co2_indirect_t": ("CO2 indirect_electricity", "CO2 indirect_heat"), "co2e_t": ("co2e",),
               "so2_mass_t": ("SO2",), "nox_mass_t": ("NOx",), "pm_mass_t": ("PM",), "vocs_mass_t": ("VOCs",),
               "energy_tce": ("energy_tce",)}
 """Facility-table column -> the reconciliation quantities (as out_inventory__region_sector_reconciliation names them)."""
-SOURCE_ROWS_SHOWN = 5
 SPECIES_IN = {"species": dg.AssetIn("core_inventory__yearly_facility_species")}
-
-
-def _provenance(frame: pl.DataFrame, positions: list[int]) -> list[str]:
-    """file:sheet:row of the frame's rows at `positions`, from its provenance columns (none when it has none)."""
-    rows = frame.with_row_index("_i").filter(pl.col("_i").is_in(positions))
-    if {"source_file", "row_number"} <= set(frame.columns):
-        sheet = pl.col("sheet_name").fill_null("") if "sheet_name" in frame.columns else pl.lit("")
-        return rows.select(pl.format("{}:{}:{}", "source_file", sheet, "row_number")).to_series().unique(
-            maintain_order=True).to_list()
-    if "source_record" in frame.columns:
-        return rows["source_record"].drop_nulls().str.split(";").explode().unique(maintain_order=True).to_list()
-    return []
 
 
 def _rows_behind(off: pl.DataFrame, species: pl.DataFrame, facility: pl.DataFrame) -> list[str]:
@@ -113,19 +48,6 @@ def _rows_behind(off: pl.DataFrame, species: pl.DataFrame, facility: pl.DataFram
     return ranked.sort(["totals", "amount", "source_record"], descending=[True, True, False])["source_record"].to_list()
 
 
-def _rows_text(zh: str, en: str, rows: list[str]) -> str:
-    """What failed, in Chinese and English, with the first few source rows behind it and how many there are."""
-    if not rows:
-        return f"{zh} / {en}"
-    more = len(rows) - SOURCE_ROWS_SHOWN
-    shown = "; ".join(rows[:SOURCE_ROWS_SHOWN]) + (f" (+{more})" if more > 0 else "")
-    return f"{zh}；涉及来源行{len(rows)}行：{shown} / {en}; {len(rows)} source rows behind it: {shown}"
-
-
-def _rows_metadata(rows: list[str]) -> dict[str, object]:
-    return {"source_rows": len(rows), "first_source_rows": "; ".join(rows[:SOURCE_ROWS_SHOWN]) or "none"}
-
-
 @dg.asset_check(asset="out_inventory__yearly_enterprise", blocking=True,
                 additional_ins={"facility": dg.AssetIn("out_inventory__yearly_facility"), **SPECIES_IN},
                 description="Enterprise totals equal the sums of their facilities, per year and quantity.")
@@ -141,10 +63,10 @@ def enterprise_equals_facility_sum(out_inventory__yearly_enterprise: pl.DataFram
     rows = _rows_behind(keys, species, facility) if off else []
     return dg.AssetCheckResult(
         passed=not off and both.height == sums.height,
-        description=_rows_text("企业合计与其设施之和不一致", "enterprise totals differ from the sums of their facilities",
+        description=rows_text("企业合计与其设施之和不一致", "enterprise totals differ from the sums of their facilities",
                                rows) if off else None,
         metadata={"years": both.height, "mismatches": len(off),
-                  "first": str([(f"{c} {y}", v) for (c, y), v in list(off.items())[:3]]), **_rows_metadata(rows)})
+                  "first": str([(f"{c} {y}", v) for (c, y), v in list(off.items())[:3]]), **rows_metadata(rows)})
 
 
 @dg.asset_check(asset="out_inventory__yearly_region_sector", blocking=True,
@@ -160,10 +82,10 @@ def region_sector_reconciles(out_inventory__yearly_region_sector: pl.DataFrame, 
     rows = _rows_behind(off, species, facility) if off.height else []
     return dg.AssetCheckResult(
         passed=off.is_empty(),
-        description=_rows_text("区划×行业汇总与设施清单对不平", "region x sector totals do not add up to the facility "
+        description=rows_text("区划×行业汇总与设施清单对不平", "region x sector totals do not add up to the facility "
                                "inventory", rows) if off.height else None,
         metadata={"mismatches": off.height, "rows_checked": out_inventory__yearly_region_sector.height,
-                  "first": str(first.rows()), **_rows_metadata(rows)})
+                  "first": str(first.rows()), **rows_metadata(rows)})
 
 
 @dg.asset_check(asset="out_qa__match_summary",
@@ -179,28 +101,5 @@ def match_share(synergy: SynergyConfig, out_qa__match_summary: pl.DataFrame) -> 
         "below_threshold": ", ".join(f"{r[0]} {r[1]}: {r[2]:.3f}" for r in low.iter_rows()) or "none"})
 
 
-@dg.asset_check(asset="out_qa__match_conflicts",
-                description="Records kept out of sums by a matching guard (a site tied to two enterprises, a record "
-                            "fitting several entities) and GHG enterprises whose sites are only partly matched.")
-def match_conflicts(out_qa__match_conflicts: pl.DataFrame) -> dg.AssetCheckResult:
-    counts = dict(out_qa__match_conflicts.group_by("conflict_kind").agg(pl.col("record_count").sum()).iter_rows())
-    blocking = sum(v for k, v in counts.items() if k != "ghg_sites_partly_matched")
-    return dg.AssetCheckResult(passed=blocking == 0, severity=dg.AssetCheckSeverity.WARN,
-                               metadata={k: int(v) for k, v in counts.items()} or {"conflicts": 0})
 
-
-@dg.asset_check(asset="out_key_emitters__register",
-                description="Key emitters that file no GHG report for the year (missing from carbon reporting, or "
-                            "newly entering and not reporting yet): the bureau's follow-up list.")
-def key_emitters_not_reporting(out_key_emitters__register: pl.DataFrame) -> dg.AssetCheckResult:
-    register = out_key_emitters__register
-    missing = register.filter(pl.col("is_key_emitter") & ~pl.col("is_ghg_reporter"))
-    return dg.AssetCheckResult(passed=missing.height == 0, severity=dg.AssetCheckSeverity.WARN, metadata={
-        "key_emitter_rows": register.filter(pl.col("is_key_emitter")).height,
-        "not_reporting_rows": missing.height, "not_reporting_enterprises": missing["uscc"].n_unique(),
-        "first": ", ".join(f"{r[0]} {r[1]} {r[2]}" for r in missing.select("uscc", "enterprise_name", "year")
-                           .head(5).iter_rows()) or "none"})
-
-
-CHECKS = [rows_accounted_for, recalled_or_uncomputed, enterprise_equals_facility_sum, region_sector_reconciles, match_share,
-          match_conflicts, key_emitters_not_reporting, *(contract_check(t) for t in TABLES)]
+CHECKS = [enterprise_equals_facility_sum, region_sector_reconciles, match_share]

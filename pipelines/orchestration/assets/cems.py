@@ -15,6 +15,7 @@ from pipelines.orchestration.io_manager import write_atomic
 from pipelines.orchestration.jobs import CEMS_BY_CITY, MEMORY_HEAVY
 from pipelines.orchestration.partitions import CEMS_CITY, YEAR_CITY, YEARLY, run_years
 from pipelines.orchestration.resources import SynergyConfig
+from pipelines.orchestration.step_checks import checked_asset, checked_multi_asset
 from pipelines.read.cems.aggregate import duckdb_connection, outlet_monthly, substitution_gaps
 from pipelines.read.cems.outlets import outlet_table
 from pipelines.read.cems.store import CemsStore, ingest, read_outlet_maps, rejected_rows
@@ -54,7 +55,7 @@ def _history(store: CemsStore, log: pl.DataFrame) -> pl.DataFrame:
         pl.struct(pl.exclude("superseded_by_file")).struct.json_encode().alias("record_json"))
 
 
-@dg.multi_asset(
+@checked_multi_asset(
     outs={"core_cems__outlets": dg.AssetOut(group_name="core_cems"),
           "core_cems__file_counts": dg.AssetOut(group_name="core_cems"),
           "_core_cems__rejected_rows": dg.AssetOut(group_name="core_cems", description="Rejected CEMS rows"),
@@ -93,7 +94,7 @@ def _file_order(files: pl.DataFrame) -> dict[str, int]:
     return {sha: i for i, sha in enumerate(shas)}
 
 
-@dg.asset(group_name="core_cems", kinds={"polars"}, pool=MEMORY_HEAVY, **YEARLY)
+@checked_asset(group_name="core_cems", kinds={"polars"}, pool=MEMORY_HEAVY, **YEARLY)
 def core_cems__gaps(context: dg.AssetExecutionContext, synergy: SynergyConfig,
                     core_cems__file_counts: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Invalid and missing hours per outlet and pollutant with the substitute, one city partition at a time."""
@@ -110,7 +111,7 @@ def core_cems__gaps(context: dg.AssetExecutionContext, synergy: SynergyConfig,
                                       "hours_moved_to_history": moved, **{f"gaps_{k}": int(v) for k, v in sorted(kinds.items())}})
 
 
-@dg.asset(group_name="core_cems", kinds={"duckdb"}, pool=MEMORY_HEAVY, **YEARLY)
+@checked_asset(group_name="core_cems", kinds={"duckdb"}, pool=MEMORY_HEAVY, **YEARLY)
 def core_cems__outlet_monthly(context: dg.AssetExecutionContext, synergy: SynergyConfig,
                               core_cems__gaps: pl.DataFrame, core_cems__outlets: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Valid-data rate (有效数据率) and mass per outlet, month and pollutant: one DuckDB GROUP BY per year."""
@@ -129,7 +130,7 @@ def core_cems__outlet_monthly(context: dg.AssetExecutionContext, synergy: Synerg
                                       "outlets_below_required_rate": below["mn"].n_unique()})
 
 
-@dg.asset(group_name="out_cems", kinds={"polars"}, **YEARLY)
+@checked_asset(group_name="out_cems", kinds={"polars"}, **YEARLY)
 def out_cems__outlet_yearly(core_cems__outlet_monthly: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Annual mass per outlet and pollutant (valid + substituted hours), with the months below the required rate."""
     monthly = core_cems__outlet_monthly

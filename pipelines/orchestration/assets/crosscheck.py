@@ -11,6 +11,7 @@ import polars as pl
 from inventories.crosscheck import catalogue_inputs, fuel_defaults, load_catalogue, run_catalogue
 from pipelines.orchestration.assets.inventory import FACTORS, factor_set_of
 from pipelines.orchestration.resources import SynergyConfig
+from pipelines.orchestration.step_checks import checked_multi_asset
 from pipelines.resolve.finding_curation import LOG_TABLE, apply_decisions
 from schemas.tables import TABLES
 
@@ -23,7 +24,7 @@ def _built_years(tables: dict[str, pl.DataFrame]) -> list[int]:
     return sorted(tables["out_inventory__yearly_enterprise"]["year"].unique().to_list())
 
 
-@dg.multi_asset(
+@checked_multi_asset(
     name="out_crosscheck",
     ins={table: dg.AssetIn() for table in (*catalogue_inputs(RULES), FACTORS)},
     outs={FINDINGS: dg.AssetOut(group_name="out_crosscheck", description=TABLES[FINDINGS].en, kinds={"duckdb"}),

@@ -10,6 +10,7 @@ import polars as pl
 
 from pipelines.orchestration.jobs import MEMORY_HEAVY
 from pipelines.orchestration.resources import SynergyConfig
+from pipelines.orchestration.step_checks import checked_multi_asset
 from pipelines.resolve.curation import load_decisions, settle_log
 from pipelines.resolve.entity_resolution import resolve
 from pipelines.resolve.identity import IDENTITY_SOURCES
@@ -28,7 +29,7 @@ OUTPUTS = {  # published table -> (group, key of the resolve() result)
 }
 
 
-@dg.multi_asset(
+@checked_multi_asset(
     name="core_entity",
     ins={table: dg.AssetIn() for table in IDENTITY_SOURCES},
     outs={**{t: dg.AssetOut(group_name=g, description=TABLES[t].en) for t, (g, _) in OUTPUTS.items()},

@@ -26,13 +26,14 @@ from inventories.sql_models import (
 from pipelines.orchestration.jobs import MEMORY_HEAVY
 from pipelines.orchestration.partitions import YEARLY, run_years
 from pipelines.orchestration.resources import SynergyConfig
+from pipelines.orchestration.step_checks import checked_asset
 from schemas.generate import conform
 
 FACTORS = "core_inventory__factors"
 _REGION = {"region_code": "factor_region"}  # the published name says whose region: the factor's, not a site's
 
 
-@dg.asset(group_name="core_inventory", kinds={"polars"})
+@checked_asset(group_name="core_inventory", kinds={"polars"})
 def core_inventory__factors(synergy: SynergyConfig) -> dg.Output[pl.DataFrame]:
     """The factor set this build uses (validated on load), published so every factor id resolves."""
     factor_set = load_factor_set(synergy.factor_set_path)
@@ -70,7 +71,7 @@ ALL_YEARS = dg.AssetIn(partition_mapping=dg.AllPartitionMapping())
 """A yearly input read over every built year (for look-back), not only the run's years."""
 
 
-@dg.asset(group_name="core_inventory", kinds={"polars"}, **YEARLY)
+@checked_asset(group_name="core_inventory", kinds={"polars"}, **YEARLY)
 def core_inventory__ghg_fuel_line_co2(context: dg.AssetExecutionContext, core_ghg__fuel_lines: pl.DataFrame,
                                       core_inventory__factors: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Combustion CO2 per GHG fuel line with the parameters used and their provenance."""
@@ -83,7 +84,7 @@ def core_inventory__ghg_fuel_line_co2(context: dg.AssetExecutionContext, core_gh
                                        "lines_with_recalled_factor": int(result["has_recalled_factor"].sum())})
 
 
-@dg.asset(group_name="core_inventory", kinds={"polars"}, pool=MEMORY_HEAVY, **YEARLY)
+@checked_asset(group_name="core_inventory", kinds={"polars"}, pool=MEMORY_HEAVY, **YEARLY)
 def core_inventory__yearly_facility_species_candidates(
     context: dg.AssetExecutionContext, core_inventory__factors: pl.DataFrame,
     core_inventory__ghg_fuel_line_co2: pl.DataFrame,
@@ -115,7 +116,7 @@ def core_inventory__yearly_facility_species_candidates(
                                       **{f"selection_{k}": int(v) for k, v in sorted(by_selection.items())}})
 
 
-@dg.asset(group_name="core_inventory", kinds={"polars"}, **YEARLY)
+@checked_asset(group_name="core_inventory", kinds={"polars"}, **YEARLY)
 def core_inventory__yearly_facility_species(
         core_inventory__yearly_facility_species_candidates: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """The fused inventory: the chosen value(s) per facility, year, species and scope."""
@@ -130,7 +131,7 @@ def _known(assn: pl.DataFrame, years: list[int]) -> pl.DataFrame:
     return up_to(known_site_years(assn), years)
 
 
-@dg.asset(group_name="out_inventory", kinds={"duckdb"}, **YEARLY)
+@checked_asset(group_name="out_inventory", kinds={"duckdb"}, **YEARLY)
 def out_inventory__yearly_facility(context: dg.AssetExecutionContext,
                                    core_inventory__yearly_facility_species: pl.DataFrame,
                                    core_facility__entity: pl.DataFrame, core_enterprise__entity: pl.DataFrame,
@@ -147,7 +148,7 @@ def out_inventory__yearly_facility(context: dg.AssetExecutionContext,
                                       **{f"co2_{k}": int(v) for k, v in sorted(statuses.items())}})
 
 
-@dg.asset(group_name="out_qa", kinds={"polars"}, **YEARLY)
+@checked_asset(group_name="out_qa", kinds={"polars"}, **YEARLY)
 def out_qa__coverage(context: dg.AssetExecutionContext, core_facility__assn_sources: pl.DataFrame,
                      core_inventory__yearly_facility_species_candidates: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Per enterprise, year and source system: present, matched, species given and taken, and why not."""
@@ -157,7 +158,7 @@ def out_qa__coverage(context: dg.AssetExecutionContext, core_facility__assn_sour
     return dg.Output(table, metadata={"rows": table.height, "sources_giving_nothing": silent.height})
 
 
-@dg.asset(group_name="out_inventory", kinds={"duckdb"}, **YEARLY)
+@checked_asset(group_name="out_inventory", kinds={"duckdb"}, **YEARLY)
 def out_inventory__yearly_enterprise(out_inventory__yearly_facility: pl.DataFrame,
                                      core_enterprise__entity: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """The facility inventory summed per legal-person enterprise (USCC) and year."""
@@ -166,7 +167,7 @@ def out_inventory__yearly_enterprise(out_inventory__yearly_facility: pl.DataFram
     return dg.Output(table, metadata={"enterprise_years": table.height, "co2e_t": float(table["co2e_t"].sum() or 0.0)})
 
 
-@dg.asset(group_name="out_inventory", kinds={"duckdb"}, ins={"core_inventory__yearly_facility_species": ALL_YEARS},
+@checked_asset(group_name="out_inventory", kinds={"duckdb"}, ins={"core_inventory__yearly_facility_species": ALL_YEARS},
           pool=MEMORY_HEAVY, **YEARLY)
 def out_inventory__yearly_region_sector(context: dg.AssetExecutionContext,
                                         core_inventory__yearly_facility_species: pl.DataFrame,
@@ -207,7 +208,7 @@ def _core_inventory__yearly_enterprise_ghg(context: dg.AssetExecutionContext,
     return ghg_enterprise_co2(co2, lines, str(key_emitter_rule()["gwp_set"]))
 
 
-@dg.asset(group_name="out_key_emitters", kinds={"duckdb"}, **YEARLY,
+@checked_asset(group_name="out_key_emitters", kinds={"duckdb"}, **YEARLY,
           ins={"core_inventory__yearly_facility_species": ALL_YEARS, "_core_inventory__yearly_enterprise_ghg": ALL_YEARS})
 def out_key_emitters__register(context: dg.AssetExecutionContext, core_inventory__yearly_facility_species: pl.DataFrame,
                                core_facility__entity: pl.DataFrame, core_enterprise__entity: pl.DataFrame,

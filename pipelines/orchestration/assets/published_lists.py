@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 
 from inventories.published_lists import COMPARISONS, published_comparison
+from pipelines.orchestration.step_checks import checked_asset
 from schemas.generate import conform
 
 TABLE = "out_key_emitters__published_comparison"
@@ -20,7 +21,7 @@ def comparison_counts(table: pl.DataFrame) -> dict[str, int]:
     return {value: int(counts.get(value, 0)) for value in COMPARISONS}
 
 
-@dg.asset(group_name="out_key_emitters", kinds={"duckdb"})
+@checked_asset(group_name="out_key_emitters", kinds={"duckdb"})
 def out_key_emitters__published_comparison(core_register__published_list: pl.DataFrame,
                                            out_key_emitters__register: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Per USCC: on a published list and computed (on_both), only published, or only computed; with the list

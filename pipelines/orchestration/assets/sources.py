@@ -11,6 +11,7 @@ import polars as pl
 
 from pipelines.orchestration.jobs import MEMORY_HEAVY
 from pipelines.orchestration.resources import SynergyConfig
+from pipelines.orchestration.step_checks import checked_asset, checked_multi_asset
 from pipelines.read.inbox import read_inbox
 from pipelines.read.sources.permit import annual_limits
 from pipelines.read.supersede import supersede
@@ -69,7 +70,7 @@ def _core_asset(source: str) -> dg.AssetsDefinition:
         ("superseded_rows", "Rows replaced by a later re-submission"),
         ("file_counts", "Per-file row accounting"))}
 
-    @dg.multi_asset(name=f"core_{source}", ins=ins, outs=outs, can_subset=False)
+    @checked_multi_asset(name=f"core_{source}", ins=ins, outs=outs, can_subset=False)
     def _core(context: dg.AssetExecutionContext, **inputs: pl.DataFrame):
         files = inputs[f"raw_{source}__files"]
         order = {sha: i for i, sha in enumerate(files["file_sha256"].to_list()) if sha}
@@ -94,7 +95,7 @@ def _core_asset(source: str) -> dg.AssetsDefinition:
     return _core
 
 
-@dg.asset(group_name="core_permit", kinds={"polars"})
+@checked_asset(group_name="core_permit", kinds={"polars"})
 def core_permit__annual_limits(core_permit__limits: pl.DataFrame, core_permit__registry: pl.DataFrame) -> pl.DataFrame:
     """第N年 limits anchored to calendar years with each permit's validity start."""
     return annual_limits(core_permit__limits, core_permit__registry)

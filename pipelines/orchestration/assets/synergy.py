@@ -15,6 +15,7 @@ from inventories.synergy_tree import load_tree
 from pipelines.orchestration.assets.inventory import ALL_YEARS, up_to
 from pipelines.orchestration.partitions import YEARLY, run_years
 from pipelines.orchestration.resources import SynergyConfig
+from pipelines.orchestration.step_checks import checked_asset
 from schemas.generate import conform
 
 
@@ -22,7 +23,7 @@ def _counts(table: pl.DataFrame, column: str) -> dict[str, int]:
     return {f"{column}_{k}": int(v) for k, v in sorted(table.group_by(column).len().drop_nulls().iter_rows())}
 
 
-@dg.asset(group_name="out_synergy", kinds={"polars"}, ins={"out_inventory__yearly_enterprise": ALL_YEARS}, **YEARLY)
+@checked_asset(group_name="out_synergy", kinds={"polars"}, ins={"out_inventory__yearly_enterprise": ALL_YEARS}, **YEARLY)
 def out_synergy__yearly_enterprise(context: dg.AssetExecutionContext, out_inventory__yearly_enterprise: pl.DataFrame,
                                    core_permit__production: pl.DataFrame,
                                    core_ghg__power_monthly: pl.DataFrame) -> dg.Output[pl.DataFrame]:
@@ -40,7 +41,7 @@ def out_synergy__yearly_enterprise(context: dg.AssetExecutionContext, out_invent
                                       **_counts(apeq.rename({"els_reading": "apeq"}), "apeq")})
 
 
-@dg.asset(group_name="out_synergy", kinds={"polars"}, **YEARLY)
+@checked_asset(group_name="out_synergy", kinds={"polars"}, **YEARLY)
 def out_synergy__yearly_sector(out_synergy__yearly_enterprise: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     """Per year, GB/T 4754 大类 (and all sectors) and pollutant: the readings on like-for-like sums."""
     table = conform(sector_synergy(out_synergy__yearly_enterprise), "out_synergy__yearly_sector")
@@ -50,7 +51,7 @@ def out_synergy__yearly_sector(out_synergy__yearly_enterprise: pl.DataFrame) -> 
                                       **_counts(overall.rename({"els_reading": "all_sectors_apeq"}), "all_sectors_apeq")})
 
 
-@dg.asset(group_name="out_synergy", kinds={"polars"}, **YEARLY,
+@checked_asset(group_name="out_synergy", kinds={"polars"}, **YEARLY,
           ins={"out_inventory__yearly_facility": ALL_YEARS, "out_synergy__yearly_enterprise": ALL_YEARS,
                "out_key_emitters__register": ALL_YEARS})
 def out_synergy__yearly_city_index(context: dg.AssetExecutionContext, synergy: SynergyConfig,

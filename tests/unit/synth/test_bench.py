@@ -42,6 +42,6 @@ def test_pandas_baseline_gives_the_sql_numbers() -> None:
 def test_a_size_the_disk_cannot_hold_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(bench.shutil, "disk_usage", lambda _: usage(0, 0, 50 * 2**30))
-    bench.check_disk(tmp_path, 4)  # 4 x 7.5 GB = 30 GB fits in 50
-    with pytest.raises(RuntimeError, match="not enough disk: 16x needs about 120 GB"):
+    bench.check_disk(tmp_path, 4)  # 4 x (2.0 + 5.5 + 2.6) GB = 40.4 GB fits in 50
+    with pytest.raises(RuntimeError, match="not enough disk: 16x needs about 162 GB"):
         bench.check_disk(tmp_path, 16)
