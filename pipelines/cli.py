@@ -658,6 +658,46 @@ def ui(
         console.print("Dagster stopped.")
 
 
+@app.command("cems-scale-out")
+def cems_scale_out(
+    scheduler: Annotated[str, typer.Option(help="The dask scheduler, e.g. tcp://10.0.0.5:8786. Its workers run one "
+                                                "thread each and reach this workspace at the same path.")],
+    years: Annotated[str | None, typer.Option(help="Reporting years, e.g. 2023 or 2021-2023 (default: every year in "
+                                                   "the CEMS hourly store).")] = None,
+    cities: Annotated[str | None, typer.Option(help="City codes, e.g. 410100,410200 (default: every city), e.g. to "
+                                                    "run again the partitions that failed.")] = None,
+) -> None:
+    """CEMS year x city partitions (job cems_by_city) on a dask cluster: a Dagster run per partition, its step on a
+    worker; writes parquet/core_cems__city_monthly/year=<Y>/city=<C>.parquet. Needs a build that read the CEMS files."""
+    ws = _read_workspace()
+    from pipelines.orchestration.build import workspace_instance
+    from pipelines.orchestration.run_failures import explain_run_failure
+    from pipelines.orchestration.scale_out import ClusterUnavailable, city_partitions, run_city_partitions
+
+    instance = workspace_instance()
+    partitions = city_partitions(instance, str(ws.home), _years_option(years, "--years"),
+                                 [c.strip() for c in (cities or "").split(",") if c.strip()])
+    if not partitions:
+        err_console.print("CEMS 小时数据库中没有这些年度和城市的数据, 请先 synergy build / the CEMS hourly store holds none of "
+                          "these years and cities: run `synergy build` first", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    try:
+        runs = run_city_partitions(instance, str(ws.home), scheduler, partitions)
+    except ClusterUnavailable as err:
+        err_console.print(str(err), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for run in runs:
+        console.print(f"{run.partition}: Dagster run {run.run_id} {'成功 succeeded' if run.success else '失败 FAILED'}",
+                      markup=False, soft_wrap=True)
+        for line in [] if run.success else explain_run_failure(instance, run.run_id):
+            console.print(f"  {line}", markup=False, soft_wrap=True)
+    failed = sum(not run.success for run in runs)
+    console.print(f"{len(runs) - failed}/{len(runs)} 个分区成功 partitions succeeded: "
+                  f"{ws.parquet / 'core_cems__city_monthly'}", markup=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command()
 def enterprise(
     query: Annotated[str, typer.Argument(help="USCC (18 characters), permit number (22) or a name / former name / old "

@@ -14,6 +14,7 @@ build_all = dg.define_asset_job("build_all", selection=BUILD_SELECTION, tags=PUB
 cems_by_city = dg.define_asset_job(
     CEMS_BY_CITY, selection=dg.AssetSelection.groups(CEMS_BY_CITY),
     description="CEMS scale-out: gaps, substitution and outlet-month rates per (year, city) partition, one partition per "
-                "run, so a cluster executor (or a backfill) spreads cities over workers.")
+                "run. From the UI it runs in process; `synergy cems-scale-out` runs the partitions on a dask cluster "
+                "(orchestration/scale_out.py).")
 quality_check = dg.define_asset_job("quality_check", selection=dg.AssetSelection.groups("quality"),
                                     description="great-expectations suites over the warehouse; Data Docs in reports/.")

@@ -148,7 +148,7 @@ def test_checks_and_matches_as_json_hold_every_column(home):
 
 
 READ_ONLY = [["status"], ["sql", "select 1"], ["checks"], ["matches"], ["export", "--year", "2023"],
-             ["report", "--year", "2023"], ["register"], ["quality"]]
+             ["report", "--year", "2023"], ["register"], ["quality"], ["cems-scale-out", "--scheduler", "tcp://127.0.0.1:9"]]
 
 
 @pytest.mark.parametrize("args", READ_ONLY, ids=lambda args: args[0])
