@@ -217,14 +217,14 @@ def test_the_extremes_the_bounds_allow_sum_exactly_through_the_warehouse_sql(tab
 
 
 def test_a_failing_contract_check_names_file_and_row(table_frame):
-    from pipelines.orchestration.checks import contract_check
+    from pipelines.orchestration.step_checks import CONTRACT
 
     def row(number: int, year: int) -> dict:
         return {"year": year, "indicator_id": "gdp", "indicator_name": "地区生产总值", "source_file": "city/指标.csv",
                 "sheet_name": None, "row_number": number, "file_sha256": "0" * 64}
 
     frame = table_frame("core_city__indicators", [row(2, 2023), row(3, 2300), row(4, 2023)])
-    result = next(iter(contract_check("core_city__indicators")(frame)))
+    result = CONTRACT.run("core_city__indicators", frame)
     assert not result.passed
     assert result.metadata["first_source_rows"].text == "city/指标.csv::3" and result.metadata["source_rows"].value == 1
     assert "city/指标.csv::3" in result.description and "数据契约" in result.description
