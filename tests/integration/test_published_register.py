@@ -66,8 +66,9 @@ def _ingest(ws: Workspace) -> dict[str, pl.DataFrame]:
 
 
 def _compare(published: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
-    output = out_key_emitters__published_comparison(core_register__published_list=published,
-                                                    out_key_emitters__register=register)
+    output, contract = out_key_emitters__published_comparison(core_register__published_list=published,
+                                                              out_key_emitters__register=register)  # table, then its contract
+    assert contract.passed, contract.metadata
     check = published_comparison_consistent(output.value)
     assert check.passed, check.metadata
     return output.value
