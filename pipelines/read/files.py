@@ -83,17 +83,14 @@ def clone_or_copy(source: BinaryIO, target: BinaryIO) -> str:
     except (ImportError, OSError):
         pass
     try:
-        offset, size = 0, os.fstat(source.fileno()).st_size
-        while offset < size and (done := os.copy_file_range(source.fileno(), target.fileno(), size - offset, offset)):
+        offset = 0  # explicit: a buffered reader's seek may move only its buffer, not the descriptor
+        while done := os.copy_file_range(source.fileno(), target.fileno(), CHUNK, offset):  # 0 at the end
             offset += done
-        if offset == size:
-            return "kernel copy"
-        target.truncate(0)  # the file shrank while copying: start again in Python
-    except (AttributeError, OSError):
+        return "kernel copy"
+    except (AttributeError, OSError):  # not Linux, or the kernel refuses: start again in Python
+        source.seek(0)
         target.seek(0)
         target.truncate(0)
-    source.seek(0)
-    target.seek(0)
     shutil.copyfileobj(source, target, CHUNK)
     return "copy"
 
