@@ -18,9 +18,14 @@ YEAR_SPAN = r"((?:19|20)\d{2})(?:\s*(?:[-—–~～至到_]|年\s*[-—–~～�
 
 
 def normalise_text(value: str) -> str:
-    """NFKC plus the bracket map NFKC misses; collapses whitespace. Used on every header and cell."""
-    text = unicodedata.normalize("NFKC", value).translate(_BRACKETS)
-    return re.sub(r"\s+", " ", text).strip()
+    """NFKC plus the bracket map NFKC misses; collapses whitespace. Used on every header and cell.
+
+    ASCII text is its own NFKC form and holds none of the mapped brackets, so it skips both; str.split() splits on
+    exactly the characters `\\s` matches (str.isspace), so the join is the regex collapse-and-strip for a fraction of its
+    cost (the reader calls this on every cell)."""
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value).translate(_BRACKETS)
+    return " ".join(value.split())
 
 
 def split_header(header: str) -> tuple[str, str | None]:

@@ -42,7 +42,7 @@ import polars as pl
 
 from inventories.cems.settings import load_settings
 from inventories.sql_models import facility_inventory
-from pipelines.read.cems.aggregate import duckdb_connection, outlet_monthly
+from pipelines.read.cems.aggregate import DUCKDB_MEMORY_LIMIT, duckdb_connection, outlet_monthly
 from pipelines.read.cems.store import HOURLY, CemsStore, read_outlet_maps
 from pipelines.read.inbox import inbox_files
 from synth.demo import generate
@@ -392,7 +392,7 @@ def run_size(cache: Path, size: int, out: Path | None = None) -> dict:
         "size": size, "sites": generated["counts"]["sites"], "cems_outlets": generated["cems"]["outlets"],
         "cems_rows": hourly_rows, "generate_inputs_s": generate_s, "build": outcome, "stages": stages,
         "cems_aggregation_vs_bare_duckdb": cems_ratio(home), "facility_inventory_vs_pandas": facility_ratio(home),
-        "cems_ingest": cems_ingest(home, stages), "duckdb": {"memory_limit": "4GB", "threads": 2},
+        "cems_ingest": cems_ingest(home, stages), "duckdb": {"memory_limit": DUCKDB_MEMORY_LIMIT, "threads": 2},
     }
     result["targets"] = size_targets(result)
     result |= finish(context)

@@ -74,7 +74,8 @@ class Timeline:
         hour = (frame["data_time"] - dt.datetime(year, 1, 1)).dt.total_hours().to_numpy().astype(np.int64)
         first = (frame["mn"] != frame["mn"].shift(1)).fill_null(True).to_numpy()
         starts = np.flatnonzero(first)
-        return cls(year, hour, np.cumsum(first) - 1, starts, frame["mn"].gather(starts))
+        # a copy: a gather of text shares the source's buffers, which would keep every hour's MN alive with the gaps
+        return cls(year, hour, np.cumsum(first) - 1, starts, pl.Series("mn", frame["mn"].gather(starts).to_list(), pl.String))
 
     @property
     def ends(self) -> np.ndarray:

@@ -47,6 +47,7 @@ from pipelines.orchestration.run_metadata import (
     settings_tags,
     year_inputs,
 )
+from pipelines.orchestration.run_storage import use_wal_for_instance
 from pipelines.read.inbox_scan import InboxFile, SourceChanges, inbox_changes, inbox_contents, inbox_years
 from pipelines.workspace import Workspace
 from schemas.sources import SOURCE_SYSTEMS
@@ -90,6 +91,7 @@ class BuildPlan:
 
 def workspace_instance() -> dg.DagsterInstance:
     """The Dagster instance of $DAGSTER_HOME (the workspace's dagster/ folder), which `synergy ui` shows too."""
+    use_wal_for_instance()
     return dg.DagsterInstance.get()
 
 

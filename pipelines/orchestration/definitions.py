@@ -20,6 +20,7 @@ from pipelines.orchestration.checks import CHECKS
 from pipelines.orchestration.io_manager import ParquetIOManager
 from pipelines.orchestration.jobs import build_all, cems_by_city, quality_check
 from pipelines.orchestration.resources import SynergyConfig
+from pipelines.orchestration.run_storage import use_wal_for_instance
 from pipelines.orchestration.schedules import SCHEDULES
 from pipelines.orchestration.sensors import inbox_sensor
 from pipelines.workspace import workspace_from_env
@@ -47,4 +48,5 @@ def build_defs(resource_overrides: dict | None = None) -> dg.Definitions:
                           resources=resources, executor=dg.in_process_executor)
 
 
+use_wal_for_instance()  # runs the daemon and the UI start load this module: their events are stored the same way
 defs = build_defs()

@@ -17,6 +17,7 @@ from inventories.factor_library import DEFAULT_FACTOR_SET
 from inventories.synergy_tree import SETTINGS_FILE as SYNERGY_INDEX_SETTINGS
 from inventories.synergy_tree import IndexSettings
 from inventories.synergy_tree import load_settings as load_index_settings
+from pipelines.read.cems.aggregate import DUCKDB_MEMORY_LIMIT
 from pipelines.workspace import Workspace
 
 
@@ -27,7 +28,7 @@ class SynergyConfig(dg.ConfigurableResource):
     factor_set_path: str = str(DEFAULT_FACTOR_SET)  # read by core_inventory__factors; the assets take its value
     synergy_index_path: str = str(SYNERGY_INDEX_SETTINGS)  # city index settings; its `tree` names the indicator tree
     cems_substitution_rule_version: str = ""  # empty: the version inventories/rules/cems.yaml names
-    duckdb_memory_limit: str = "4GB"  # DuckDB spills to $SYNERGY_HOME/tmp/duckdb beyond this
+    duckdb_memory_limit: str = DUCKDB_MEMORY_LIMIT  # DuckDB spills to $SYNERGY_HOME/tmp/duckdb beyond this
     min_matched_share: float = 0.97  # per source system and year; below it the match_share check fails
 
     @property

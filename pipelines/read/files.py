@@ -22,12 +22,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
+from xml.etree.ElementTree import Element
 
 import charset_normalizer
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
-from openpyxl.utils.cell import range_boundaries
-from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+from openpyxl.worksheet._reader import INLINE_STRING, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from pipelines.read.limits import DEFAULT_LIMITS, MIB, FileRefused, ReadLimits
 
@@ -312,7 +314,8 @@ def _open_workbook(path: Path, limits: ReadLimits) -> tuple[ExcelReader, list[tu
     """The workbook's reader with its shared strings and styles loaded, and (title, XML part, merged ranges) of each
     worksheet, once what it may cost has been checked from the zip alone. openpyxl's own loading is not used: it
     parses in full every sheet that lacks a <dimension>, keeping something of each row, before any check could run.
-    (ExcelReader's steps and WorkSheetParser are openpyxl 3.1 internals: re-check them when its pin moves.)"""
+    (ExcelReader's steps and WorkSheetParser, its parse_cell included, are openpyxl 3.1 internals: re-check them when
+    its pin moves.)"""
     reader = ExcelReader(path, read_only=True, data_only=True)
     try:
         _check_inflated(reader.archive, limits)
@@ -350,6 +353,32 @@ def _fill_merges(rows: list[list[str | None]], merges: list[tuple[int, int, int,
                 row[min_col - 1:stop] = [value] * (stop - min_col + 1)
 
 
+_TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's sheet parser, with a short way through the plain inline string (`<is><t>text</t></is>`, what many
+    exporters write for every text cell): openpyxl reads it as a rich-text object (Text.from_tree), which costs more
+    than parsing the XML. Every other cell, and any inline string with more in it, takes openpyxl's own way."""
+
+    def parse_cell(self, element: Element) -> dict[str, object]:
+        if element.get("t") != "inlineStr":
+            return super().parse_cell(element)
+        inline = element.find(INLINE_STRING)
+        if inline is None or inline.attrib or len(inline) != 1 or inline[0].tag != _TEXT_TAG:
+            return super().parse_cell(element)
+        style_id = element.get("s", 0)
+        if style_id:
+            style_id = int(style_id)
+        if coordinate := element.get("r"):
+            row, column = coordinate_to_tuple(coordinate)
+            self.col_counter = column
+        else:
+            self.col_counter += 1
+            row, column = self.row_counter, self.col_counter
+        return {"row": row, "column": column, "value": inline[0].text or "", "data_type": "s", "style_id": style_id}
+
+
 def _sparse_rows(reader: ExcelReader, member: str, max_rows: int | None) -> Iterator[tuple[int, list[tuple[int, str]]]]:
     """(row number, [(column, text)]) of each row element in the sheet XML, only the cells it holds.
 
@@ -359,8 +388,8 @@ def _sparse_rows(reader: ExcelReader, member: str, max_rows: int | None) -> Iter
     """
     book = reader.wb
     with reader.archive.open(member) as source:
-        parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=book.epoch,
-                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        parser = _SheetParser(source, reader.shared_strings, data_only=True, epoch=book.epoch,
+                              date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
         for number, cells in parser.parse():
             if max_rows is not None and number > max_rows:
                 return

@@ -62,12 +62,13 @@ def fuel_rules(fuel_column: str, quantity_column: str, unit_column: str | None, 
         return within(quantity_to_canonical(value, unit, unit_code), FUEL_QUANTITY_BOUND[unit_code], "消耗量",  # type: ignore[arg-type]
                       "fuel quantity", raw.get(quantity_column))
 
-    rules = [Rule(fuel_column, lambda raw: resolve_fuel(raw, fuel_column, remark_column), FUEL_FIELDS,
-                  (remark_column,) if remark_column else ()),
-             Rule(quantity_column, quantity, "fuel_consumed_units", (unit_column,) if unit_column else ())]
+    fuel = (fuel_column, remark_column) if remark_column else (fuel_column,)  # what decides the canonical unit
+    rules = [Rule(fuel_column, lambda raw: resolve_fuel(raw, fuel_column, remark_column), FUEL_FIELDS, fuel[1:]),
+             Rule(quantity_column, quantity, "fuel_consumed_units", (unit_column,) if unit_column else (),
+                  (*fuel, f"{quantity_column}_header_unit"))]
     if ncv_column:
         rules.append(Rule(ncv_column, _ncv(fuel_column, ncv_column, ncv_unit_column, remark_column), "ncv_gj_per_unit",
-                          (ncv_unit_column,) if ncv_unit_column else ()))
+                          (ncv_unit_column,) if ncv_unit_column else (), (*fuel, f"{ncv_column}_header_unit")))
     return rules
 
 

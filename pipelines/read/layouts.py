@@ -98,23 +98,31 @@ def _header_cells(sheet: Sheet, index: int, two_rows: bool) -> list[str | None]:
     return cells
 
 
-def _column_of(text: str, table: dict[str, str]) -> tuple[str | None, str | None]:
+class _HeaderForms(dict):
+    """Header text -> its ((full, bare) keys and unit), the same of its child part after a `/` (or None) and its
+    normalised text: worked out once per sheet, as the scan matches the same cells against every layout."""
+
+    def __missing__(self, text: str) -> tuple[tuple[str, str, str | None], tuple[str, str, str | None] | None, str]:
+        child = None
+        if "/" in text:
+            parent, part = text.rsplit("/", 1)
+            child = (*header_key(part), split_header(part)[1] or split_header(parent)[1])
+        forms = self[text] = ((*header_key(text), split_header(text)[1]), child, normalise_text(text))
+        return forms
+
+
+def _column_of(text: str, table: dict[str, str], forms: _HeaderForms) -> tuple[str | None, str | None]:
     """(raw column, header unit) of one header text; a joined header may match on its child part."""
-    full, bare = header_key(text)
-    column = table.get(full) or table.get(bare)
-    if column:
-        return column, split_header(text)[1]
-    if "/" in text:
-        parent, child = text.rsplit("/", 1)
-        child_full, child_bare = header_key(child)
-        column = table.get(child_full) or table.get(child_bare)
-        if column:
-            return column, split_header(child)[1] or split_header(parent)[1]
+    (full, bare, unit), child, _ = forms[text]
+    if column := table.get(full) or table.get(bare):
+        return column, unit
+    if child and (column := table.get(child[0]) or table.get(child[1])):
+        return column, child[2]
     return None, None
 
 
-def _match(cells: list[str | None], layout: Layout) -> tuple[dict[int, str], dict[str, str], dict[int, str],
-                                                             dict[str, str]]:
+def _match(cells: list[str | None], layout: Layout, forms: _HeaderForms,
+           ) -> tuple[dict[int, str], dict[str, str], dict[int, str], dict[str, str]]:
     """(position -> raw column, raw column -> header unit, position -> unmapped header, raw column -> header as
     written: only its runs of whitespace (line breaks in a cell) made one space)."""
     table = lookup(layout)
@@ -125,14 +133,14 @@ def _match(cells: list[str | None], layout: Layout) -> tuple[dict[int, str], dic
     for position, cell in enumerate(cells):
         if cell is None:
             continue
-        column, unit = _column_of(cell, table)
+        column, unit = _column_of(cell, table, forms)
         if column and column not in columns.values():
             columns[position] = column
             headers[column] = " ".join(cell.split())
             if unit:
                 units[column] = unit
         else:
-            extra[position] = normalise_text(cell)
+            extra[position] = forms[cell][2]
     return columns, units, extra, headers
 
 
@@ -140,11 +148,12 @@ def detect_header(sheet: Sheet, layouts: list[Layout]) -> HeaderMatch | None:
     """Best complete header match in the first rows; else a signature match that lacks required columns."""
     best: HeaderMatch | None = None
     partial: HeaderMatch | None = None
+    forms = _HeaderForms()
     for index in range(min(SCAN_ROWS, len(sheet.rows))):
         for header_rows in (1, 2):
             cells = _header_cells(sheet, index, header_rows == 2)
             for layout in layouts:
-                columns, units, extra, headers = _match(cells, layout)
+                columns, units, extra, headers = _match(cells, layout, forms)
                 found = set(columns.values())
                 missing = tuple(c for c in layout.required if c not in found)
                 candidate = HeaderMatch(layout, index, header_rows, columns, units, extra, missing, headers)
@@ -177,9 +186,16 @@ def context_values(sheet: Sheet, match: HeaderMatch, file_name: str) -> dict[str
     return out
 
 
-def _cell(row: list[str | None], position: int) -> str | None:
-    value = row[position] if position < len(row) else None
-    return (normalise_text(value) or None) if value is not None else None
+class _Texts(dict):
+    """Cell text -> normalised text (None when nothing is left), each distinct text normalised once per sheet:
+    codes, names, units and years repeat down a column."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, value: str) -> str | None:
+        text = self[value] = normalise_text(value) or None
+        return text
 
 
 def help_note(sheets: list[str] | tuple[str, ...]) -> str:
@@ -197,18 +213,26 @@ def sheet_rows(sheet: Sheet, match: HeaderMatch, base: dict[str, object]) -> lis
     """Raw rows under the header: every mapped cell as normalised text, unmapped cells as JSON, the headers as
     written (one string shared by the sheet's rows)."""
     layout = match.layout
-    units = {f"{c}_header_unit": match.units.get(c) for c in layout.unit_columns}
-    headers = headers_json(match)
+    template = {**base, "row_number": None, **dict.fromkeys(layout.columns),
+                **{f"{c}_header_unit": match.units.get(c) for c in layout.unit_columns},
+                "extra_columns": None, SOURCE_HEADERS: headers_json(match)}
+    positions, columns = list(match.columns), list(match.columns.values())
+    extra = list(match.extra.items())
+    texts = _Texts()
     out = []
     for index in range(match.first_data_index, len(sheet.rows)):
         row = sheet.rows[index]
-        record = {column: _cell(row, position) for position, column in match.columns.items()}
-        extras = {name: _cell(row, p) for p, name in match.extra.items() if _cell(row, p) is not None}
-        if all(v is None for v in record.values()) and not extras:
+        width = len(row)
+        cells = [texts[row[p]] if p < width else None for p in positions]
+        extras = {name: text for p, name in extra if p < width and (text := texts[row[p]]) is not None}
+        if not extras and all(v is None for v in cells):
             continue
-        out.append({**base, "row_number": index + 1, **{c: record.get(c) for c in layout.columns}, **units,
-                    "extra_columns": json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None,
-                    SOURCE_HEADERS: headers})
+        record = template.copy()
+        record["row_number"] = index + 1
+        record.update(zip(columns, cells, strict=True))
+        if extras:
+            record["extra_columns"] = json.dumps(extras, ensure_ascii=False, sort_keys=True)
+        out.append(record)
     return out
 
 

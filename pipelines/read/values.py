@@ -16,6 +16,8 @@ MISSING_MARKERS = NOT_REPORTED | NOT_APPLICABLE
 ZERO_WORDS = {"零", "未检出"}
 _NUMBER_WITH_UNIT = re.compile(r"^(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*"
                                r"(?P<unit>[^\d\s].*)?$")
+_DIGIT_LOOKALIKE = re.compile(r"[OoIl][\d.]")  # `1O.5`: a letter O or l typed for a digit, not a unit
+_DECIMAL = re.compile(r"\d\.\d")
 _YEAR = re.compile(r"^(?P<year>(?:19|20)\d{2})(?:\.0)?\s*(?:年度|年)?$")
 
 
@@ -42,17 +44,18 @@ def parse_number(text: str | None) -> tuple[float | None, str | None]:
 
     Only finite numbers: `inf`, `nan` and `Infinity` are not numbers, and one beyond float range (1E+400) is refused.
     """
-    if is_missing(text):
+    if text is None:
         return None, None
-    assert text is not None
-    if text.strip() in ZERO_WORDS:
+    stripped = text.strip()
+    if stripped in MISSING_MARKERS:
+        return None, None
+    if stripped in ZERO_WORDS:
         return 0.0, None
-    cleaned = text.strip().replace(" ", "")
-    match = _NUMBER_WITH_UNIT.match(cleaned)
+    match = _NUMBER_WITH_UNIT.match(stripped.replace(" ", ""))
     if not match:
         raise CellError(f"无法识别的数值“{text}”", f"not a number: {text!r}")
     unit = match.group("unit")
-    if unit and (unit[0] in ",.，。0123456789" or re.match(r"^[OoIl][\d.]", unit) or re.search(r"\d\.\d", unit)):
+    if unit and (unit[0] in ",.，。0123456789" or _DIGIT_LOOKALIKE.match(unit) or _DECIMAL.search(unit)):
         raise CellError(f"无法识别的数值“{text}”", f"not a number: {text!r}")
     value = float(match.group("number").replace(",", ""))
     if not math.isfinite(value):  # 1E+400 parses as inf: never a quantity, and it breaks every sum downstream

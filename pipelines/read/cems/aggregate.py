@@ -21,11 +21,13 @@ from inventories.cems.settings import CemsSettings
 from inventories.cems.substitution import GAP_COLUMNS, Timeline, hour_state, monthly_pieces, substitute
 from pipelines.read.cems.store import CemsStore, resolve_duplicates
 
+DUCKDB_MEMORY_LIMIT = "1GB"
+"""DuckDB's buffer pool for the CEMS GROUP BYs (outlet x month groups: kilobytes per outlet); it spills beyond it."""
 BATCH_ROWS = 6_000_000
 """Hours per substitution batch: about 1.5 GB of working memory, whatever the size of the city."""
 
 
-def duckdb_connection(temp_dir: Path, memory_limit: str = "4GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
+def duckdb_connection(temp_dir: Path, memory_limit: str = DUCKDB_MEMORY_LIMIT, threads: int = 2) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that spills to `temp_dir` rather than running out of memory."""
     temp_dir.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(config={"memory_limit": memory_limit, "threads": threads,  # settings, not SQL text

@@ -20,7 +20,7 @@ from inventories.synergy_tree import city_file_indicators, load_settings
 from pipelines.read import parsers
 from pipelines.read.bounds import within
 from pipelines.read.quarantine import rejected_frame
-from pipelines.read.rows import PROVENANCE, Raw, Rule, TableTransform, _rejected_row, cell, from_column_or_context
+from pipelines.read.rows import PROVENANCE, Raw, Rule, TableTransform, _rejected_row, cell, with_context
 from pipelines.read.values import CellError, is_missing, parse_number, parse_year
 from schemas.headers import normalise_text
 
@@ -164,7 +164,7 @@ def value_and_unit(raw: Raw) -> dict[str, object]:
 
 
 RULES = [
-    Rule("year", lambda raw: parse_year(from_column_or_context(raw, "year")), reads=("year_from_context",)),
+    with_context("year", parse_year),
     Rule("city_code", city, ("city_code", "city_name"), reads=("city_name",)),
     Rule("indicator_id", indicator, ("indicator_id", "indicator_name"), reads=("indicator_name",)),
     Rule("value", value_and_unit, ("indicator_value", "indicator_unit"),

@@ -13,13 +13,13 @@ from inventories.units import quantity_to_canonical
 from pipelines.read import parsers
 from pipelines.read.bounds import within
 from pipelines.read.fuel_rules import fuel_rules
-from pipelines.read.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context
+from pipelines.read.rows import Raw, Rule, TableTransform, amount, cell, with_context
 from pipelines.read.values import CellError, parse_number, parse_year
 
 _fuel = partial(amount, kind="mass_t", bound="fuel_mass_t")
 _emitted = partial(amount, kind="mass_t", bound="pollutant_emitted_t")
 _pct = partial(amount, kind="percent", bound="percent")
-_year = Rule("year", lambda raw: parse_year(from_column_or_context(raw, "year")))
+_year = with_context("year", parse_year)
 _identity = [cell("org_code", parsers.enterprise_code, ("uscc", "org_code", "sub_unit_code")),
              cell("enterprise_name", parsers.name_with_former, ("enterprise_name", "former_names"))]
 
@@ -56,7 +56,7 @@ ENTERPRISE_RULES = [
     _fuel("fuel_coal", "fuel_coal_consumed_t", zh="燃料煤消耗量", en="fuel coal use"),
     _pct("coal_sulfur", "coal_sulfur_pct", bound="sulfur_pct", zh="燃料煤平均含硫量", en="coal sulfur content"),
     _fuel("fuel_oil", "fuel_oil_consumed_t", zh="燃料油消耗量", en="fuel oil use"),
-    Rule("natural_gas", _gas, "natural_gas_10k_nm3"),
+    Rule("natural_gas", _gas, "natural_gas_10k_nm3", also_reads=("natural_gas_header_unit",)),
     Rule("boiler_count", _count),
     amount("boiler_steam", "boiler_capacity_t_steam_h", "steam_t_h", "site_steam_capacity_t_h", "工业锅炉蒸吨数",
            "boiler capacity"),

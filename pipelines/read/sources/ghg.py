@@ -50,7 +50,7 @@ FUEL_LINE_RULES = [
     _year, _uscc, _name,
     cell("industry_code", parsers.industry_code), cell("region_code", parsers.region_code),
     *fuel_rules("fuel_name", "fuel_quantity", "fuel_unit", "ncv", "ncv_unit", remark_column="remark"),
-    Rule("carbon_content", _carbon_content, "carbon_content_tc_per_gj"),
+    Rule("carbon_content", _carbon_content, "carbon_content_tc_per_gj", also_reads=("carbon_content_header_unit",)),
     _pct("carbon_fraction", "carbon_mass_fraction_pct", zh="元素碳含量", en="elemental carbon"),
     Rule("oxidation", _oxidation, "oxidation_fraction"),
     cell("emission_source_name", parsers.optional_text),
@@ -100,19 +100,20 @@ def _flow_quantity(raw: Raw) -> dict[str, float | None]:
 
 
 _co2 = partial(amount, kind="mass_t", bound="co2_t")
+_CO2_REPORTED = _co2("co2_reported", "reported_co2_mass_t", zh="排放量", en="reported CO2")
 _factor = partial(number_with_unit, "emission_factor", "reported_factor", "reported_factor_unit", "factor_unit",
                   zh="排放因子", en="reported factor", bound="reported_factor")
 ENERGY_FLOW_RULES = [
     _year, _uscc, _name,
     cell("item", partial(parsers.choice, allowed=ENERGY_FLOWS, zh="电力热力类别", en="energy flow"), "energy_flow"),
-    Rule("quantity", _flow_quantity, ("electricity_mwh", "heat_gj"), ("unit",)),
+    Rule("quantity", _flow_quantity, ("electricity_mwh", "heat_gj"), ("unit",), ("item", "quantity_header_unit")),
     _factor(),
-    _co2("co2_reported", "reported_co2_mass_t", zh="排放量", en="reported CO2"),
+    _CO2_REPORTED,
 ]
 
 
 def _required_co2(raw: Raw) -> float:
-    value = _co2("co2_reported", "reported_co2_mass_t", zh="排放量", en="reported CO2").parse(raw)
+    value = _CO2_REPORTED.parse(raw)
     if value is None:
         raise CellError("过程排放量为空", "process CO2 is missing")
     return value  # type: ignore[return-value]
@@ -125,7 +126,7 @@ PROCESS_LINE_RULES = [
     number_with_unit("quantity", "activity_quantity", "activity_unit", "unit", zh="活动数据", en="activity data",
                      bound="activity_quantity"),
     _factor(),
-    Rule("co2_reported", _required_co2, "reported_co2_mass_t"),
+    Rule("co2_reported", _required_co2, "reported_co2_mass_t", also_reads=_CO2_REPORTED.also_reads),
 ]
 
 REPORTED_TOTAL_RULES = [

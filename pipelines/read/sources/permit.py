@@ -16,7 +16,7 @@ from inventories.units import to_canonical
 from pipelines.read import parsers
 from pipelines.read.bounds import within
 from pipelines.read.fuel_rules import fuel_rules
-from pipelines.read.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context, number_with_unit
+from pipelines.read.rows import Raw, Rule, TableTransform, amount, cell, from_column_or_context, number_with_unit, with_context
 from pipelines.read.values import CellError, is_missing, parse_number, parse_year
 from schemas.generate import conform
 from schemas.headers import normalise_text
@@ -33,6 +33,10 @@ _OUTLET = ("emission_scope", "outlet_code", "outlet_name")
 def _permit(raw: Raw) -> dict[str, str | None]:
     code = parsers.permit_no(from_column_or_context(raw, "permit_no"))
     return {"permit_no": code, "uscc": parsers.uscc_of_permit(code)}
+
+
+_PERMIT_CONTEXT = ("permit_no_from_context",)
+_permit_rule = Rule("permit_no", _permit, _IDENTITY, also_reads=_PERMIT_CONTEXT)
 
 
 def _registry_identity(raw: Raw) -> dict[str, str | None]:
@@ -70,7 +74,7 @@ def _validity(raw: Raw) -> dict[str, object]:
 
 
 REGISTRY_RULES = [
-    Rule("permit_no", _registry_identity, _IDENTITY, ("uscc",)),
+    Rule("permit_no", _registry_identity, _IDENTITY, ("uscc",), _PERMIT_CONTEXT),
     cell("enterprise_name", partial(parsers.required, zh="单位名称", en="enterprise name")),
     Rule("industry", _industry, ("industry_name", "industry_code")),
     Rule("region", _region, ("city_code", "region_code"), ("city",)),
@@ -115,7 +119,8 @@ def _concentration(column: str, target: str, keep_text: bool = False) -> Rule:
                              "concentration_mg_nm3", "浓度限值", "concentration limit", text)
         return out
 
-    return Rule(column, parse, (target, "hourly_limit_text") if keep_text else (target,))
+    return Rule(column, parse, (target, "hourly_limit_text") if keep_text else (target,),
+                also_reads=(f"{column}_header_unit",))
 
 
 def _pollutant_name(raw: Raw) -> dict[str, str | None]:
@@ -124,7 +129,7 @@ def _pollutant_name(raw: Raw) -> dict[str, str | None]:
 
 
 LIMIT_RULES = [
-    Rule("permit_no", _permit, _IDENTITY), Rule("outlet_code", _outlet, _OUTLET, ("outlet_name",)),
+    _permit_rule, Rule("outlet_code", _outlet, _OUTLET, ("outlet_name",)),
     Rule("pollutant", _pollutant_name, ("pollutant", "pollutant_name")),
     _concentration("conc_hourly", "conc_hourly_limit_mg_nm3", keep_text=True),
     _concentration("conc_daily", "conc_daily_limit_mg_nm3"),
@@ -150,11 +155,11 @@ def _exec_scope(raw: Raw) -> dict[str, str | None]:
             "outlet_name": parsers.optional_text(raw.get("outlet_name"))}  # type: ignore[arg-type]
 
 
-_year = Rule("year", lambda raw: parse_year(from_column_or_context(raw, "year")))
+_year = with_context("year", parse_year)
 _method = cell("accounting_method", partial(parsers.choice, allowed=parsers.ACCOUNTING_METHODS, zh="核算方法",
                                             en="accounting method"))
 EXECUTION_RULES = [
-    _year, cell("report_type", parsers.optional_text), Rule("permit_no", _permit, _IDENTITY),
+    _year, cell("report_type", parsers.optional_text), _permit_rule,
     Rule("outlet_type", _exec_scope, ("outlet_type", *_OUTLET), ("outlet_code", "outlet_name")),
     Rule("pollutant_code", lambda raw: parsers.pollutant(raw.get("pollutant_code"), raw.get("pollutant_name")),  # type: ignore[arg-type]
          ("pollutant", "pollutant_code", "pollutant_name"), ("pollutant_name",)),
@@ -165,7 +170,7 @@ EXECUTION_RULES = [
 
 _pct = partial(amount, kind="percent")
 FUEL_ANALYSIS_RULES = [
-    _year, Rule("permit_no", _permit, _IDENTITY),
+    _year, _permit_rule,
     *fuel_rules("fuel", "quantity", "unit", "ncv", remark_column="remark"),
     _pct("sulfur", "sulfur_pct", bound="sulfur_pct", zh="含硫量", en="sulfur content"),
     _pct("ash", "ash_pct", bound="ash_pct", zh="灰分", en="ash content"),
@@ -174,7 +179,7 @@ FUEL_ANALYSIS_RULES = [
 ]
 
 PRODUCTION_RULES = [
-    _year, Rule("permit_no", _permit, _IDENTITY), cell("production_unit_id", parsers.optional_text),
+    _year, _permit_rule, cell("production_unit_id", parsers.optional_text),
     cell("product", partial(parsers.required, zh="产品名称", en="product"), "product_name"),
     number_with_unit("quantity", "production_quantity", "production_unit", "unit", zh="产量", en="production",
                      bound="activity_quantity"),

@@ -1,3 +1,6 @@
+import re
+import unicodedata
+
 import pytest
 
 from inventories.units import (
@@ -11,7 +14,7 @@ from inventories.units import (
 from pipelines.read.rows import apply_rules
 from pipelines.read.sources.ghg import FUEL_LINE_RULES
 from pipelines.read.values import CellError, parse_number, parse_year
-from schemas.headers import normalise_text, split_header
+from schemas.headers import _BRACKETS, normalise_text, split_header
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -78,3 +81,19 @@ def test_text_normalisation():
     assert normalise_text("９１４１（郑州）〈分厂〉　有限公司") == "9141(郑州)(分厂) 有限公司"
     assert split_header("消耗量（万吨）") == ("消耗量", "万吨")
     assert split_header("\ufeff报告年度") == ("报告年度", None)
+
+
+def _normalised_by_definition(text: str) -> str:
+    """NFKC, the bracket map, whitespace runs made one space, stripped: the definition the fast path must keep."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).translate(_BRACKETS)).strip()
+
+
+def test_text_normalisation_keeps_its_definition_for_every_space_and_ascii_character():
+    # normalise_text skips NFKC for ASCII and collapses with str.split: both must agree with the regex definition
+    # wherever they could differ, i.e. on every character Python counts as space and every ASCII character
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() or re.fullmatch(r"\s", chr(c))]
+    assert "\u3000" in spaces and "\x1c" in spaces and "\u00a0" in spaces
+    samples = [*spaces, *map(chr, range(128)), "〈", "】", "９", "ｍｇ／Ｎｍ３", "㎡", "ﾃ"]
+    for char in samples:
+        for text in (char, f" 1{char}{char}2 ", f"郑州{char}〔分厂〕", f"{char}a\t{char}"):
+            assert normalise_text(text) == _normalised_by_definition(text), repr(text)
