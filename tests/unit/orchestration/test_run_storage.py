@@ -46,3 +46,22 @@ def test_instance_files_use_wal_and_others_do_not(tmp_path: Path, monkeypatch: p
         con.execute(text("CREATE TABLE t (x INTEGER)"))
         assert con.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL, SQLite's default, untouched
     assert _journal_mode(elsewhere) == "delete"
+
+
+def test_network_filesystems_are_recognised(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The longest mount point above a folder decides; an NFS share under a local root is a network one."""
+    from collections import namedtuple
+
+    from pipelines.orchestration import run_storage
+
+    part = namedtuple("part", "mountpoint fstype")
+    mounts = [part("/", "ext4"), part("/srv/shared", "nfs4"), part("/srv", "xfs")]
+    monkeypatch.setattr(run_storage.psutil, "disk_partitions", lambda all: mounts)
+    run_storage.on_network_filesystem.cache_clear()
+    try:
+        assert run_storage.on_network_filesystem(Path("/srv/shared/ws/dagster"))
+        assert not run_storage.on_network_filesystem(Path("/srv/local/ws/dagster"))
+        assert not run_storage.on_network_filesystem(Path("/home/ws/dagster"))
+        assert run_storage.on_network_filesystem(Path("/srv/shared"))
+    finally:
+        run_storage.on_network_filesystem.cache_clear()
