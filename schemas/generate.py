@@ -4,11 +4,17 @@ with COMMENTs and the Markdown data dictionary. Nothing here is written by hand 
 
 from __future__ import annotations
 
-import pandera.polars as pa
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from schemas.fields import Field
 from schemas.tables import TABLES, Table
+
+if TYPE_CHECKING:
+    # imported where a schema is made: a process that only exports or queries (the exports step's helper, most CLI
+    # commands) does not pay pandera's import, about a second
+    import pandera.polars as pa
 
 _POLARS = {
     "string": pl.String,
@@ -34,6 +40,8 @@ def conform(frame: pl.DataFrame, table_name: str) -> pl.DataFrame:
 
 
 def _checks(field: Field) -> list[pa.Check]:
+    import pandera.polars as pa
+
     checks: list[pa.Check] = []
     if field.ge is not None:
         checks.append(pa.Check.ge(field.ge))
@@ -48,6 +56,8 @@ def _checks(field: Field) -> list[pa.Check]:
 
 def pandera_schema(table_name: str) -> pa.DataFrameSchema:
     """Value-checking pandera schema for a published table (validate collected DataFrames, lazy=True)."""
+    import pandera.polars as pa
+
     table = TABLES[table_name]
     columns = {
         f.name: pa.Column(_POLARS[f.dtype], checks=_checks(f), nullable=f.nullable, coerce=False)

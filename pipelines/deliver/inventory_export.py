@@ -205,10 +205,12 @@ def region_names() -> dict[str, str]:
 
 def _codes_note(column: pl.Series, labels: dict[str, str]) -> str:
     """The codes a labelled column holds, each with its label: the key back to the CSV and the warehouse."""
+    if not labels:
+        return ""
     values = column.drop_nulls()
     if column.name in JOINED:
         values = values.str.split(JOINED[column.name][0]).explode()
-    codes = sorted(set(values.to_list()) & set(labels))
+    codes = sorted(set(values.unique().to_list()) & set(labels))
     return "\n代码 codes: " + "; ".join(f"{code} = {labels[code]}" for code in codes) if codes else ""
 
 

@@ -57,13 +57,15 @@ def out_publish__exports_and_reports(context: dg.AssetExecutionContext, synergy:
 
     ws = synergy.workspace
     years = run_years(context) or warehouse_years(ws.warehouse)
-    jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [(refresh_register, (ws.warehouse, ws.exports / "register"))]
+    # the helper takes the exports from the front: it then never imports matplotlib, which this process has loaded
+    jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
+        (export_year, (ws.warehouse, ws.exports / str(year), year)) for year in years]
+    jobs += [(refresh_register, (ws.warehouse, ws.exports / "register"))]
     jobs += [(build_report, (ws.warehouse, ws.reports / str(year), year)) for year in years]
-    jobs += [(export_year, (ws.warehouse, ws.exports / str(year), year)) for year in years]
     done = shared(jobs) if years else []
-    register_files = [str(path) for path in done[0]] if done else []
-    reports = [str(path) for path in done[1:len(years) + 1]]
-    manifests = [str(path) for path in done[len(years) + 1:]]
+    manifests = [str(path) for path in done[:len(years)]]
+    register_files = [str(path) for path in done[len(years)]] if done else []
+    reports = [str(path) for path in done[len(years) + 1:]]
     context.add_output_metadata({**asset_metadata(context, len(manifests) + len(reports) + len(register_files),
                                                   ws.parquet),
                                  "years": ", ".join(map(str, years)), "export_manifests": "\n".join(manifests),
@@ -73,11 +75,13 @@ def out_publish__exports_and_reports(context: dg.AssetExecutionContext, synergy:
 def shared(jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
     """Every job's result, in order, the jobs shared between this process and one helper process.
 
-    Workbooks are written cell by cell and charts drawn in Python, one core each: the helper takes jobs from the
-    front of the list, this process from the back, until they meet (a job the helper has not started is cancelled
-    there and run here), so one year's export and its report run side by side, and several years spread out by
-    themselves. All jobs only read the warehouse. "spawn", because forking a process that runs DuckDB and polars
-    threads can hang; a failing job stops the jobs not yet started.
+    Charts are drawn in Python, one core each: the helper takes jobs from the front of the list, this process from
+    the back, until they meet (a job the helper has not started is cancelled there and run here), so one year's
+    export and its report run side by side, and several years spread out by themselves. All jobs only read the
+    warehouse. "spawn", because forking a process that runs DuckDB and polars threads can hang; a failing job stops
+    the jobs not yet started. The helper imports only the modules of the jobs it runs and the program's __main__
+    (the synergy CLI's; none for Dagster's run workers, `python -m dagster`, whose __main__ spawn never re-imports),
+    so never Dagster: production code outside pipelines/orchestration/ does not import it (tests/unit/project/).
     """
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as helper:
         futures = [helper.submit(job, *args) for job, args in jobs]
