@@ -43,9 +43,9 @@ def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settin
     for city in store.partitions(year) if cities is None else cities:
         moved += resolve_duplicates(store, year, city, order)
         scan = pl.scan_parquet(store.parts(year, city), hive_partitioning=False)
-        for first_mn, last_mn in _outlet_batches(scan):
+        for batch in _outlet_batches(scan):
             # states are worked out while reading, so the flag strings are never held or reordered
-            hourly = _sorted(scan.filter(pl.col("mn").is_between(pl.lit(first_mn), pl.lit(last_mn))).select(
+            hourly = _sorted(scan.filter(batch).select(
                 "mn", "data_time", *(f"{p}_mass_kg" for p in POLLUTANTS.values()),
                 *(hour_state(p, flags).alias(f"{p}_state") for p in POLLUTANTS.values())).collect())
             line = Timeline.of(hourly, year)
@@ -58,14 +58,18 @@ def substitution_gaps(store: CemsStore, year: int, order: dict[str, int], settin
     return pl.concat(found), moved
 
 
-def _outlet_batches(scan: pl.LazyFrame) -> list[tuple[str, str]]:
-    """(first MN, last MN) of runs of outlets holding at most BATCH_ROWS hours together: a city of any size is
-    worked through in bounded memory, and a range of MNs lets the Parquet row-group statistics skip the rest."""
+def _outlet_batches(scan: pl.LazyFrame) -> list[pl.Expr]:
+    """Row filters, each a range of MNs holding at most BATCH_ROWS hours together: a city of any size is worked
+    through in bounded memory, and a range of MNs lets the Parquet row-group statistics skip the rest. A city within
+    the limit (its row count read from the files' metadata) is one batch, with no per-outlet count."""
+    if scan.select(pl.len()).collect().item() <= BATCH_ROWS:
+        return [pl.lit(True)]
     counts = scan.group_by("mn").len().sort("mn").collect()
     batch = (counts["len"].cum_sum() - 1) // BATCH_ROWS
     bounds = counts.with_columns(batch.alias("_batch")).group_by("_batch", maintain_order=True).agg(
         pl.col("mn").first().alias("first"), pl.col("mn").last().alias("last"))
-    return list(zip(bounds["first"], bounds["last"], strict=True))
+    return [pl.col("mn").is_between(pl.lit(first), pl.lit(last))
+            for first, last in zip(bounds["first"], bounds["last"], strict=True)]
 
 
 def _sorted(hourly: pl.DataFrame) -> pl.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -242,9 +243,28 @@ def test_batches_of_outlets_give_the_same_gaps(tmp_path: Path, monkeypatch: pyte
     frame.write_parquet(tmp_path / "inbox" / "cems" / "one_city.parquet")
     store, log = _ingest(tmp_path)
     order = {log["file_sha256"][0]: 0}
+    scan = pl.scan_parquet(store.parts(2023, "410100"))
+
+    def outlets_per_batch() -> list[list[str]]:
+        return [sorted(scan.filter(batch).select(pl.col("mn").unique()).collect()["mn"])
+                for batch in aggregate._outlet_batches(scan)]
+
+    assert outlets_per_batch() == [["MN01", "MN02"]]  # within BATCH_ROWS: one batch, every row
     whole, _ = substitution_gaps(store, 2023, order, load_settings())
     monkeypatch.setattr(aggregate, "BATCH_ROWS", len(flags))  # one outlet per batch
-    assert aggregate._outlet_batches(pl.scan_parquet(store.parts(2023, "410100"))) == [("MN01", "MN01"), ("MN02", "MN02")]
+    assert outlets_per_batch() == [["MN01"], ["MN02"]]
     batched, _ = substitution_gaps(store, 2023, order, load_settings())
     keys = ["mn", "pollutant", "gap_start"]
     assert batched.sort(keys).equals(whole.sort(keys)) and whole["mn"].n_unique() == 2
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 180])
+def test_block_window_max_is_the_max_of_each_whole_window(window: int) -> None:
+    """Every window of exactly `window` values, whether it sits inside one block or spans two, at the array's end too
+    (the last block padded), against the plain definition."""
+    from inventories.cems.substitution import _block_window_max
+
+    values = np.random.default_rng(window).random(3 * window + 7) * 100
+    last = np.arange(window - 1, len(values))
+    expected = [values[i - window + 1:i + 1].max() for i in last]
+    assert _block_window_max(values, last, window).tolist() == expected
