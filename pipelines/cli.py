@@ -768,7 +768,8 @@ def bench(
         b, cems, fac = result["build"], result["cems_aggregation_vs_bare_duckdb"], result["facility_inventory_vs_pandas"]
         ingest = result["cems_ingest"]
         table = Table(title=f"synergy bench {size}x: {result['sites']:,} sites, {result['cems_outlets']:,} CEMS outlets, "
-                            f"{result['cems_rows']:,} hourly rows; full build {b['seconds']} s, peak RSS {b['peak_rss_mb']:,} MB")
+                            f"{result['cems_rows']:,} hourly rows; full build {b['seconds']} s, peak RSS "
+                            f"{b['peak_tree_rss_mb']:,} MB (all processes; the largest alone {b['peak_rss_mb']:,} MB)")
         for column in ("stage (Dagster step)", "seconds", "rows", "rows/s", "peak RSS MB"):
             table.add_column(column)
         for s in result["stages"][:15]:

@@ -24,11 +24,13 @@ what depends on them; and `synergy build` once more with nothing changed. The de
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -39,6 +41,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import polars as pl
+import psutil
 
 from inventories.cems.settings import load_settings
 from inventories.sql_models import facility_inventory
@@ -98,9 +101,43 @@ def build(home: Path, log_name: str = "bench-build.log") -> dict:
     with log.open("w", encoding="utf-8") as out:
         child = subprocess.Popen([sys.executable, "-c", "from pipelines.cli import app; app()", "build"], env=env,
                                  stdout=out, stderr=subprocess.STDOUT)
+        tree = TreeMemory(child.pid)
+        tree.start()
         _, status, usage = os.wait4(child.pid, 0)
+        tree.stop.set()
+        tree.join()
     return {"seconds": round(time.perf_counter() - start, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024), "exit_code": os.waitstatus_to_exitcode(status), "log": str(log)}
+            "peak_rss_mb": round(usage.ru_maxrss / 1024), "peak_tree_rss_mb": round(tree.peak / 2**20),
+            "exit_code": os.waitstatus_to_exitcode(status), "log": str(log)}
+
+
+class TreeMemory(threading.Thread):
+    """The largest sum of RSS over a process and all its descendants, sampled every SAMPLE_S seconds.
+
+    Why: the kernel's peak RSS of a waited-for child (ru_maxrss) is the peak of the largest single process, not of
+    the processes alive together: while the exports step runs its helper process beside the build, the machine holds
+    both. A sample can miss a peak shorter than the interval; the two figures are given side by side.
+    """
+
+    SAMPLE_S = 0.2
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.stop = threading.Event()
+        self.peak = 0
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            total = 0
+            try:
+                for process in (self.root, *self.root.children(recursive=True)):
+                    with contextlib.suppress(psutil.Error):  # a helper that ended between listing and reading
+                        total += process.memory_info().rss
+            except psutil.Error:  # the build itself has ended
+                return
+            self.peak = max(self.peak, total)
+            self.stop.wait(self.SAMPLE_S)
 
 
 def step_times(home: Path, hourly_rows: int, since: float | None = None) -> list[dict]:
@@ -302,7 +339,8 @@ class Target:
 ISSUE_28 = "issue 28, item 1 (at 1x on 2 cores); at kx k times the limit (item 2: time and memory no worse than linear)"
 TARGETS = {
     "full_build": Target("full build, wall time", "s", 120, strict=True, scales=True, basis=ISSUE_28),
-    "peak_rss": Target("peak RSS of the build (2 GiB)", "MB", 2048, strict=True, scales=True, basis=ISSUE_28),
+    "peak_rss": Target("peak RSS of the build, all its processes together (2 GiB)", "MB", 2048, strict=True,
+                       scales=True, basis=ISSUE_28),
     "cems_aggregation": Target("(a) CEMS aggregation / bare DuckDB GROUP BY", "x", 1.5, strict=False, scales=False,
                                basis=ISSUE_28),
     "cems_ingest": Target("(c) core_cems / bare DuckDB read of the same files", "x", 1.5, strict=False, scales=False,
@@ -330,7 +368,8 @@ def judge(targets: dict[str, Target], measured: dict[str, float | None], size: i
 
 def size_targets(result: dict) -> dict:
     """The targets of issue 28 judged on one size's result."""
-    return judge(TARGETS, {"full_build": result["build"]["seconds"], "peak_rss": result["build"]["peak_rss_mb"],
+    build = result["build"]
+    return judge(TARGETS, {"full_build": build["seconds"], "peak_rss": build["peak_tree_rss_mb"],
                            "cems_aggregation": result["cems_aggregation_vs_bare_duckdb"]["ratio"],
                            "cems_ingest": result["cems_ingest"]["ratio"],
                            "exports_and_reports": stage_seconds(result["stages"], EXPORTS_STEP)}, result["size"])

@@ -48,7 +48,8 @@ def _result(size: int = 1, exports_s: float | None = 7.9, build_s: float = 119.9
     stages = [{"stage": "core_cems", "seconds": 40.0}, {"stage": "raw_permit", "seconds": 8.9}]
     if exports_s is not None:
         stages.append({"stage": "out_publish__exports_and_reports", "seconds": exports_s})
-    return {"size": size, "build": {"seconds": build_s, "peak_rss_mb": rss_mb}, "stages": stages,
+    return {"size": size, "build": {"seconds": build_s, "peak_rss_mb": rss_mb - 500, "peak_tree_rss_mb": rss_mb},
+            "stages": stages,
             "cems_aggregation_vs_bare_duckdb": {"ratio": 1.5}, "cems_ingest": {"ratio": 1.51}}
 
 
@@ -140,3 +141,22 @@ def test_the_printed_context_names_the_commit(commit, dirty, shown):
     context["run"] |= {"commit": commit, "dirty": dirty}
     line = bench.describe(context)
     assert shown in line and line.endswith("command: synergy bench") and "duckdb " + duckdb.__version__ in line
+
+
+def test_tree_memory_adds_up_the_processes_alive_together():
+    """A parent holding ~150 MB with a child holding ~150 MB: the tree's peak is their sum, which the largest single
+    process's peak (what the kernel reports for a waited-for child) does not show."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import subprocess, sys, time; held = bytearray(150 * 2**20); "
+              "child = subprocess.Popen([sys.executable, '-c', 'import time; held = bytearray(150 * 2**20); "
+              "time.sleep(2)']); child.wait()")
+    process = subprocess.Popen([sys.executable, "-c", script])
+    tree = bench.TreeMemory(process.pid)
+    tree.start()
+    _, _, usage = os.wait4(process.pid, 0)
+    tree.stop.set()
+    tree.join()
+    assert tree.peak > 300 * 2**20 > usage.ru_maxrss * 1024
