@@ -373,11 +373,13 @@ def read_file(path: Path, source_file: str, sha: str, outlets: pl.DataFrame, hou
     held = hourly_dir / HELD / f"{sha12}.parquet"
     failing = pl.read_parquet(held, columns=["row_number"])["row_number"] if held.exists() else pl.Series([], dtype=pl.Int64)
     held.unlink(missing_ok=True)
-    # then only the failing rows again (the row filter runs right after the scan), for their reasons and raw values
+    # then only the failing rows again (the row filter runs right after the scan), for their reasons and raw values;
+    # with none failing, an empty file of the same columns without reading the export again (0.4-0.7 s a file at 1x)
     rejected_path = rejected_dir / f"{sha12}.parquet"
     rejected_dir.mkdir(parents=True, exist_ok=True)
-    _rejected(frame.filter(pl.col("row_number").is_in(failing.implode())), checks, source_file, read.sheet,
-              raw_columns).sink_parquet(rejected_path)
+    rejected = _rejected(frame.filter(pl.col("row_number").is_in(failing.implode())), checks, source_file, read.sheet,
+                         raw_columns)
+    (rejected if failing.len() else rejected.head(0)).sink_parquet(rejected_path)
     parts = sorted(hourly_dir.glob(f"year=*/city=*/{sha12}.parquet"))
     accepted_counts = (pl.scan_parquet(parts, hive_partitioning=True).group_by("year")
                        .agg(pl.col("source_rows").sum()).collect() if parts else pl.DataFrame())
