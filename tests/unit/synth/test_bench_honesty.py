@@ -144,19 +144,20 @@ def test_the_printed_context_names_the_commit(commit, dirty, shown):
 
 
 def test_tree_memory_adds_up_the_processes_alive_together():
-    """A parent holding ~150 MB with a child holding ~150 MB: the tree's peak is their sum, which the largest single
-    process's peak (what the kernel reports for a waited-for child) does not show."""
+    """A parent holding 200 MiB with a child holding 200 MiB at the same time: the tree's peak is their sum (more
+    than either process alone can hold), not the largest single process's. (The kernel's ru_maxrss is not compared:
+    it counts the image the child was forked from, which under pytest is the whole test process.)"""
     import os
     import subprocess
     import sys
 
-    script = ("import subprocess, sys, time; held = bytearray(150 * 2**20); "
-              "child = subprocess.Popen([sys.executable, '-c', 'import time; held = bytearray(150 * 2**20); "
+    script = ("import subprocess, sys, time; held = bytearray(200 * 2**20); "
+              "child = subprocess.Popen([sys.executable, '-c', 'import time; held = bytearray(200 * 2**20); "
               "time.sleep(2)']); child.wait()")
     process = subprocess.Popen([sys.executable, "-c", script])
     tree = bench.TreeMemory(process.pid)
     tree.start()
-    _, _, usage = os.wait4(process.pid, 0)
+    os.waitpid(process.pid, 0)
     tree.stop.set()
     tree.join()
-    assert tree.peak > 300 * 2**20 > usage.ru_maxrss * 1024
+    assert tree.peak > 390 * 2**20
